@@ -1,0 +1,54 @@
+#pragma once
+/// \file threading.hpp
+/// Thread count shared by lucid's pixel loops (OpenMP, when compiled with it)
+/// and FFTW's threaded plans. Results are deterministic for a fixed thread count.
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <thread>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+#include "lucid/core/error.hpp"
+
+namespace lucid {
+
+namespace detail {
+inline std::atomic<int>& thread_setting() {
+    static std::atomic<int> n{std::max(1, int(std::thread::hardware_concurrency()))};
+    return n;
+}
+/// Loops shorter than this run serially: fork/join costs more than it saves.
+inline constexpr std::ptrdiff_t parallel_threshold = 1 << 15;
+}  // namespace detail
+
+/// Number of threads lucid uses (default: all hardware threads).
+inline int num_threads() { return detail::thread_setting().load(std::memory_order_relaxed); }
+
+/// Sets the number of threads used by pixel loops and new FFT plans (n >= 1).
+inline void set_num_threads(int n) {
+    require(n >= 1, "lucid::set_num_threads", "n", ">= 1", n);
+    detail::thread_setting().store(n, std::memory_order_relaxed);
+}
+
+/// Runs body(i) for i in [begin, end), split across num_threads() when the
+/// range is long enough. Iterations must be independent.
+template <class F>
+void parallel_for(std::ptrdiff_t begin, std::ptrdiff_t end, F&& body,
+                  std::ptrdiff_t grain = detail::parallel_threshold) {
+#if defined(_OPENMP)
+    const int nt = num_threads();
+    if (nt > 1 && end - begin >= grain) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (std::ptrdiff_t i = begin; i < end; ++i) body(i);
+        return;
+    }
+#endif
+    (void)grain;
+    for (std::ptrdiff_t i = begin; i < end; ++i) body(i);
+}
+
+}  // namespace lucid

@@ -1,0 +1,23 @@
+#pragma once
+/// \file lucid.hpp
+/// Umbrella header: everything lucid offers.
+
+// core
+#include "lucid/core/boundary.hpp"
+#include "lucid/core/eigen_view.hpp"
+#include "lucid/core/error.hpp"
+#include "lucid/core/fft.hpp"
+#include "lucid/core/image.hpp"
+#include "lucid/core/linear_operator.hpp"
+#include "lucid/core/threading.hpp"
+#include "lucid/core/vector_space.hpp"
+
+// operators and their algebra
+#include "lucid/ops/adjoint_test.hpp"
+#include "lucid/ops/algebra.hpp"
+#include "lucid/ops/diagonal.hpp"
+#include "lucid/ops/identity.hpp"
+#include "lucid/ops/matrix_operator.hpp"
+#include "lucid/ops/operator_norm.hpp"
+#include "lucid/ops/spectral_operator.hpp"
+#include "lucid/ops/spectrum.hpp"

@@ -1,0 +1,73 @@
+#pragma once
+/// \file composition.hpp
+/// Composition (A∘B) x = A (B x).
+
+#include <optional>
+
+#include "lucid/core/linear_operator.hpp"
+#include "lucid/ops/spectrum.hpp"
+#include "lucid/ops/stored.hpp"
+
+namespace lucid::ops {
+
+/// (A∘B) x = A(Bx); adjoint (A∘B)ᵀ y = Bᵀ(Aᵀ y). Owns B's range as scratch.
+template <class A, class B>
+class Composition : public OperatorBase<Composition<A, B>> {
+    using OA = detail::unwrap_t<A>;
+    using OB = detail::unwrap_t<B>;
+    static_assert(LinearOperator<OA> && LinearOperator<OB>, "Composition needs two LinearOperators");
+    static_assert(std::is_same_v<typename OA::domain_type, typename OB::range_type>,
+                  "A∘B needs range(B) = domain(A)");
+
+public:
+    using scalar_type = typename OA::scalar_type;
+    using domain_type = typename OB::domain_type;
+    using range_type = typename OA::range_type;
+
+    Composition(A a, B b) : a_(std::move(a)), b_(std::move(b)) {
+        const auto& oa = detail::get(a_);
+        const auto& ob = detail::get(b_);
+        require_shapes_equal(oa.domain_shape(), ob.range_shape());
+        middle_ = make_vector<typename OB::range_type>(ob.range_shape());
+    }
+
+    auto domain_shape() const { return detail::get(b_).domain_shape(); }
+    auto range_shape() const { return detail::get(a_).range_shape(); }
+    const OA& outer() const { return detail::get(a_); }
+    const OB& inner() const { return detail::get(b_); }
+
+    void apply(const domain_type& x, range_type& y) const {
+        detail::get(b_).apply(x, middle_);
+        detail::get(a_).apply(middle_, y);
+    }
+    void apply_adjoint(const range_type& y, domain_type& x) const {
+        detail::get(a_).apply_adjoint(y, middle_);
+        detail::get(b_).apply_adjoint(middle_, x);
+    }
+    std::optional<Spectrum<scalar_type>> spectrum() const {
+        auto sa = spectrum_of(detail::get(a_));
+        auto sb = spectrum_of(detail::get(b_));
+        if (!sa || !sb) return std::nullopt;
+        return spectrum_compose(*sa, *sb);
+    }
+
+private:
+    template <class S1, class S2>
+    static void require_shapes_equal(const S1& domain_a, const S2& range_b) {
+        if (!(domain_a == range_b))
+            throw ShapeError("lucid::compose: the range shape of the inner operator does not match the "
+                             "domain shape of the outer operator");
+    }
+
+    A a_;
+    B b_;
+    mutable typename OB::range_type middle_;
+};
+
+}  // namespace lucid::ops
+
+namespace lucid {
+/// A∘B: x ↦ A(Bx). Pass std::cref(op) to store a reference instead of a copy.
+template <class A, class B>
+auto compose(A a, B b) { return ops::Composition<A, B>(std::move(a), std::move(b)); }
+}  // namespace lucid

@@ -1,0 +1,209 @@
+#pragma once
+/// \file spectrum.hpp
+/// Transfer functions of operators that a fixed orthogonal transform diagonalizes.
+///
+/// A periodic convolution is diagonal in the DFT: A = F⁻¹ diag(Â) F. With the
+/// half-sample symmetric (`reflect`) boundary and a point-symmetric kernel,
+/// convolution and Neumann differences are diagonal in the DCT-II
+/// (Ng, Chan & Tang 1999): A = C⁻¹ diag(λ) C. Such operators report a
+/// `Spectrum`; sums, compositions, adjoints, grams, polynomials and stacks of
+/// them combine spectra pointwise, so (AᵀA + ρDᵀD)⁻¹ or p(K) costs one
+/// transform pair (see SpectralOperator).
+///
+/// Layout: `values` has shape (blocks, rows, cols). One block per output
+/// image of the operator (a gradient has 2). For `fourier`, rows × cols =
+/// H × (W/2+1), the half spectrum of FFTW's r2c; for `cosine`, H × W real
+/// eigenvalues (stored as complex with zero imaginary part). `any` is a
+/// constant symbol valid for every transform (the identity and its
+/// multiples); it has shape (blocks, 1, 1) and broadcasts.
+
+#include <complex>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "lucid/core/error.hpp"
+#include "lucid/core/image.hpp"
+
+namespace lucid {
+
+/// The transform that diagonalizes an operator.
+enum class Transform { any, fourier, cosine };
+
+/// Pointwise symbol of a diagonalized operator (see file comment for layout).
+template <class T>
+struct Spectrum {
+    Transform transform = Transform::any;
+    Shape<2> plane{0, 0};                         ///< H, W of the image plane it acts on
+    xt::xtensor<std::complex<T>, 3> values;       ///< (blocks, rows, cols)
+
+    std::size_t blocks() const { return values.shape()[0]; }
+
+    /// Rows × cols of the symbol grid for a transform and plane.
+    static Shape<2> grid(Transform t, Shape<2> plane) {
+        switch (t) {
+            case Transform::fourier: return {plane[0], plane[1] / 2 + 1};
+            case Transform::cosine: return plane;
+            case Transform::any: return {1, 1};
+        }
+        return {1, 1};
+    }
+
+    /// A constant symbol c (c·I) valid for any transform.
+    static Spectrum constant(T c, std::size_t blocks = 1) {
+        Spectrum s;
+        s.values = xt::xtensor<std::complex<T>, 3>({blocks, 1, 1}, std::complex<T>(c));
+        return s;
+    }
+
+    /// A zero symbol of the given transform, plane and block count.
+    static Spectrum zeros(Transform t, Shape<2> plane, std::size_t blocks = 1) {
+        Spectrum s;
+        s.transform = t;
+        s.plane = plane;
+        const auto g = grid(t, plane);
+        s.values = xt::xtensor<std::complex<T>, 3>({blocks, g[0], g[1]}, std::complex<T>(0));
+        return s;
+    }
+};
+
+namespace detail {
+
+/// Common transform and plane of two spectra, or nullopt if they cannot combine.
+template <class T>
+std::optional<std::pair<Transform, Shape<2>>> common_frame(const Spectrum<T>& a, const Spectrum<T>& b) {
+    if (a.transform == Transform::any) return std::pair{b.transform, b.plane};
+    if (b.transform == Transform::any) return std::pair{a.transform, a.plane};
+    if (a.transform != b.transform || a.plane != b.plane) return std::nullopt;
+    return std::pair{a.transform, a.plane};
+}
+
+/// Value of block `b` at (i, j), broadcasting constant symbols.
+template <class T>
+std::complex<T> at(const Spectrum<T>& s, std::size_t b, std::size_t i, std::size_t j) {
+    if (s.transform == Transform::any) return s.values(b, 0, 0);
+    return s.values(b, i, j);
+}
+
+/// Builds a spectrum on the common frame of a and b, entry by entry.
+template <class T, class F>
+std::optional<Spectrum<T>> combine(const Spectrum<T>& a, const Spectrum<T>& b, std::size_t blocks, F&& f) {
+    const auto frame = common_frame(a, b);
+    if (!frame) return std::nullopt;
+    Spectrum<T> out;
+    out.transform = frame->first;
+    out.plane = frame->second;
+    const auto g = Spectrum<T>::grid(out.transform, out.plane);
+    out.values = xt::xtensor<std::complex<T>, 3>({blocks, g[0], g[1]});
+    for (std::size_t k = 0; k < blocks; ++k)
+        for (std::size_t i = 0; i < g[0]; ++i)
+            for (std::size_t j = 0; j < g[1]; ++j) out.values(k, i, j) = f(k, i, j);
+    return out;
+}
+
+}  // namespace detail
+
+/// Symbol of A∘B: Â·B̂ (B must have one block; A's blocks are kept).
+template <class T>
+std::optional<Spectrum<T>> spectrum_compose(const Spectrum<T>& a, const Spectrum<T>& b) {
+    if (b.blocks() != 1) return std::nullopt;
+    return detail::combine(a, b, a.blocks(), [&](std::size_t k, std::size_t i, std::size_t j) {
+        return detail::at(a, k, i, j) * detail::at(b, 0, i, j);
+    });
+}
+
+/// Symbol of A + B: Â + B̂ (same block count).
+template <class T>
+std::optional<Spectrum<T>> spectrum_sum(const Spectrum<T>& a, const Spectrum<T>& b) {
+    if (a.blocks() != b.blocks()) return std::nullopt;
+    return detail::combine(a, b, a.blocks(), [&](std::size_t k, std::size_t i, std::size_t j) {
+        return detail::at(a, k, i, j) + detail::at(b, k, i, j);
+    });
+}
+
+/// Symbol of s·A.
+template <class T>
+Spectrum<T> spectrum_scale(T s, Spectrum<T> a) {
+    a.values *= std::complex<T>(s);
+    return a;
+}
+
+/// Symbol of Aᵀ: conj(Â) (one block only).
+template <class T>
+std::optional<Spectrum<T>> spectrum_adjoint(Spectrum<T> a) {
+    if (a.blocks() != 1) return std::nullopt;
+    for (auto& v : a.values) v = std::conj(v);
+    return a;
+}
+
+/// Symbol of AᵀA: Σ_blocks |Â_b|².
+template <class T>
+Spectrum<T> spectrum_gram(const Spectrum<T>& a) {
+    Spectrum<T> out;
+    out.transform = a.transform;
+    out.plane = a.plane;
+    const std::size_t rows = a.values.shape()[1], cols = a.values.shape()[2];
+    out.values = xt::xtensor<std::complex<T>, 3>({1, rows, cols}, std::complex<T>(0));
+    for (std::size_t k = 0; k < a.blocks(); ++k)
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < cols; ++j) out.values(0, i, j) += std::norm(a.values(k, i, j));
+    return out;
+}
+
+/// Symbol of Σᵢ cᵢ Aⁱ by Horner's rule (one block only).
+template <class T>
+std::optional<Spectrum<T>> spectrum_polynomial(const Spectrum<T>& a, const std::vector<T>& coeffs) {
+    if (a.blocks() != 1 || coeffs.empty()) return std::nullopt;
+    Spectrum<T> out = a;
+    for (auto& v : out.values) {
+        std::complex<T> acc(coeffs.back());
+        for (std::size_t i = coeffs.size() - 1; i-- > 0;) acc = acc * v + coeffs[i];
+        v = acc;
+    }
+    return out;
+}
+
+/// Symbol of the vertical stack [A; B]: the blocks of A followed by those of B.
+template <class T>
+std::optional<Spectrum<T>> spectrum_stack(const Spectrum<T>& a, const Spectrum<T>& b) {
+    const std::size_t na = a.blocks();
+    return detail::combine(a, b, na + b.blocks(), [&](std::size_t k, std::size_t i, std::size_t j) {
+        return k < na ? detail::at(a, k, i, j) : detail::at(b, k - na, i, j);
+    });
+}
+
+/// Symbol of A⁻¹: 1/Â. Throws if some eigenvalue is below `tolerance` in modulus.
+template <class T>
+Spectrum<T> spectrum_inverse(Spectrum<T> a, T tolerance = T(0)) {
+    require(a.blocks() == 1, "lucid::spectrum_inverse", "spectrum", "a single-block (square) symbol",
+            detail::concat(a.blocks(), " blocks"));
+    for (auto& v : a.values) {
+        if (!(std::abs(v) > tolerance))
+            throw Error(detail::concat("lucid::spectrum_inverse: operator is singular (an eigenvalue has modulus ",
+                                       std::abs(v), " <= tolerance ", tolerance, ")"));
+        v = T(1) / v;
+    }
+    return a;
+}
+
+}  // namespace lucid
+
+namespace lucid {
+
+/// Operators that may report a transfer function.
+template <class A>
+concept HasSpectrum = requires(const A& a) {
+    { a.spectrum() };
+};
+
+/// A's spectrum if A reports one, otherwise nullopt.
+template <class A>
+auto spectrum_of(const A& a) -> std::optional<Spectrum<typename A::scalar_type>> {
+    if constexpr (HasSpectrum<A>) return a.spectrum();
+    else return std::nullopt;
+}
+
+}  // namespace lucid

@@ -1,0 +1,297 @@
+// Core: vector space, operator algebra, spectra, power iteration, FFT plans.
+#include <catch2/catch.hpp>
+
+#include <Eigen/Dense>
+#include <Eigen/SVD>
+#include <random>
+
+#include "lucid/lucid.hpp"
+
+using namespace lucid;
+
+namespace {
+
+template <class T>
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> random_matrix(int rows, int cols, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> n(0, 1);
+    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> m(rows, cols);
+    for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < cols; ++j) m(i, j) = T(n(rng));
+    return m;
+}
+
+template <class T>
+Image<T> random_image(std::size_t h, std::size_t w, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(-1, 1);
+    Image<T> x({h, w});
+    for (auto& v : x) v = T(u(rng));
+    return x;
+}
+
+template <class T>
+double adjoint_tolerance() { return std::is_same_v<T, float> ? 1e-5 : 1e-12; }
+
+// A symmetric-kernel periodic convolution built directly as a Fourier symbol,
+// so the algebra can be tested before the ops issue lands: Â(f) = Σ k(d) e^{-2πi f·d}.
+template <class T>
+Spectrum<T> blur_symbol(std::size_t h, std::size_t w) {
+    auto s = Spectrum<T>::zeros(Transform::fourier, {h, w});
+    const double pi = 3.14159265358979323846;
+    for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w / 2 + 1; ++j) {
+            // kernel [0.25 0.5 0.25] along both axes, centred at 0: real transfer function
+            const double fy = 0.5 + 0.5 * std::cos(2 * pi * double(i) / double(h));
+            const double fx = 0.5 + 0.5 * std::cos(2 * pi * double(j) / double(w));
+            s.values(0, i, j) = std::complex<T>(T(fy * fx), T(0));
+        }
+    return s;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("vector space operations on images, Eigen vectors and tuples", "[core][vector]", float, double) {
+    using T = TestType;
+    Image<T> x({3, 4}), y({3, 4});
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        x.data()[i] = T(i);
+        y.data()[i] = T(1);
+    }
+    CHECK(dot(x, y) == Approx(66.0));
+    CHECK(squared_norm(x) == Approx(506.0));
+    CHECK(norm1(x) == Approx(66.0));
+    CHECK(norm_inf(x) == Approx(11.0));
+    axpy(T(2), y, x);  // x_i = i + 2
+    CHECK(x(2, 3) == Approx(13.0));
+    axpby(T(1), y, T(-1), x);  // x_i = 1 - (i + 2)
+    CHECK(x(0, 0) == Approx(-1.0));
+    scale(T(-1), x);
+    CHECK(x(0, 1) == Approx(2.0));
+    auto z = zeros_like(x);
+    CHECK(z.shape() == x.shape());
+    CHECK(norm(z) == 0);
+    copy(x, z);
+    CHECK(distance(x, z) == 0);
+    lincomb(T(2), x, T(3), y, z);
+    CHECK(z(0, 0) == Approx(2 * 1 + 3));
+    CHECK(all_finite(z));
+    z(1, 1) = std::numeric_limits<T>::quiet_NaN();
+    CHECK_FALSE(all_finite(z));
+
+    VectorX<T> a = VectorX<T>::LinSpaced(5, 1, 5), b = VectorX<T>::Ones(5);
+    CHECK(dot(a, b) == Approx(15.0));
+    axpy(T(1), b, a);
+    CHECK(a(4) == Approx(6.0));
+
+    std::tuple<Image<T>, VectorX<T>> p{Image<T>({2, 2}, T(1)), VectorX<T>::Constant(3, T(2))};
+    CHECK(element_count(p) == 7);
+    CHECK(dot(p, p) == Approx(4 + 12.0));
+    auto q = zeros_like(p);
+    CHECK(std::get<1>(q).size() == 3);
+    axpy(T(0.5), p, q);
+    CHECK(std::get<1>(q)(2) == Approx(1.0));
+
+    Image<T> wrong({2, 2});
+    CHECK_THROWS_AS(dot(x, wrong), ShapeError);
+}
+
+TEMPLATE_TEST_CASE("zero-copy Eigen views", "[core][eigen]", float, double) {
+    using T = TestType;
+    Image<T> img({2, 3}, T(0));
+    auto v = as_eigen(img);
+    v(4) = T(7);
+    CHECK(img(1, 1) == T(7));  // row-major vec
+    VectorX<T> w = VectorX<T>::LinSpaced(6, 0, 5);
+    auto view = as_image(w, Shape<2>{2, 3});
+    CHECK(view(1, 2) == T(5));
+    view(0, 0) = T(9);
+    CHECK(w(0) == T(9));
+    CHECK_THROWS_AS(as_image(w, Shape<2>{4, 4}), Error);
+}
+
+TEMPLATE_TEST_CASE("adjoint of every algebra combination", "[core][ops][adjoint]", float, double) {
+    using T = TestType;
+    using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+    const double tol = adjoint_tolerance<T>();
+    ops::MatrixOperator<M> A(random_matrix<T>(7, 5, 1));
+    ops::MatrixOperator<M> B(random_matrix<T>(5, 5, 2));
+    ops::MatrixOperator<M> C(random_matrix<T>(7, 5, 3));
+    ops::MatrixOperator<M> E(random_matrix<T>(3, 5, 4));
+
+    CHECK(adjoint_test(A, 1).relative_error < tol);
+    CHECK(adjoint_test(A * B, 2).relative_error < tol);
+    CHECK(adjoint_test(A + C, 3).relative_error < tol);
+    CHECK(adjoint_test(A - C, 4).relative_error < tol);
+    CHECK(adjoint_test(T(2.5) * A, 5).relative_error < tol);
+    CHECK(adjoint_test(-A, 6).relative_error < tol);
+    CHECK(adjoint_test(adjoint(A), 7).relative_error < tol);
+    CHECK(adjoint_test(gram(A), 8).relative_error < tol);
+    CHECK(adjoint_test(polynomial(B, {T(1), T(-2), T(0.5), T(0.25)}), 9).relative_error < tol);
+    CHECK(adjoint_test(stack(A, E, B), 10).relative_error < tol);
+    CHECK(adjoint_test(gram(stack(A, E)) + T(0.5) * gram(B), 11).relative_error < tol);
+    CHECK(adjoint_test((A + C) * polynomial(B, {T(0), T(1), T(1)}), 12).relative_error < tol);
+    CHECK(adjoint_test(ops::Identity<VectorX<T>>({5}), 13).relative_error < tol);
+    VectorX<T> w = VectorX<T>::LinSpaced(5, -1, 1);
+    CHECK(adjoint_test(ops::Diagonal<VectorX<T>>(w) * B, 14).relative_error < tol);
+
+    // a broken adjoint is caught
+    struct Broken : ops::OperatorBase<Broken> {
+        using scalar_type [[maybe_unused]] = T;
+        using domain_type [[maybe_unused]] = VectorX<T>;
+        using range_type [[maybe_unused]] = VectorX<T>;
+        std::array<std::size_t, 1> domain_shape() const { return {4}; }
+        std::array<std::size_t, 1> range_shape() const { return {4}; }
+        void apply(const VectorX<T>& x, VectorX<T>& y) const { y = x; y(0) += x(1); }
+        void apply_adjoint(const VectorX<T>& y, VectorX<T>& x) const { x = y; }
+    };
+    static_assert(LinearOperator<Broken>);
+    CHECK(adjoint_test(Broken{}, 15).relative_error > 1e-3);
+}
+
+TEMPLATE_TEST_CASE("algebra computes the matrix it stands for", "[core][ops]", float, double) {
+    using T = TestType;
+    using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+    const M a = random_matrix<T>(4, 4, 21), b = random_matrix<T>(4, 4, 22);
+    ops::MatrixOperator<M> A(a), B(b);
+    VectorX<T> x = random_matrix<T>(4, 1, 23);
+    const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-12;
+    auto check = [&](const auto& op, const M& dense) {
+        VectorX<T> got = op(x);
+        VectorX<T> want = dense * x;
+        CHECK((got - want).norm() <= tol * (1 + want.norm()));
+        VectorX<T> got_t = op.adjoint_of(x);
+        VectorX<T> want_t = dense.transpose() * x;
+        CHECK((got_t - want_t).norm() <= tol * (1 + want_t.norm()));
+    };
+    check(A * B, a * b);
+    check(A + B, a + b);
+    check(A - B, a - b);
+    check(T(3) * A, T(3) * a);
+    check(adjoint(A), a.transpose());
+    check(gram(A), a.transpose() * a);
+    const M I = M::Identity(4, 4);
+    check(polynomial(A, {T(2), T(-1), T(0.5)}), T(2) * I - a + T(0.5) * a * a);
+    // stack applied to x gives both blocks
+    auto S = stack(A, B);
+    auto y = S(x);
+    CHECK((std::get<0>(y) - a * x).norm() <= tol * (1 + (a * x).norm()));
+    CHECK((std::get<1>(y) - b * x).norm() <= tol * (1 + (b * x).norm()));
+    // references instead of copies
+    auto R = compose(std::cref(A), std::cref(B));
+    check(R, a * b);
+}
+
+TEST_CASE("algebra rejects mismatched shapes and bad coefficients", "[core][ops][errors]") {
+    using M = Eigen::MatrixXd;
+    ops::MatrixOperator<M> A(M(M::Ones(3, 4))), B(M(M::Ones(5, 5)));
+    CHECK_THROWS_AS(A * B, ShapeError);
+    CHECK_THROWS_AS(A + B, ShapeError);
+    CHECK_THROWS_AS(stack(A, B), ShapeError);
+    CHECK_THROWS_AS(polynomial(A, {1.0}), ShapeError);
+    CHECK_THROWS_AS(polynomial(B, {}), Error);
+    CHECK_THROWS_WITH(polynomial(B, {1.0, std::nan("")}), Catch::Contains("coeffs"));
+    CHECK_THROWS_AS((ops::MatrixOperator<M, Image<double>>(M(M::Ones(3, 3)), Shape<2>{2, 2}, Shape<2>{2, 2})), ShapeError);
+    Eigen::VectorXd wrong = Eigen::VectorXd::Ones(7);
+    Eigen::VectorXd out(3);
+    CHECK_THROWS_WITH(A.apply(wrong, out), Catch::Contains("'x'") && Catch::Contains("4 elements"));
+}
+
+TEMPLATE_TEST_CASE("operator norm by power iteration matches the largest singular value", "[core][norm]", float, double) {
+    using T = TestType;
+    using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+    const M a = random_matrix<T>(30, 20, 5);
+    const double sigma = double(Eigen::JacobiSVD<M>(a).singularValues()(0));
+    const double est = double(operator_norm(ops::MatrixOperator<M>(a), {.max_iter = 2000, .tol = 1e-10}));
+    CHECK(est == Approx(sigma).epsilon(std::is_same_v<T, float> ? 1e-4 : 1e-6));
+    CHECK(est <= sigma * (1 + 1e-6));  // the power method approaches from below
+    CHECK_THROWS_AS(operator_norm(ops::MatrixOperator<M>(a), {.max_iter = 0}), Error);
+}
+
+TEMPLATE_TEST_CASE("spectral operators: Fourier symbol equals direct periodic convolution", "[core][spectrum]", float, double) {
+    using T = TestType;
+    const std::size_t h = 12, w = 9;
+    const auto x = random_image<T>(h, w, 7);
+    ops::SpectralOperator<T> K(blur_symbol<T>(h, w), {h, w});
+    auto y = K(x);
+    // direct periodic convolution with [1 2 1]/4 ⊗ [1 2 1]/4
+    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w; ++j) {
+            double s = 0;
+            for (int di = -1; di <= 1; ++di)
+                for (int dj = -1; dj <= 1; ++dj)
+                    s += (di ? 0.25 : 0.5) * (dj ? 0.25 : 0.5) *
+                         double(x((i + h + di) % h, (j + w + dj) % w));
+            CHECK(double(y(i, j)) == Approx(s).margin(tol));
+        }
+    CHECK(adjoint_test(K, 3).relative_error < adjoint_tolerance<T>());
+    // the algebra keeps the spectrum: p(K) applied spectrally equals Horner through K
+    auto P = polynomial(K, {T(1), T(5), T(-9), T(4)});
+    auto sym = P.spectrum();
+    REQUIRE(sym.has_value());
+    ops::SpectralOperator<T> Pfast(*sym, {h, w});
+    CHECK(distance(P(x), Pfast(x)) <= 10 * tol * norm(x));
+    // (KᵀK + ρI)⁻¹ in one transform pair inverts KᵀK + ρI
+    const T rho = T(0.1);
+    auto normal = gram(K) + rho * ops::Identity<Image<T>>({h, w});
+    auto sn = normal.spectrum();
+    REQUIRE(sn.has_value());
+    ops::SpectralOperator<T> inv(spectrum_inverse(*sn), {h, w});
+    CHECK(distance(normal(inv(x)), x) <= 100 * tol * norm(x));
+    // a stack of spectral operators has one block per operator; its gram sums them
+    auto st = stack(K, K).spectrum();
+    REQUIRE(st.has_value());
+    CHECK(st->blocks() == 2);
+    const T k11 = std::norm(K.symbol().values(0, 1, 1));
+    CHECK(std::abs(spectrum_gram(*st).values(0, 1, 1) - T(2) * k11) < 1e-5);
+}
+
+TEMPLATE_TEST_CASE("spectral operators: cosine symbol is self-adjoint and invertible", "[core][spectrum]", float, double) {
+    using T = TestType;
+    const std::size_t h = 8, w = 10;
+    auto s = Spectrum<T>::zeros(Transform::cosine, {h, w});
+    for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w; ++j) s.values(0, i, j) = T(1) + T(i + 2 * j) / T(10);
+    ops::SpectralOperator<T, 3> S(s, {2, h, w});
+    CHECK(adjoint_test(S, 1).relative_error < adjoint_tolerance<T>());
+    ImageStack<T> x({2, h, w});
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(-1, 1);
+    for (auto& v : x) v = T(u(rng));
+    ops::SpectralOperator<T, 3> Sinv(spectrum_inverse(s), {2, h, w});
+    CHECK(distance(S(Sinv(x)), x) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12) * norm(x));
+    // a constant symbol (the identity) applies in every transform
+    ops::SpectralOperator<T, 3> id(Spectrum<T>::constant(2), {2, h, w});
+    ImageStack<T> twice = T(2) * x;
+    CHECK(distance(id(x), twice) == 0);
+    CHECK_THROWS_AS(ops::SpectralOperator<T>(s, {h + 1, w}), ShapeError);
+    CHECK_THROWS_AS(spectrum_inverse(Spectrum<T>::zeros(Transform::cosine, {2, 2})), Error);
+}
+
+TEST_CASE("FFT plans are cached, shared and usable on unaligned arrays", "[core][fft]") {
+    const auto before = fft::cached_plan_count<double>();
+    auto p1 = fft::plan<double>(fft::Kind::r2c, 17, 10);
+    auto p2 = fft::plan<double>(fft::Kind::r2c, 17, 10);
+    CHECK(p1.get() == p2.get());
+    CHECK(fft::cached_plan_count<double>() == before + 1);
+    CHECK(fft::good_size(1) == 1);
+    CHECK(fft::good_size(11) == 12);
+    CHECK(fft::good_size(97) == 98);
+    CHECK(fft::good_size(127) == 128);
+    CHECK(fft::good_size(1001) == 1008);
+    // execute on an unaligned array (offset by one element) and on an aligned one: same result
+    std::vector<double> raw(17 * 10 + 1);
+    for (std::size_t i = 0; i < raw.size(); ++i) raw[i] = std::sin(0.3 * double(i));
+    fft::AlignedBuffer<double> aligned(17 * 10);
+    std::copy(raw.begin() + 1, raw.end(), aligned.begin());
+    fft::AlignedBuffer<std::complex<double>> s1(17 * 6), s2(17 * 6);
+    p1->r2c(raw.data() + 1, s1.data());
+    p1->r2c(aligned.data(), s2.data());
+    for (std::size_t i = 0; i < s1.size(); ++i) CHECK(std::abs(s1[i] - s2[i]) < 1e-12);
+    // DC term is the plain sum
+    double total = 0;
+    for (auto v : aligned) total += v;
+    CHECK(s2[0].real() == Approx(total));
+    CHECK_THROWS_AS(fft::plan<double>(fft::Kind::r2c, 0, 4), Error);
+}
