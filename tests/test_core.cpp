@@ -295,3 +295,44 @@ TEST_CASE("FFT plans are cached, shared and usable on unaligned arrays", "[core]
     CHECK(s2[0].real() == Approx(total));
     CHECK_THROWS_AS(fft::plan<double>(fft::Kind::r2c, 0, 4), Error);
 }
+
+#include "lucid/solvers/conjugate_gradient.hpp"
+#include "support/peers.hpp"
+
+TEMPLATE_TEST_CASE("conjugate gradient solves an SPD system", "[core][cg]", float, double) {
+    using T = TestType;
+    using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+    const M a = random_matrix<T>(40, 30, 9);
+    const M spd = a.transpose() * a + M::Identity(30, 30);
+    const VectorX<T> b = random_matrix<T>(30, 1, 10);
+    ops::MatrixOperator<M> A(spd);
+    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-11;
+    auto r = conjugate_gradient(A, b, VectorX<T>(VectorX<T>::Zero(30)), {.max_iter = 200, .tol = tol});
+    CHECK(r.status == Status::converged);
+    const VectorX<T> exact = spd.ldlt().solve(b);
+    CHECK((r.x - exact).norm() <= 50 * tol * exact.norm() * 30);
+    CHECK(r.history.size() == std::size_t(r.iterations));
+    // a callback can stop the run
+    auto s = conjugate_gradient(A, b, VectorX<T>(VectorX<T>::Zero(30)), {.max_iter = 200, .tol = tol},
+                                [](const auto& st) { return st.iteration >= 3; });
+    CHECK(s.status == Status::stopped);
+    CHECK(s.iterations == 3);
+    CHECK_THROWS_AS(conjugate_gradient(A, b, b, {.max_iter = 0}), Error);
+}
+
+TEST_CASE("npy round trip through numpy", "[core][peers]") {
+    xt::xtensor<double, 2> a({3, 5});
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = double(i) * 0.5;
+    const auto in = lucid::test::scratch_dir() / "a.npy";
+    const auto out = lucid::test::scratch_dir() / "b.npy";
+    lucid::test::write_npy(in, a);
+    if (!lucid::test::python_has("numpy")) {
+        WARN("skipped: python3-numpy is not installed");
+        return;
+    }
+    lucid::test::run_python_code("import numpy as np, sys\nnp.save(sys.argv[2], np.load(sys.argv[1]).T * 2)\n",
+                                 {in.string(), out.string()});
+    auto b = lucid::test::read_npy<double>(out);
+    REQUIRE(b.shape()[0] == 5);
+    CHECK(b(4, 2) == Approx(2 * a(2, 4)));
+}

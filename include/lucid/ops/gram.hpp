@@ -34,11 +34,7 @@ public:
         detail::get(a_).apply_adjoint(middle_, y);
     }
     void apply_adjoint(const range_type& y, domain_type& x) const { apply(y, x); }
-    std::optional<Spectrum<scalar_type>> spectrum() const {
-        auto sa = spectrum_of(detail::get(a_));
-        if (!sa) return std::nullopt;
-        return spectrum_gram(*sa);
-    }
+    std::optional<Spectrum<scalar_type>> spectrum() const { return gram_spectrum_of(detail::get(a_)); }
 
 private:
     A a_;

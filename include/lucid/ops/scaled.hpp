@@ -43,6 +43,12 @@ public:
         if (!sa) return std::nullopt;
         return spectrum_scale(s_, std::move(*sa));
     }
+    /// (sA)ᵀ(sA) = s²AᵀA.
+    std::optional<Spectrum<scalar_type>> gram_spectrum() const {
+        auto g = gram_spectrum_of(detail::get(a_));
+        if (!g) return std::nullopt;
+        return spectrum_scale(s_ * s_, std::move(*g));
+    }
 
 private:
     scalar_type s_;

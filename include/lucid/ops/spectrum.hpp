@@ -206,4 +206,25 @@ auto spectrum_of(const A& a) -> std::optional<Spectrum<typename A::scalar_type>>
     else return std::nullopt;
 }
 
+/// Operators whose normal operator AᵀA is diagonalized even where A itself is
+/// not: Neumann differences map DCT-II to DST-II, yet DᵀD (the Neumann
+/// Laplacian) is DCT-II diagonal. They report `gram_spectrum()`.
+template <class A>
+concept HasGramSpectrum = requires(const A& a) {
+    { a.gram_spectrum() };
+};
+
+/// Symbol of AᵀA: A's own `gram_spectrum()` if it has one, else Σ|Â_b|² from
+/// its spectrum, else nullopt.
+template <class A>
+auto gram_spectrum_of(const A& a) -> std::optional<Spectrum<typename A::scalar_type>> {
+    if constexpr (HasGramSpectrum<A>) {
+        return a.gram_spectrum();
+    } else {
+        auto s = spectrum_of(a);
+        if (!s) return std::nullopt;
+        return spectrum_gram(*s);
+    }
+}
+
 }  // namespace lucid

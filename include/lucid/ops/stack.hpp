@@ -69,6 +69,21 @@ public:
         }, ops_);
         return ok ? acc : std::nullopt;
     }
+    /// KᵀK = Σᵢ AᵢᵀAᵢ, from each block's gram symbol (works for Neumann differences too).
+    std::optional<Spectrum<scalar_type>> gram_spectrum() const {
+        std::optional<Spectrum<scalar_type>> acc;
+        bool ok = true;
+        std::apply([&](const auto&... o) {
+            ([&] {
+                if (!ok) return;
+                auto g = gram_spectrum_of(detail::get(o));
+                if (!g) { ok = false; return; }
+                acc = acc ? spectrum_sum(*acc, *g) : g;
+                if (!acc) ok = false;
+            }(), ...);
+        }, ops_);
+        return ok ? acc : std::nullopt;
+    }
 
 private:
     std::tuple<As...> ops_;

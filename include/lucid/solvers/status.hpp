@@ -1,0 +1,92 @@
+#pragma once
+/// \file status.hpp
+/// How a solver run ended, its history, and what it returns.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lucid {
+
+/// Why a solver stopped. Non-convergence is a status, never an exception.
+enum class Status {
+    converged,       ///< the stopping rule was met
+    max_iterations,  ///< the iteration budget ran out first
+    diverged,        ///< a non-finite or exploding iterate appeared; x is the last finite iterate
+    stopped          ///< a callback asked to stop
+};
+
+constexpr std::string_view to_string(Status s) {
+    switch (s) {
+        case Status::converged: return "converged";
+        case Status::max_iterations: return "max_iterations";
+        case Status::diverged: return "diverged";
+        case Status::stopped: return "stopped";
+    }
+    return "?";
+}
+
+/// Per-iteration records. `objective` is NaN where a solver has no cheap
+/// objective; `residual` is the quantity its stopping rule tests.
+struct History {
+    std::vector<double> objective;
+    std::vector<double> residual;
+    std::vector<double> elapsed;  ///< seconds since the start of the run
+
+    void reserve(std::size_t n) {
+        objective.reserve(n);
+        residual.reserve(n);
+        elapsed.reserve(n);
+    }
+    void push(double obj, double res, double t) {
+        objective.push_back(obj);
+        residual.push_back(res);
+        elapsed.push_back(t);
+    }
+    std::size_t size() const { return residual.size(); }
+};
+
+/// How a run went, without the solution (what in-place solvers return).
+struct RunInfo {
+    Status status = Status::max_iterations;
+    int iterations = 0;         ///< iterations performed
+    History history;
+    std::string message;        ///< human-readable reason for `status`
+
+    bool converged() const { return status == Status::converged; }
+};
+
+/// What every solver returns: the run information and the solution `x`
+/// (or, with `Status::diverged`, the last finite iterate).
+template <class V>
+struct SolverResult : RunInfo {
+    V x;
+};
+
+/// What a callback sees after each iteration.
+template <class V>
+struct IterationState {
+    int iteration;        ///< 1-based count of completed iterations
+    const V& x;           ///< current iterate (do not keep the reference)
+    double objective;     ///< NaN when not computed
+    double residual;      ///< the stopping-rule quantity
+    double elapsed;       ///< seconds since the start
+};
+
+namespace detail {
+
+/// Seconds since construction.
+class Stopwatch {
+public:
+    Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+    double seconds() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+
+private:
+    std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace detail
+}  // namespace lucid
