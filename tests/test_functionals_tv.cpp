@@ -1,0 +1,284 @@
+// Total variation: value, exact 1-D prox (Condat), FGP prox in 2-D against the
+// 1-D taut string, the optimality condition, the duality-gap certificate,
+// vectorial TV, warm starts, and scikit-image's denoise_tv_chambolle.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include <xtensor/xmath.hpp>
+#include <xtensor/xview.hpp>
+
+#include "lucid/functionals/functionals.hpp"
+#include "lucid/lucid.hpp"
+#include "lucid/ops/gradient.hpp"
+#include "support/peers.hpp"
+#include "support/prox_check.hpp"
+
+using namespace lucid;
+using lucid::test::subgradient_violation;
+
+namespace {
+
+template <class T>
+Image<T> random_image(std::size_t h, std::size_t w, unsigned seed, double scale = 1.0) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> n(0, scale);
+    Image<T> x({h, w});
+    for (auto& v : x) v = T(n(rng));
+    return x;
+}
+
+// A piecewise-constant image plus noise: the TV model's home ground.
+template <class T>
+Image<T> blocky_image(std::size_t h, std::size_t w, unsigned seed, double noise) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> n(0, noise);
+    Image<T> x({h, w});
+    for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w; ++j) {
+            double v = (i < h / 2 ? 0.2 : 0.7) + ((j > w / 3 && j < 2 * w / 3 && i > h / 4) ? 0.25 : 0.0);
+            x(i, j) = T(v + n(rng));
+        }
+    return x;
+}
+
+// Optimality certificate of 1-D TV denoising: x solves min ½‖x − y‖² + λΣ|x_{k+1} − x_k|
+// iff s_k = Σ_{j≤k}(x_j − y_j) satisfies |s_k| ≤ λ, s_{n−1} = 0, and s_k = λ·sign(x_{k+1} − x_k)
+// wherever x jumps. Returns the largest violation.
+template <class T>
+double tv1d_certificate_violation(const std::vector<T>& y, const std::vector<T>& x, double lambda) {
+    double s = 0, worst = 0;
+    const std::size_t n = y.size();
+    for (std::size_t k = 0; k + 1 < n; ++k) {
+        s += double(x[k]) - double(y[k]);
+        worst = std::max(worst, std::abs(s) - lambda);
+        const double jump = double(x[k + 1]) - double(x[k]);
+        if (std::abs(jump) > 1e-9) worst = std::max(worst, std::abs(s - lambda * (jump > 0 ? 1 : -1)));
+    }
+    s += double(x[n - 1]) - double(y[n - 1]);
+    return std::max(worst, std::abs(s));
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("tv1d_prox (Condat) satisfies the exact optimality certificate", "[functionals][tv][tv1d]", float, double) {
+    using T = TestType;
+    const double tol = std::is_same_v<T, float> ? 2e-4 : 1e-10;
+    std::mt19937 rng(3);
+    std::normal_distribution<double> n01(0, 1);
+    for (int trial = 0; trial < 40; ++trial) {
+        const std::size_t n = 1 + std::size_t(trial * 7 % 97);
+        std::vector<T> y(n), x(n);
+        double level = 0;
+        for (auto& v : y) {
+            if (n01(rng) > 1.2) level = n01(rng) * 3;  // steps
+            v = T(level + 0.5 * n01(rng));
+        }
+        const double lambda = 0.05 + 0.3 * (trial % 5);
+        tv1d_prox(std::span<const T>(y), T(lambda), std::span<T>(x));
+        CHECK(tv1d_certificate_violation(y, x, lambda) <= tol * (1 + n));
+        // in place gives the same
+        std::vector<T> z = y;
+        tv1d_prox(std::span<const T>(z), T(lambda), std::span<T>(z));
+        CHECK(z == x);
+    }
+    // λ = 0 is the identity; a huge λ gives the mean
+    std::vector<T> y{T(1), T(3), T(-2), T(6)}, x(4);
+    tv1d_prox(std::span<const T>(y), T(0), std::span<T>(x));
+    CHECK(x == y);
+    tv1d_prox(std::span<const T>(y), T(100), std::span<T>(x));
+    for (auto v : x) CHECK(v == Approx(2.0));
+    // a wrong answer fails the certificate
+    x = y;
+    CHECK(tv1d_certificate_violation(y, x, 0.5) > 0.1);
+    CHECK_THROWS_WITH(tv1d_prox(std::span<const T>(y), T(-1), std::span<T>(x)), Catch::Contains("lambda"));
+    // Eigen vectors
+    VectorX<T> ve = VectorX<T>::LinSpaced(10, 0, 9), oe(10);
+    tv1d_prox(ve, T(1), oe);
+    CHECK(oe(0) == Approx(1.0));
+}
+
+TEMPLATE_TEST_CASE("TV value follows the developer-guide convention", "[functionals][tv]", float, double) {
+    using T = TestType;
+    Image<T> x({2, 3});
+    x = {{0, 1, 3}, {2, 2, 2}};
+    // isotropic: pixel (0,0): (1, 2) → √5; (0,1): (2, 1) → √5; (0,2): (0, −1) → 1; row 1: (0,0),(0,0),(0,0)
+    CHECK(double(TotalVariation<T>(T(2)).value(x)) == Approx(2 * (2 * std::sqrt(5.0) + 1)));
+    CHECK(double(TotalVariation<T>(T(1), TvNorm::anisotropic).value(x)) == Approx(3 + 3 + 1));
+    // against ops::Gradient on a random image and a stack
+    const auto y = random_image<T>(9, 7, 1);
+    ops::Gradient<T> D({9, 7});
+    const auto g = D(y);
+    double iso = 0, aniso = 0;
+    for (std::size_t i = 0; i < 9; ++i)
+        for (std::size_t j = 0; j < 7; ++j) {
+            iso += std::hypot(double(g(0, i, j)), double(g(1, i, j)));
+            aniso += std::abs(double(g(0, i, j))) + std::abs(double(g(1, i, j)));
+        }
+    CHECK(double(TotalVariation<T>(T(1)).value(y)) == Approx(iso).epsilon(1e-5));
+    CHECK(double(TotalVariation<T>(T(1), TvNorm::anisotropic).value(y)) == Approx(aniso).epsilon(1e-5));
+    ImageStack<T> s({3, 9, 7});
+    for (std::size_t c = 0; c < 3; ++c) xt::view(s, c) = y;
+    CHECK(double(TotalVariation<T>(T(1)).value(s)) == Approx(3 * iso).epsilon(1e-5));
+    CHECK(double(TotalVariation<T>(T(1), TvNorm::vectorial).value(s)) == Approx(std::sqrt(3.0) * iso).epsilon(1e-5));
+}
+
+TEMPLATE_TEST_CASE("FGP TV prox on 1xN and Nx1 images equals the exact 1-D taut string", "[functionals][tv]", float, double) {
+    using T = TestType;
+    const std::size_t n = 64;
+    const auto row = blocky_image<T>(1, n, 5, 0.1);
+    const T lambda = T(0.08), tau = T(1.5);
+    std::vector<T> exact(n);
+    tv1d_prox(std::span<const T>(row.data(), n), lambda * tau, std::span<T>(exact));
+    const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-7;
+    for (TvNorm norm : {TvNorm::isotropic, TvNorm::anisotropic}) {
+        TotalVariation<T> tv(lambda, norm, {.max_iter = 20000, .tol = std::is_same_v<T, float> ? 3e-4 : 1e-8});
+        Image<T> out = zeros_like(row);
+        tv.prox(row, tau, out);
+        double err = 0;
+        for (std::size_t j = 0; j < n; ++j) err = std::max(err, std::abs(double(out(0, j)) - double(exact[j])));
+        INFO("iterations " << tv.last_prox_info().iterations << " rms bound " << tv.last_prox_info().rms_bound);
+        CHECK(err <= tol);
+        CHECK(tv.last_prox_info().converged);
+        // transposed
+        Image<T> col = xt::transpose(row);
+        Image<T> oc = zeros_like(col);
+        tv.reset_warm_start();
+        tv.prox(col, tau, oc);
+        err = 0;
+        for (std::size_t j = 0; j < n; ++j) err = std::max(err, std::abs(double(oc(j, 0)) - double(exact[j])));
+        CHECK(err <= tol);
+    }
+}
+
+TEMPLATE_TEST_CASE("FGP TV prox in 2-D: optimality condition and the duality-gap certificate", "[functionals][tv]", float, double) {
+    using T = TestType;
+    const bool is_float = std::is_same_v<T, float>;
+    const auto v = blocky_image<T>(24, 20, 7, 0.1);
+    for (TvNorm norm : {TvNorm::isotropic, TvNorm::anisotropic}) {
+        TotalVariation<T> tv(T(0.1), norm, {.max_iter = 20000, .tol = is_float ? 3e-4 : 1e-5});
+        Image<T> p = zeros_like(v);
+        tv.prox(v, T(1), p);
+        INFO("iterations " << tv.last_prox_info().iterations << " rms bound " << tv.last_prox_info().rms_bound);
+        CHECK(tv.last_prox_info().converged);
+        CHECK(subgradient_violation(tv, v, T(1), p, 400, 3, 0.5) <= (is_float ? 1e-4 : 1e-6));
+        // the gap's bound holds: a loose solve is within its certified RMS distance of the tight one
+        TotalVariation<T> loose(T(0.1), norm, {.max_iter = 30, .tol = 0, .check_every = 0});
+        Image<T> q = zeros_like(v);
+        loose.prox(v, T(1), q);
+        const double rms = double(distance(p, q)) / std::sqrt(double(v.size()));
+        CHECK(rms <= loose.last_prox_info().rms_bound * 1.001 + (is_float ? 1e-5 : 1e-9));
+        CHECK(loose.last_prox_info().iterations == 30);
+        CHECK_FALSE(loose.last_prox_info().converged);
+        // a perturbed answer fails the optimality check
+        lincomb(T(0.9), p, T(0.1), v, q);  // 10% of the way back to v
+        CHECK(subgradient_violation(tv, v, T(1), q, 400, 3, 0.5) > 1e-4);
+    }
+}
+
+TEMPLATE_TEST_CASE("TV prox on stacks: per channel, and vectorial coupling", "[functionals][tv]", float, double) {
+    using T = TestType;
+    const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-7;
+    const TvProxParams tight{.max_iter = 20000, .tol = std::is_same_v<T, float> ? 3e-4 : 1e-8};
+    const auto a = blocky_image<T>(16, 18, 1, 0.1), b = blocky_image<T>(16, 18, 2, 0.2);
+    ImageStack<T> s({2, 16, 18});
+    xt::view(s, 0) = a;
+    xt::view(s, 1) = b;
+    TotalVariation<T> tv(T(0.1), TvNorm::isotropic, tight);
+    ImageStack<T> ps = zeros_like(s);
+    tv.prox(s, T(1), ps);
+    Image<T> pa = zeros_like(a), pb = zeros_like(b);
+    TotalVariation<T>(T(0.1), TvNorm::isotropic, tight).prox(a, T(1), pa);
+    TotalVariation<T>(T(0.1), TvNorm::isotropic, tight).prox(b, T(1), pb);
+    CHECK(double(xt::amax(xt::abs(xt::view(ps, 0) - pa))()) <= tol);
+    CHECK(double(xt::amax(xt::abs(xt::view(ps, 1) - pb))()) <= tol);
+    // vectorial TV of three identical channels: TV_vec(x,x,x) = √3·TV(x), so the
+    // prox is prox_{μ/√3·TV}(a) in every channel (the problem is symmetric and strictly convex)
+    ImageStack<T> s3({3, 16, 18});
+    for (std::size_t c = 0; c < 3; ++c) xt::view(s3, c) = a;
+    TotalVariation<T> vec(T(0.1), TvNorm::vectorial, tight);
+    ImageStack<T> p3 = zeros_like(s3);
+    vec.prox(s3, T(1), p3);
+    Image<T> ref = zeros_like(a);
+    TotalVariation<T>(T(0.1 / std::sqrt(3.0)), TvNorm::isotropic, tight).prox(a, T(1), ref);
+    for (std::size_t c = 0; c < 3; ++c) CHECK(double(xt::amax(xt::abs(xt::view(p3, c) - ref))()) <= tol);
+    // and vectorial on a generic stack passes the optimality condition
+    vec.prox(s, T(1), ps);
+    CHECK(subgradient_violation(vec, s, T(1), ps, 300, 9, 0.5) <= (std::is_same_v<T, float> ? 1e-4 : 1e-6));
+}
+
+TEMPLATE_TEST_CASE("TV prox warm start, aliasing and errors", "[functionals][tv]", float, double) {
+    using T = TestType;
+    const auto v = blocky_image<T>(32, 32, 11, 0.1);
+    TotalVariation<T> tv(T(0.05), TvNorm::isotropic, {.max_iter = 2000, .tol = 1e-4});
+    Image<T> p = zeros_like(v);
+    tv.prox(v, T(1), p);
+    const int cold = tv.last_prox_info().iterations;
+    tv.prox(v, T(1), p);
+    const int warm = tv.last_prox_info().iterations;
+    CHECK(warm < cold);
+    CHECK(warm <= tv.params().check_every);
+    Image<T> q = v;
+    tv.prox(q, T(1), q);  // in place
+    CHECK(double(distance(p, q)) <= 1e-4 * std::sqrt(double(v.size())));
+    CHECK_THROWS_WITH(TotalVariation<T>(T(0)), Catch::Contains("lambda"));
+    CHECK_THROWS_WITH(TotalVariation<T>(T(-1)), Catch::Contains("lambda"));
+    CHECK_THROWS_WITH(TotalVariation<T>(T(1), TvNorm::isotropic, {.max_iter = 0}), Catch::Contains("max_iter"));
+    CHECK_THROWS_WITH(TotalVariation<T>(T(1), TvNorm::isotropic, {.tol = -1}), Catch::Contains("tol"));
+    CHECK_THROWS_WITH(tv.prox(v, T(0), p), Catch::Contains("tau"));
+    Image<T> wrong({31, 32});
+    CHECK_THROWS_AS(tv.prox(v, T(1), wrong), ShapeError);
+    Image<T> bad = v;
+    bad(3, 3) = std::numeric_limits<T>::infinity();
+    CHECK_THROWS_WITH(tv.prox(bad, T(1), p), Catch::Contains("'v'"));
+}
+
+TEST_CASE("Tikhonov with the Neumann gradient: DCT closed form equals CG", "[functionals][tikhonov]") {
+    const auto v = random_image<double>(20, 14, 4);
+    ops::Gradient<double> D({20, 14});
+    Tikhonov fast(D, 0.7);
+    Tikhonov slow(D, 0.7, QuadraticProxParams{.cg_max_iter = 1000, .cg_tol = 1e-13, .use_spectrum = false});
+    CHECK(fast.closed_form_prox());
+    CHECK_FALSE(slow.closed_form_prox());
+    Image<double> a = zeros_like(v), b = zeros_like(v);
+    fast.prox(v, 2.0, a);
+    slow.prox(v, 2.0, b);
+    CHECK(distance(a, b) <= 1e-9 * norm(a));
+    CHECK(*lipschitz_constant(fast) <= 0.7 * 8);
+    CHECK(*lipschitz_constant(fast) >= 0.7 * 7.5);
+}
+
+TEST_CASE("TV prox reaches a ROF objective no worse than scikit-image's denoise_tv_chambolle", "[functionals][tv][peers]") {
+    if (!lucid::test::python_has("skimage")) {
+        WARN("skipped: python3-skimage is not installed");
+        return;
+    }
+    // Weight convention: skimage's denoise_tv_chambolle(image, weight) runs Chambolle's (2004)
+    // projection algorithm for min_u ‖u − f‖²/(2·weight) + TV(u), i.e.
+    // min_u ½‖u − f‖² + weight·TV(u) with forward differences (np.diff), zero at the last
+    // row/column (Neumann) and the isotropic norm — our prox with λτ = weight.
+    const auto f = blocky_image<double>(64, 80, 21, 0.1);
+    const auto in = lucid::test::scratch_dir() / "rof_in.npy";
+    const auto out = lucid::test::scratch_dir() / "rof_out.npy";
+    lucid::test::write_npy(in, f);
+    for (double weight : {0.05, 0.2}) {
+        lucid::test::run_python_code(
+            "import sys, numpy as np\n"
+            "from skimage.restoration import denoise_tv_chambolle\n"
+            "f = np.load(sys.argv[1])\n"
+            "u = denoise_tv_chambolle(f, weight=float(sys.argv[3]), eps=1e-6, max_num_iter=500)\n"
+            "np.save(sys.argv[2], u)\n",
+            {in.string(), out.string(), std::to_string(weight)});
+        const xt::xarray<double> sk = lucid::test::read_npy<double>(out);
+        Image<double> ski = sk;
+        TotalVariation<double> tv(weight, TvNorm::isotropic, {.max_iter = 500, .tol = 1e-5});
+        Image<double> ours = zeros_like(f);
+        tv.prox(f, 1.0, ours);
+        auto rof = [&](const Image<double>& u) { return 0.5 * std::pow(double(distance(u, f)), 2) + tv.value(u); };
+        const double o_ours = rof(ours), o_sk = rof(ski);
+        INFO("weight " << weight << ": ours " << o_ours << ", skimage " << o_sk);
+        CHECK(o_ours <= o_sk + 1e-9 * o_sk);
+        // both solve the same problem: the solutions agree to the accuracy of skimage's stopping rule
+        CHECK(double(distance(ours, ski)) / std::sqrt(double(f.size())) <= 5e-3);
+    }
+}
