@@ -40,7 +40,7 @@ public:
     /// div = −∇ᵀ for fields over images of `shape` (H×W or C×H×W).
     explicit Divergence(Shape<Rank> shape, Boundary boundary = Boundary::reflect)
         : shape_(shape), boundary_(detail::difference_boundary("lucid::ops::Divergence", boundary)) {
-        detail::require_image_shape("lucid::ops::Divergence", shape_);
+        detail::require_difference_shape("lucid::ops::Divergence", shape_);
     }
 
     Shape<Rank + 1> domain_shape() const { return detail::gradient_range_shape(shape_); }

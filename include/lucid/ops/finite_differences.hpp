@@ -19,7 +19,7 @@ namespace lucid::detail {
 
 /// Grain for parallel_for over the rows of an h×w plane: parallel only when
 /// the plane is large enough to pay for fork/join.
-inline std::ptrdiff_t row_grain(std::size_t h, std::size_t w) {
+inline std::ptrdiff_t difference_row_grain(std::size_t h, std::size_t w) {
     return std::ptrdiff_t(h * w) >= parallel_threshold ? 1 : std::ptrdiff_t(h) + 1;
 }
 
@@ -41,7 +41,7 @@ void gradient_neumann(const T* __restrict x, T* __restrict gx, T* __restrict gy,
         } else {
             for (std::size_t j = 0; j < w; ++j) oy[j] = T(0);
         }
-    }, row_grain(h, w));
+    }, difference_row_grain(h, w));
 }
 
 /// Periodic forward differences of one plane:
@@ -57,7 +57,7 @@ void gradient_periodic(const T* __restrict x, T* __restrict gx, T* __restrict gy
         for (std::size_t j = 0; j + 1 < w; ++j) ox[j] = r[j + 1] - r[j];
         ox[w - 1] = r[0] - r[w - 1];
         for (std::size_t j = 0; j < w; ++j) oy[j] = d[j] - r[j];
-    }, row_grain(h, w));
+    }, difference_row_grain(h, w));
 }
 
 /// Neumann divergence, scaled: out = s·div p with div = −∇ᵀ the exact negative
@@ -90,7 +90,7 @@ void divergence_neumann(const T* __restrict px, const T* __restrict py, T* __res
         } else {
             for (std::size_t j = 0; j < w; ++j) o[j] -= s * up[j];
         }
-    }, row_grain(h, w));
+    }, difference_row_grain(h, w));
 }
 
 /// Periodic divergence, scaled: out = s·div p, div = −∇ᵀ (s = −1 gives ∇ᵀp):
@@ -106,7 +106,7 @@ void divergence_periodic(const T* __restrict px, const T* __restrict py, T* __re
         T* __restrict o = out + i * w;
         o[0] = s * (ax[0] - ax[w - 1] + ay[0] - up[0]);
         for (std::size_t j = 1; j < w; ++j) o[j] = s * (ax[j] - ax[j - 1] + ay[j] - up[j]);
-    }, row_grain(h, w));
+    }, difference_row_grain(h, w));
 }
 
 /// Neumann 5-point Laplacian Δ = −∇ᵀ∇ of one plane: the sum over the (up to
@@ -132,7 +132,7 @@ void laplacian_neumann(const T* __restrict x, T* __restrict out, std::size_t h, 
             const T* __restrict d = r + w;
             for (std::size_t j = 0; j < w; ++j) o[j] += d[j] - r[j];
         }
-    }, row_grain(h, w));
+    }, difference_row_grain(h, w));
 }
 
 /// Periodic 5-point Laplacian of one plane:
@@ -152,7 +152,7 @@ void laplacian_periodic(const T* __restrict x, T* __restrict out, std::size_t h,
         o[0] = r[w - 1] + r[1] + u[0] + d[0] - T(4) * r[0];
         for (std::size_t j = 1; j + 1 < w; ++j) o[j] = r[j - 1] + r[j + 1] + u[j] + d[j] - T(4) * r[j];
         o[w - 1] = r[w - 2] + r[0] + u[w - 1] + d[w - 1] - T(4) * r[w - 1];
-    }, row_grain(h, w));
+    }, difference_row_grain(h, w));
 }
 
 }  // namespace lucid::detail

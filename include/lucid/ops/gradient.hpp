@@ -28,7 +28,7 @@ inline Boundary difference_boundary(const char* where, Boundary b) {
 
 /// Validates the image shape of a finite-difference operator.
 template <std::size_t Rank>
-void require_image_shape(const char* where, const Shape<Rank>& shape) {
+void require_difference_shape(const char* where, const Shape<Rank>& shape) {
     bool ok = true;
     for (auto s : shape) ok = ok && s > 0;
     require(ok, where, "shape", "non-empty (every extent >= 1)", shape_string(shape));
@@ -130,7 +130,7 @@ public:
     /// ∇ on images of `shape` (H×W or C×H×W) with `boundary` = reflect (Neumann) or periodic.
     explicit Gradient(Shape<Rank> shape, Boundary boundary = Boundary::reflect)
         : shape_(shape), boundary_(detail::difference_boundary("lucid::ops::Gradient", boundary)) {
-        detail::require_image_shape("lucid::ops::Gradient", shape_);
+        detail::require_difference_shape("lucid::ops::Gradient", shape_);
     }
 
     Shape<Rank> domain_shape() const { return shape_; }

@@ -40,7 +40,7 @@ public:
     /// Δ on images of `shape` (H×W or C×H×W) with `boundary` = reflect (Neumann) or periodic.
     explicit Laplacian(Shape<Rank> shape, Boundary boundary = Boundary::reflect)
         : shape_(shape), boundary_(detail::difference_boundary("lucid::ops::Laplacian", boundary)) {
-        detail::require_image_shape("lucid::ops::Laplacian", shape_);
+        detail::require_difference_shape("lucid::ops::Laplacian", shape_);
     }
 
     Shape<Rank> domain_shape() const { return shape_; }

@@ -87,9 +87,9 @@ public:
         lo_rev_.assign(lo_.rbegin(), lo_.rend());
         hi_rev_.assign(hi_.rbegin(), hi_.rend());
         slots_ = std::size_t(std::max(1, num_threads()));
-        scratch_stride_ = lucid::detail::row_scratch_size(hw[1], F, std::size_t(1) << (levels_ - 1));
+        scratch_stride_ = lucid::detail::wavelet::row_scratch_size(hw[1], F, std::size_t(1) << (levels_ - 1));
         scratch_ = fft::AlignedBuffer<T>(slots_ * scratch_stride_);
-        tmp_stride_ = lucid::detail::padded_stride<T>(hw[1]);
+        tmp_stride_ = lucid::detail::wavelet::padded_stride<T>(hw[1]);
         const std::size_t plane = hw[0] * tmp_stride_;
         approx_ = fft::AlignedBuffer<T>(plane);
         rows_lo_ = fft::AlignedBuffer<T>(plane);
@@ -165,14 +165,14 @@ private:
         for (std::size_t l = 1; l <= levels_; ++l) {
             const std::size_t s = std::size_t(1) << (l - 1);
             const std::ptrdiff_t shift = std::ptrdiff_t(s) * half;
-            lucid::detail::atrous_rows_split(a, sa, rows_lo_.data(), ts, rows_hi_.data(), ts, H, W, lo_.data(),
+            lucid::detail::wavelet::atrous_rows_split(a, sa, rows_lo_.data(), ts, rows_hi_.data(), ts, H, W, lo_.data(),
                                              hi_.data(), F, shift, s, scratch_.data(), scratch_stride_, slots_);
             const std::size_t first = 1 + 3 * (levels_ - l);
             T* next = l == levels_ ? band(y, 0, c) : approx_.data();
             const std::size_t sn = l == levels_ ? W : ts;
-            lucid::detail::atrous_cols_split(rows_lo_.data(), ts, next, sn, band(y, first, c), W, H, W, lo_.data(),
+            lucid::detail::wavelet::atrous_cols_split(rows_lo_.data(), ts, next, sn, band(y, first, c), W, H, W, lo_.data(),
                                              hi_.data(), F, shift, s);  // cA_l, cH_l
-            lucid::detail::atrous_cols_split(rows_hi_.data(), ts, band(y, first + 1, c), W, band(y, first + 2, c), W, H,
+            lucid::detail::wavelet::atrous_cols_split(rows_hi_.data(), ts, band(y, first + 1, c), W, band(y, first + 2, c), W, H,
                                              W, lo_.data(), hi_.data(), F, shift, s);  // cV_l, cD_l
             a = next;
             sa = sn;
@@ -191,13 +191,13 @@ private:
             const std::size_t first = 1 + 3 * (levels_ - l);
             const T* a = l == levels_ ? band(y, 0, c) : approx_.data();
             const std::size_t sa = l == levels_ ? W : ts;
-            lucid::detail::atrous_rows_merge(a, sa, band(y, first + 1, c), W, rows_lo_.data(), ts, H, W, lo_rev_.data(),
+            lucid::detail::wavelet::atrous_rows_merge(a, sa, band(y, first + 1, c), W, rows_lo_.data(), ts, H, W, lo_rev_.data(),
                                              hi_rev_.data(), F, shift, s, scratch_.data(), scratch_stride_, slots_);
-            lucid::detail::atrous_rows_merge(band(y, first, c), W, band(y, first + 2, c), W, rows_hi_.data(), ts, H, W,
+            lucid::detail::wavelet::atrous_rows_merge(band(y, first, c), W, band(y, first + 2, c), W, rows_hi_.data(), ts, H, W,
                                              lo_rev_.data(), hi_rev_.data(), F, shift, s, scratch_.data(),
                                              scratch_stride_, slots_);
             T* out = l == 1 ? x : approx_.data();
-            lucid::detail::atrous_cols_merge(rows_lo_.data(), ts, rows_hi_.data(), ts, out, l == 1 ? W : ts, H, W,
+            lucid::detail::wavelet::atrous_cols_merge(rows_lo_.data(), ts, rows_hi_.data(), ts, out, l == 1 ? W : ts, H, W,
                                              lo_rev_.data(), hi_rev_.data(), F, shift, s);
         }
     }

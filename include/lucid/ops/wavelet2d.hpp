@@ -103,9 +103,9 @@ public:
         lo_.assign(f.dec_lo.begin(), f.dec_lo.end());
         hi_.assign(f.dec_hi.begin(), f.dec_hi.end());
         slots_ = std::size_t(std::max(1, num_threads()));
-        scratch_stride_ = lucid::detail::row_scratch_size(hw[1], lo_.size());
+        scratch_stride_ = lucid::detail::wavelet::row_scratch_size(hw[1], lo_.size());
         scratch_ = fft::AlignedBuffer<T>(slots_ * scratch_stride_);
-        tmp_stride_ = lucid::detail::padded_stride<T>(hw[1]);
+        tmp_stride_ = lucid::detail::wavelet::padded_stride<T>(hw[1]);
         plane_ = fft::AlignedBuffer<T>(hw[0] * tmp_stride_);
     }
 
@@ -172,8 +172,8 @@ private:
         std::size_t h = H, w = W;
         for (std::size_t l = 0; l < levels_; ++l) {
             // rows: [lo | hi] per row into tmp (padded stride); columns: lo rows on top, hi rows below
-            lucid::detail::dwt_rows(src, W, tmp, ts, h, w, lo_.data(), hi_.data(), F, scratch, scratch_stride_, slots_);
-            lucid::detail::dwt_cols(tmp, ts, y, W, h, w, lo_.data(), hi_.data(), F);
+            lucid::detail::wavelet::dwt_rows(src, W, tmp, ts, h, w, lo_.data(), hi_.data(), F, scratch, scratch_stride_, slots_);
+            lucid::detail::wavelet::dwt_cols(tmp, ts, y, W, h, w, lo_.data(), hi_.data(), F);
             src = y;
             h /= 2;
             w /= 2;
@@ -191,11 +191,11 @@ private:
             const std::size_t h = H >> (l - 1), w = W >> (l - 1), h2 = h / 2, w2 = w / 2;
             const T* approx = l == levels_ ? y : x;  // cA_l: from y at the coarsest level, else just rebuilt in x
             const T* bottom = y + h2 * W;
-            lucid::detail::idwt_rows(approx, W, y + w2, W, tmp, ts, h2, w, lo_.data(), hi_.data(), F, scratch,
+            lucid::detail::wavelet::idwt_rows(approx, W, y + w2, W, tmp, ts, h2, w, lo_.data(), hi_.data(), F, scratch,
                                      scratch_stride_, slots_);  // [cA | cV] → low-pass rows
-            lucid::detail::idwt_rows(bottom, W, bottom + w2, W, tmp + h2 * ts, ts, h2, w, lo_.data(), hi_.data(), F,
+            lucid::detail::wavelet::idwt_rows(bottom, W, bottom + w2, W, tmp + h2 * ts, ts, h2, w, lo_.data(), hi_.data(), F,
                                      scratch, scratch_stride_, slots_);  // [cH | cD] → high-pass rows
-            lucid::detail::idwt_cols(tmp, ts, tmp + h2 * ts, ts, x, W, h, w, lo_.data(), hi_.data(), F);
+            lucid::detail::wavelet::idwt_cols(tmp, ts, tmp + h2 * ts, ts, x, W, h, w, lo_.data(), hi_.data(), F);
         }
     }
 

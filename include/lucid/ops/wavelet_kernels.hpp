@@ -25,7 +25,7 @@
 #include "lucid/core/error.hpp"
 #include "lucid/core/threading.hpp"
 
-namespace lucid::detail {
+namespace lucid::detail::wavelet {
 
 /// Most taps a filter may have (coif5 has 30).
 inline constexpr std::size_t max_wavelet_taps = 64;
@@ -391,4 +391,4 @@ void atrous_cols_merge(const T* src1, std::size_t s1, const T* src2, std::size_t
     }, column_grain(h, h, w));
 }
 
-}  // namespace lucid::detail
+}  // namespace lucid::detail::wavelet
