@@ -10,10 +10,11 @@
 namespace lucid {
 
 namespace detail {
-/// soft(v, t) = sign(v)·max(|v| − t, 0).
+/// soft(v, t) = sign(v)·max(|v| − t, 0) = v − clip(v, −t, t) (branch-free).
 template <class T>
 inline T soft_threshold(T v, T t) {
-    return v > t ? v - t : (v < -t ? v + t : T(0));
+    const T c = v < -t ? -t : v;
+    return v - (c > t ? t : c);
 }
 }  // namespace detail
 

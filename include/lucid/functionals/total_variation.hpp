@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <xsimd/xsimd.hpp>
+
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/core/threading.hpp"
@@ -190,14 +192,41 @@ private:
         }
     }
 
+    // Rows i of p and r from x rows i (xc) and i+1 (xn): q = r + ∇x/(8μ), p⁺ = P(q),
+    // r = p⁺ + β(p⁺ − p). Explicit SIMD (xsimd, the instruction set the code is
+    // compiled for): the compiler cannot vectorize the projection itself because
+    // std::sqrt may set errno and the max is a conditional under -ftrapping-math.
     template <bool Iso>
     static void update_row(const T* __restrict xc, const T* __restrict xn, T* __restrict p0, T* __restrict p1,
                            T* __restrict r0, T* __restrict r1, T s, T beta, std::size_t w) {
-        for (std::size_t j = 0; j + 1 < w; ++j) {
-            T q0 = r0[j] + s * (xc[j + 1] - xc[j]);
+        using B = xsimd::batch<T>;
+        constexpr std::size_t L = B::size;
+        const B one(T(1)), bs(s), bb(beta);
+        std::size_t j = 0;
+        for (; j + L < w; j += L) {  // j + L ≤ w − 1: xc[j + L] exists; the last column is the tail
+            const B c = B::load_unaligned(xc + j);
+            B q0 = B::load_unaligned(r0 + j) + bs * (B::load_unaligned(xc + j + 1) - c);
+            B q1 = B::load_unaligned(r1 + j) + bs * (B::load_unaligned(xn + j) - c);
+            if constexpr (Iso) {
+                const B f = one / xsimd::sqrt(xsimd::max(one, q0 * q0 + q1 * q1));
+                q0 *= f;
+                q1 *= f;
+            } else {
+                q0 = xsimd::min(one, xsimd::max(-one, q0));
+                q1 = xsimd::min(one, xsimd::max(-one, q1));
+            }
+            const B o0 = B::load_unaligned(p0 + j), o1 = B::load_unaligned(p1 + j);
+            q0.store_unaligned(p0 + j);
+            q1.store_unaligned(p1 + j);
+            (q0 + bb * (q0 - o0)).store_unaligned(r0 + j);
+            (q1 + bb * (q1 - o1)).store_unaligned(r1 + j);
+        }
+        for (; j < w; ++j) {
+            const bool last = j + 1 == w;  // ∂x = 0 on the last column: p0 stays 0 there
+            T q0 = last ? T(0) : r0[j] + s * (xc[j + 1] - xc[j]);
             T q1 = r1[j] + s * (xn[j] - xc[j]);
             if constexpr (Iso) {
-                const T f = T(1) / std::max(T(1), std::sqrt(q0 * q0 + q1 * q1));
+                const T f = T(1) / std::sqrt(std::max(T(1), q0 * q0 + q1 * q1));
                 q0 *= f;
                 q1 *= f;
             } else {
@@ -210,12 +239,6 @@ private:
             r0[j] = q0 + beta * (q0 - o0);
             r1[j] = q1 + beta * (q1 - o1);
         }
-        const std::size_t j = w - 1;  // last column: ∂x = 0, p0 stays 0
-        T q1 = r1[j] + s * (xn[j] - xc[j]);
-        q1 = std::min(T(1), std::max(T(-1), q1));
-        const T o1 = p1[j];
-        p1[j] = q1;
-        r1[j] = q1 + beta * (q1 - o1);
     }
 
     // Vectorial TV: the projection couples the C channels at each pixel.
