@@ -33,14 +33,21 @@ void gradient_neumann(const T* __restrict x, T* __restrict gx, T* __restrict gy,
         const T* __restrict r = x + i * w;
         T* __restrict ox = gx + i * w;
         T* __restrict oy = gy + i * w;
-        for (std::size_t j = 0; j + 1 < w; ++j) ox[j] = r[j + 1] - r[j];
-        ox[w - 1] = T(0);
         if (i + 1 < h) {
             const T* __restrict d = r + w;
-            for (std::size_t j = 0; j < w; ++j) oy[j] = d[j] - r[j];
+            for (std::size_t j = 0; j + 1 < w; ++j) {
+                ox[j] = r[j + 1] - r[j];
+                oy[j] = d[j] - r[j];
+            }
+            oy[w - 1] = d[w - 1] - r[w - 1];
         } else {
-            for (std::size_t j = 0; j < w; ++j) oy[j] = T(0);
+            for (std::size_t j = 0; j + 1 < w; ++j) {
+                ox[j] = r[j + 1] - r[j];
+                oy[j] = T(0);
+            }
+            oy[w - 1] = T(0);
         }
+        ox[w - 1] = T(0);
     }, difference_row_grain(h, w));
 }
 
@@ -54,10 +61,33 @@ void gradient_periodic(const T* __restrict x, T* __restrict gx, T* __restrict gy
         const T* __restrict d = x + ((i + 1) % h) * w;
         T* __restrict ox = gx + i * w;
         T* __restrict oy = gy + i * w;
-        for (std::size_t j = 0; j + 1 < w; ++j) ox[j] = r[j + 1] - r[j];
+        for (std::size_t j = 0; j + 1 < w; ++j) {
+            ox[j] = r[j + 1] - r[j];
+            oy[j] = d[j] - r[j];
+        }
         ox[w - 1] = r[0] - r[w - 1];
-        for (std::size_t j = 0; j < w; ++j) oy[j] = d[j] - r[j];
+        oy[w - 1] = d[w - 1] - r[w - 1];
     }, difference_row_grain(h, w));
+}
+
+/// One row of the Neumann divergence (fused x and y parts); CUR: the row's own
+/// py term exists (i < h−1), UP: the row above exists (i > 0).
+template <bool CUR, bool UP, class T>
+inline void divergence_neumann_row(const T* __restrict ax, const T* __restrict ay, const T* __restrict up,
+                                   T* __restrict o, std::size_t w, T s) {
+    auto y_part = [&](std::size_t j) {
+        T v = T(0);
+        if constexpr (CUR) v += ay[j];
+        if constexpr (UP) v -= up[j];
+        return v;
+    };
+    if (w == 1) {
+        o[0] = s * y_part(0);
+        return;
+    }
+    o[0] = s * (ax[0] + y_part(0));
+    for (std::size_t j = 1; j + 1 < w; ++j) o[j] = s * (ax[j] - ax[j - 1] + y_part(j));
+    o[w - 1] = s * (y_part(w - 1) - ax[w - 2]);
 }
 
 /// Neumann divergence, scaled: out = s·div p with div = −∇ᵀ the exact negative
@@ -69,27 +99,14 @@ void divergence_neumann(const T* __restrict px, const T* __restrict py, T* __res
                         std::size_t w, T s = T(1)) {
     parallel_for(0, std::ptrdiff_t(h), [=](std::ptrdiff_t ii) {
         const std::size_t i = std::size_t(ii);
-        const T* __restrict ax = px + i * w;
-        const T* __restrict ay = py + i * w;
-        const T* __restrict up = py + (i ? i - 1 : 0) * w;
-        T* __restrict o = out + i * w;
-        // x part
-        if (w == 1) {
-            o[0] = T(0);
-        } else {
-            o[0] = s * ax[0];
-            for (std::size_t j = 1; j + 1 < w; ++j) o[j] = s * (ax[j] - ax[j - 1]);
-            o[w - 1] = -s * ax[w - 2];
-        }
-        // y part
-        if (h == 1) return;
-        if (i == 0) {
-            for (std::size_t j = 0; j < w; ++j) o[j] += s * ay[j];
-        } else if (i + 1 < h) {
-            for (std::size_t j = 0; j < w; ++j) o[j] += s * (ay[j] - up[j]);
-        } else {
-            for (std::size_t j = 0; j < w; ++j) o[j] -= s * up[j];
-        }
+        const T* ax = px + i * w;
+        const T* ay = py + i * w;
+        const T* up = py + (i ? i - 1 : 0) * w;
+        T* o = out + i * w;
+        if (h == 1) divergence_neumann_row<false, false>(ax, ay, up, o, w, s);
+        else if (i == 0) divergence_neumann_row<true, false>(ax, ay, up, o, w, s);
+        else if (i + 1 < h) divergence_neumann_row<true, true>(ax, ay, up, o, w, s);
+        else divergence_neumann_row<false, true>(ax, ay, up, o, w, s);
     }, difference_row_grain(h, w));
 }
 
@@ -110,28 +127,23 @@ void divergence_periodic(const T* __restrict px, const T* __restrict py, T* __re
 }
 
 /// Neumann 5-point Laplacian Δ = −∇ᵀ∇ of one plane: the sum over the (up to
-/// four) neighbours n inside the image of x[n] − x[i,j].
+/// four) neighbours n inside the image of x[n] − x[i,j]. One fused pass: a
+/// missing row neighbour is replaced by the row itself (its term is then exactly 0).
 template <class T>
 void laplacian_neumann(const T* __restrict x, T* __restrict out, std::size_t h, std::size_t w) {
     parallel_for(0, std::ptrdiff_t(h), [=](std::ptrdiff_t ii) {
         const std::size_t i = std::size_t(ii);
         const T* __restrict r = x + i * w;
+        const T* __restrict u = i > 0 ? r - w : r;
+        const T* __restrict d = i + 1 < h ? r + w : r;
         T* __restrict o = out + i * w;
         if (w == 1) {
-            o[0] = T(0);
-        } else {
-            o[0] = r[1] - r[0];
-            for (std::size_t j = 1; j + 1 < w; ++j) o[j] = r[j - 1] - T(2) * r[j] + r[j + 1];
-            o[w - 1] = r[w - 2] - r[w - 1];
+            o[0] = (u[0] - r[0]) + (d[0] - r[0]);
+            return;
         }
-        if (i > 0) {
-            const T* __restrict u = r - w;
-            for (std::size_t j = 0; j < w; ++j) o[j] += u[j] - r[j];
-        }
-        if (i + 1 < h) {
-            const T* __restrict d = r + w;
-            for (std::size_t j = 0; j < w; ++j) o[j] += d[j] - r[j];
-        }
+        o[0] = (r[1] - r[0]) + (u[0] - r[0]) + (d[0] - r[0]);
+        for (std::size_t j = 1; j + 1 < w; ++j) o[j] = r[j - 1] + r[j + 1] + u[j] + d[j] - T(4) * r[j];
+        o[w - 1] = (r[w - 2] - r[w - 1]) + (u[w - 1] - r[w - 1]) + (d[w - 1] - r[w - 1]);
     }, difference_row_grain(h, w));
 }
 
