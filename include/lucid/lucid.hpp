@@ -30,3 +30,11 @@
 #include "lucid/ops/stationary_wavelet2d.hpp"
 #include "lucid/ops/wavelet2d.hpp"
 #include "lucid/ops/wavelet_filters.hpp"
+
+// image files
+#include "lucid/io/atomic_file.hpp"
+#include "lucid/io/checksum.hpp"
+#include "lucid/io/image_info.hpp"
+#include "lucid/io/options.hpp"
+#include "lucid/io/read.hpp"
+#include "lucid/io/write.hpp"
