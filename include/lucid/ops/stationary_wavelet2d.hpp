@@ -32,7 +32,8 @@ namespace lucid::ops {
 /// \f[ (h_s \star a)_m = \tfrac{1}{\sqrt2} \sum_k f_k\, a_{(m + s(c - k)) \bmod n}, \qquad c = F/2, \f]
 /// and likewise with g for the high-pass. Because |f̂(ω)|² + |ĝ(ω)|² = 2 for every ω,
 /// each level preserves energy, so the frame is Parseval for any H×W (no
-/// divisibility rule) and the left inverse is the adjoint.
+/// divisibility rule) and the left inverse is the adjoint (to round-off; symN to
+/// ~1e-11, the precision of their published taps).
 ///
 /// Range layout: an array with a leading band axis of size 3L+1, shape
 /// {3L+1, H, W} (Rank 2) or {3L+1, C, H, W} (Rank 3): band 0 = cA_L, then for

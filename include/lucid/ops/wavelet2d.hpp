@@ -58,7 +58,9 @@ inline std::size_t max_wavelet_levels(Shape<2> plane) {
 /// cH_l = y[h_l/2 : h_l, 0 : w_l/2], cV_l = y[0 : h_l/2, w_l/2 : w_l],
 /// cD_l = y[h_l/2 : h_l, w_l/2 : w_l], and cA_L = y[0 : H/2^L, 0 : W/2^L]
 /// (see `subbands()`). W is square and orthonormal: WᵀW = WWᵀ = I, ‖Wx‖ = ‖x‖,
-/// and the adjoint is the inverse transform (perfect reconstruction).
+/// and the adjoint is the inverse transform (perfect reconstruction) — to
+/// round-off, except for symN, whose published 12-digit taps are orthonormal to
+/// ~5e-12 only (the adjoint is the exact transpose in every case).
 /// Rank 3 (C×H×W) transforms each channel plane.
 ///
 /// Sizes: 2^L must divide H and W (no padding rule); otherwise the constructor
