@@ -1,0 +1,195 @@
+#pragma once
+/// \file non_local_means.hpp
+/// Pixelwise non-local means (Buades, Coll & Morel 2005) computed per offset
+/// with box sums of squared differences (Darbon, Cunha, Chan, Osher & Jensen 2008).
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "lucid/core/error.hpp"
+#include "lucid/core/image.hpp"
+#include "lucid/denoisers/denoiser.hpp"
+
+namespace lucid::denoisers {
+
+/// Parameters of NonLocalMeans. Zero fields are chosen from σ by the table of
+/// Buades, Coll & Morel, "Non-Local Means Denoising", IPOL 2011 (§3, σ on the
+/// 0–255 scale): gray — σ ≤ 15: patch 3×3, search 21×21, h = 0.40σ;
+/// ≤ 30: 5×5, 21×21, 0.40σ; ≤ 45: 7×7, 35×35, 0.35σ; ≤ 75: 9×9, 35×35, 0.35σ;
+/// above: 11×11, 35×35, 0.30σ. Color — σ ≤ 25: 3×3, 21×21, 0.55σ;
+/// ≤ 55: 5×5, 35×35, 0.40σ; above: 7×7, 35×35, 0.35σ.
+struct NlmParams {
+    int patch_radius = 0;    ///< f: patches are (2f+1)²; 0 = from the table
+    int search_radius = 0;   ///< r: candidates in a (2r+1)² window; 0 = from the table
+    double h_factor = 0;     ///< h = h_factor·σ; 0 = from the table
+
+    void validate() const {
+        constexpr const char* where = "lucid::denoisers::NlmParams";
+        require(patch_radius >= 0, where, "patch_radius", ">= 0", patch_radius);
+        require(search_radius >= 0, where, "search_radius", ">= 0", search_radius);
+        require(std::isfinite(h_factor) && h_factor >= 0, where, "h_factor", "finite and >= 0", h_factor);
+    }
+};
+
+/// Non-local means: each pixel becomes a weighted mean of the pixels q of its
+/// search window,
+/// \f[ \hat x(p) = \frac{\sum_q w(p,q)\, y(q)}{\sum_q w(p,q)}, \qquad
+///     w(p,q) = \exp\!\Big(-\frac{\max(d^2(p,q) - 2\sigma^2,\ 0)}{h^2}\Big), \f]
+/// with d² the mean squared difference of the (2f+1)² patches around p and q
+/// (averaged over channels for color) and the weight of q = p set to the
+/// largest other weight (IPOL 2011). Candidates are real pixels (the search
+/// window is clipped at the border); patches extend past it by half-sample
+/// reflection. Cost O(N·(2r+1)²) independent of the patch size: for each
+/// offset δ (half of them, by the symmetry w(p, p+δ) = w(p+δ, p)) the patch
+/// distances of all pixels come from running box sums of (y − y(·+δ))².
+/// Gray `Image<T>` and color `ImageStack<T>` (C×H×W).
+template <class T>
+class NonLocalMeans {
+public:
+    using scalar_type = T;
+
+    explicit NonLocalMeans(NlmParams params = {}) : params_(params) { params_.validate(); }
+
+    const NlmParams& params() const { return params_; }
+
+    /// The (patch radius, search radius, h) used for noise level σ and C channels.
+    struct Resolved {
+        int f, r;
+        double h;
+    };
+    Resolved resolve(double sigma, std::size_t channels) const {
+        const double s = sigma * 255.0;
+        int f, r;
+        double k;
+        if (channels == 1) {
+            if (s <= 15) { f = 1; r = 10; k = 0.40; }
+            else if (s <= 30) { f = 2; r = 10; k = 0.40; }
+            else if (s <= 45) { f = 3; r = 17; k = 0.35; }
+            else if (s <= 75) { f = 4; r = 17; k = 0.35; }
+            else { f = 5; r = 17; k = 0.30; }
+        } else {
+            if (s <= 25) { f = 1; r = 10; k = 0.55; }
+            else if (s <= 55) { f = 2; r = 17; k = 0.40; }
+            else { f = 3; r = 17; k = 0.35; }
+        }
+        if (params_.patch_radius > 0) f = params_.patch_radius;
+        if (params_.search_radius > 0) r = params_.search_radius;
+        if (params_.h_factor > 0) k = params_.h_factor;
+        return {f, r, k * sigma};
+    }
+
+    /// out = NLM(y) for noise level σ > 0 (out must not alias y).
+    template <std::size_t Rank>
+    void denoise(const xt::xtensor<T, Rank>& y, T sigma, xt::xtensor<T, Rank>& out) const {
+        static_assert(Rank == 2 || Rank == 3, "NonLocalMeans acts on H×W images or C×H×W stacks");
+        constexpr const char* where = "lucid::denoisers::NonLocalMeans::denoise";
+        require_positive(where, "sigma", sigma);
+        require_finite_image(where, "y", y);
+        const Shape<Rank> shape = shape_of(y);
+        require_shape(where, "out", shape_of(out), shape);
+        require(out.data() != y.data(), where, "out", "a different array from y", "the same array");
+        const auto hw = plane_shape(shape);
+        run(y.data(), out.data(), channel_count(shape), hw[0], hw[1], double(sigma));
+    }
+
+private:
+    static std::ptrdiff_t reflect(std::ptrdiff_t i, std::ptrdiff_t n) {
+        const std::ptrdiff_t period = 2 * n;
+        i %= period;
+        if (i < 0) i += period;
+        return i < n ? i : period - 1 - i;
+    }
+
+    void run(const T* y, T* out, std::size_t c, std::size_t h, std::size_t w, double sigma) const {
+        const Resolved rp = resolve(sigma, c);
+        const std::ptrdiff_t f = rp.f, r = std::min<std::ptrdiff_t>(rp.r, std::ptrdiff_t(std::max(h, w)));
+        const std::ptrdiff_t H = std::ptrdiff_t(h), W = std::ptrdiff_t(w);
+        const std::ptrdiff_t P = f + r;                    // padding
+        const std::ptrdiff_t PH = H + 2 * P, PW = W + 2 * P;
+        const std::size_t plane = h * w;
+        // padded copy (half-sample reflection), per channel
+        pad_.resize(c * std::size_t(PH * PW));
+        for (std::size_t k = 0; k < c; ++k)
+            for (std::ptrdiff_t i = 0; i < PH; ++i) {
+                const T* src = y + k * plane + std::size_t(reflect(i - P, H)) * w;
+                T* dst = pad_.data() + k * std::size_t(PH * PW) + std::size_t(i * PW);
+                for (std::ptrdiff_t j = 0; j < PW; ++j) dst[j] = src[reflect(j - P, W)];
+            }
+        acc_.assign(c * plane, 0.0);
+        wsum_.assign(plane, 0.0);
+        wmax_.assign(plane, 0.0);
+        // squared differences on the patch-extended region of p: rows/cols [−f, H+f) × [−f, W+f)
+        const std::ptrdiff_t EH = H + 2 * f, EW = W + 2 * f;
+        diff_.resize(std::size_t(EH * EW));
+        colsum_.resize(std::size_t(EW));
+        dist_.resize(plane);
+        const double patch_norm = 1.0 / (double(c) * double((2 * f + 1) * (2 * f + 1)));
+        const double two_s2 = 2 * sigma * sigma, inv_h2 = 1.0 / (rp.h * rp.h);
+        for (std::ptrdiff_t dy = 0; dy <= r; ++dy)
+            for (std::ptrdiff_t dx = -r; dx <= r; ++dx) {
+                if (dy == 0 && dx <= 0) continue;  // half of the offsets; (0,0) is the centre
+                if (dy >= H || std::abs(dx) >= W) continue;
+                // pixels p (image coords) with q = p + δ also in the image
+                const std::ptrdiff_t i0 = 0, i1 = H - dy, j0 = std::max<std::ptrdiff_t>(0, -dx),
+                                     j1 = std::min(W, W - dx);
+                // E(i, j) = Σ_c (y(i, j) − y(i+dy, j+dx))² for i ∈ [i0−f, i1+f), j ∈ [j0−f, j1+f)
+                const std::ptrdiff_t ei = i1 - i0 + 2 * f, ej = j1 - j0 + 2 * f;
+                for (std::ptrdiff_t a = 0; a < ei; ++a) {
+                    double* e = diff_.data() + a * ej;
+                    for (std::ptrdiff_t b = 0; b < ej; ++b) e[b] = 0;
+                    for (std::size_t k = 0; k < c; ++k) {
+                        const T* base = pad_.data() + k * std::size_t(PH * PW);
+                        const T* rp0 = base + (i0 - f + a + P) * PW + (j0 - f + P);
+                        const T* rp1 = base + (i0 - f + a + dy + P) * PW + (j0 - f + dx + P);
+                        for (std::ptrdiff_t b = 0; b < ej; ++b) {
+                            const double d = double(rp0[b]) - double(rp1[b]);
+                            e[b] += d * d;
+                        }
+                    }
+                }
+                // box sums over (2f+1)² windows: running column sums down the rows
+                const std::ptrdiff_t k2 = 2 * f + 1;
+                std::fill(colsum_.begin(), colsum_.begin() + ej, 0.0);
+                for (std::ptrdiff_t a = 0; a < k2 - 1; ++a)
+                    for (std::ptrdiff_t b = 0; b < ej; ++b) colsum_[std::size_t(b)] += diff_[std::size_t(a * ej + b)];
+                for (std::ptrdiff_t i = i0; i < i1; ++i) {
+                    const std::ptrdiff_t a_in = i - i0 + k2 - 1;
+                    for (std::ptrdiff_t b = 0; b < ej; ++b) colsum_[std::size_t(b)] += diff_[std::size_t(a_in * ej + b)];
+                    double s = 0;
+                    for (std::ptrdiff_t b = 0; b < k2 - 1; ++b) s += colsum_[std::size_t(b)];
+                    const std::ptrdiff_t row_p = i * W, row_q = (i + dy) * W;
+                    for (std::ptrdiff_t j = j0; j < j1; ++j) {
+                        s += colsum_[std::size_t(j - j0 + k2 - 1)];
+                        const double d2 = s * patch_norm;
+                        const double wgt = std::exp(-std::max(d2 - two_s2, 0.0) * inv_h2);
+                        s -= colsum_[std::size_t(j - j0)];
+                        const std::size_t p = std::size_t(row_p + j), q = std::size_t(row_q + j + dx);
+                        for (std::size_t k = 0; k < c; ++k) {
+                            acc_[k * plane + p] += wgt * double(y[k * plane + q]);
+                            acc_[k * plane + q] += wgt * double(y[k * plane + p]);
+                        }
+                        wsum_[p] += wgt;
+                        wsum_[q] += wgt;
+                        wmax_[p] = std::max(wmax_[p], wgt);
+                        wmax_[q] = std::max(wmax_[q], wgt);
+                    }
+                    const std::ptrdiff_t a_out = i - i0;
+                    for (std::ptrdiff_t b = 0; b < ej; ++b) colsum_[std::size_t(b)] -= diff_[std::size_t(a_out * ej + b)];
+                }
+            }
+        for (std::size_t p = 0; p < plane; ++p) {
+            const double wc = wmax_[p] > 0 ? wmax_[p] : 1.0;  // centre weight (1 if no neighbour counts)
+            const double norm = 1.0 / (wsum_[p] + wc);
+            for (std::size_t k = 0; k < c; ++k)
+                out[k * plane + p] = T((acc_[k * plane + p] + wc * double(y[k * plane + p])) * norm);
+        }
+    }
+
+    NlmParams params_;
+    mutable std::vector<T> pad_;
+    mutable std::vector<double> acc_, wsum_, wmax_, diff_, colsum_, dist_;
+};
+
+}  // namespace lucid::denoisers

@@ -1,0 +1,324 @@
+// Denoisers: the Denoiser concept, prox-as-denoiser, ROF/TV, Gaussian smoothing
+// against scipy, NLM against a direct implementation and on a shipped image,
+// wavelet shrinkage against PyWavelets; WaveletL1 proxes.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include <xtensor/xview.hpp>
+
+#include "lucid/denoisers/denoisers.hpp"
+#include "lucid/functionals/functionals.hpp"
+#include "lucid/functionals/wavelet_l1.hpp"
+#include "lucid/lucid.hpp"
+#include "lucid/ops/stationary_wavelet2d.hpp"
+#include "lucid/ops/wavelet2d.hpp"
+#include "support/peers.hpp"
+#include "support/prox_check.hpp"
+
+using namespace lucid;
+using namespace lucid::denoisers;
+
+namespace {
+
+template <class T, std::size_t R>
+xt::xtensor<T, R> add_noise(const xt::xtensor<T, R>& x, double sigma, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> n(0, sigma);
+    xt::xtensor<T, R> y = x;
+    for (auto& v : y) v = T(double(v) + n(rng));
+    return y;
+}
+
+template <class A, class B>
+double psnr(const A& ref, const B& x) {
+    double mse = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+        const double d = double(ref.data()[i]) - double(x.data()[i]);
+        mse += d * d;
+    }
+    return 10 * std::log10(1.0 / (mse / double(ref.size())));
+}
+
+template <class T>
+Image<T> random_image(std::size_t h, std::size_t w, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    Image<T> x({h, w});
+    for (auto& v : x) v = T(u(rng));
+    return x;
+}
+
+// Loads a shipped PNG as float in [0, 1] through scikit-image (H×W gray or C×H×W color).
+xt::xarray<double> load_png(const std::string& name) {
+    const auto out = lucid::test::scratch_dir() / (name + ".npy");
+    lucid::test::run_python_code(
+        "import sys, numpy as np\nfrom skimage import io\n"
+        "a = io.imread(sys.argv[1]).astype(np.float64) / 255.0\n"
+        "if a.ndim == 3: a = np.ascontiguousarray(np.moveaxis(a[..., :3], -1, 0))\n"
+        "np.save(sys.argv[2], a)\n",
+        {lucid::test::source_path("data/" + name), out.string()});
+    return lucid::test::read_npy<double>(out);
+}
+
+// Direct O(N·r²·f²) pixelwise NLM with the same conventions (reference implementation).
+Image<double> nlm_direct(const Image<double>& y, int f, int r, double h, double sigma) {
+    const int H = int(y.shape()[0]), W = int(y.shape()[1]);
+    auto refl = [](int i, int n) { int p = 2 * n; i %= p; if (i < 0) i += p; return i < n ? i : p - 1 - i; };
+    auto at = [&](int i, int j) { return y(std::size_t(refl(i, H)), std::size_t(refl(j, W))); };
+    Image<double> out = zeros_like(y);
+    for (int i = 0; i < H; ++i)
+        for (int j = 0; j < W; ++j) {
+            double acc = 0, ws = 0, wm = 0;
+            for (int a = std::max(0, i - r); a <= std::min(H - 1, i + r); ++a)
+                for (int b = std::max(0, j - r); b <= std::min(W - 1, j + r); ++b) {
+                    if (a == i && b == j) continue;
+                    double d2 = 0;
+                    for (int u = -f; u <= f; ++u)
+                        for (int v = -f; v <= f; ++v) {
+                            const double d = at(i + u, j + v) - at(a + u, b + v);
+                            d2 += d * d;
+                        }
+                    d2 /= double((2 * f + 1) * (2 * f + 1));
+                    const double w = std::exp(-std::max(d2 - 2 * sigma * sigma, 0.0) / (h * h));
+                    acc += w * y(std::size_t(a), std::size_t(b));
+                    ws += w;
+                    wm = std::max(wm, w);
+                }
+            if (wm == 0) wm = 1;
+            out(std::size_t(i), std::size_t(j)) = (acc + wm * y(std::size_t(i), std::size_t(j))) / (ws + wm);
+        }
+    return out;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("every denoiser models the Denoiser concept; ProxDenoiser uses tau = sigma^2 * weight", "[denoisers]", float, double) {
+    using T = TestType;
+    static_assert(Denoiser<TvDenoiser<T>, Image<T>> && Denoiser<TvDenoiser<T>, ImageStack<T>>);
+    static_assert(Denoiser<NonLocalMeans<T>, Image<T>> && Denoiser<NonLocalMeans<T>, ImageStack<T>>);
+    static_assert(Denoiser<GaussianDenoiser<T>, Image<T>> && Denoiser<WaveletDenoiser<T>, ImageStack<T>>);
+    static_assert(Denoiser<ProxDenoiser<L1<T>>, Image<T>> && Denoiser<ProxDenoiser<L1<T>>, VectorX<T>>);
+    const auto y = random_image<T>(8, 9, 1);
+    Image<T> a = zeros_like(y), b = zeros_like(y);
+    ProxDenoiser d(L1<T>(T(2)), T(5));
+    d.denoise(y, T(0.1), a);  // τ = 0.01·5 = 0.05, threshold τλ = 0.1
+    L1<T>(T(2)).prox(y, T(0.05), b);
+    CHECK(double(distance(a, b)) <= 1e-6);
+    CHECK_THROWS_WITH(d.denoise(y, T(0), a), Catch::Contains("sigma"));
+    CHECK_THROWS_WITH(ProxDenoiser(L1<T>(T(1)), T(-1)), Catch::Contains("weight"));
+}
+
+TEMPLATE_TEST_CASE("TV denoiser solves ROF with a fixed lambda or lambda proportional to sigma", "[denoisers][tv]", float, double) {
+    using T = TestType;
+    const auto y = random_image<T>(24, 20, 2);
+    Image<T> a = zeros_like(y), b = zeros_like(y);
+    TvDenoiser<T> fixed({.lambda = 0.07});
+    fixed.denoise(y, T(0.5), a);
+    TotalVariation<T>(T(0.07), TvNorm::isotropic, {.max_iter = 300, .tol = 1e-4}).prox(y, T(1), b);
+    CHECK(double(distance(a, b)) / std::sqrt(double(y.size())) <= 2e-4);
+    TvDenoiser<T> prop({.lambda_per_sigma = 0.5});
+    CHECK(prop.lambda_for(T(0.2)) == Approx(0.1));
+    prop.denoise(y, T(0.2), a);
+    TotalVariation<T>(T(0.1), TvNorm::isotropic, {.max_iter = 300, .tol = 1e-4}).prox(y, T(1), b);
+    CHECK(double(distance(a, b)) / std::sqrt(double(y.size())) <= 2e-4);
+    CHECK_THROWS_WITH(TvDenoiser<T>({.lambda = -1}), Catch::Contains("lambda"));
+    CHECK_THROWS_WITH(prop.denoise(y, T(-0.1), a), Catch::Contains("sigma"));
+}
+
+TEST_CASE("Gaussian denoiser equals scipy.ndimage.gaussian_filter (mode='reflect')", "[denoisers][gaussian][peers]") {
+    if (!lucid::test::python_has("scipy")) {
+        WARN("skipped: python3-scipy is not installed");
+        return;
+    }
+    const auto in = lucid::test::scratch_dir() / "g_in.npy";
+    const auto out = lucid::test::scratch_dir() / "g_out.npy";
+    for (auto [h, w, s] : {std::tuple{20, 17, 1.3}, std::tuple{5, 4, 3.0}}) {
+        const auto y = random_image<double>(std::size_t(h), std::size_t(w), 3);
+        lucid::test::write_npy(in, y);
+        lucid::test::run_python_code(
+            "import sys, numpy as np\nfrom scipy.ndimage import gaussian_filter\n"
+            "np.save(sys.argv[2], gaussian_filter(np.load(sys.argv[1]), float(sys.argv[3]), mode='reflect', truncate=4.0))\n",
+            {in.string(), out.string(), std::to_string(s)});
+        const Image<double> ref = lucid::test::read_npy<double>(out);
+        Image<double> got = zeros_like(y);
+        GaussianDenoiser<double>({.width = s}).denoise(y, 0.1, got);
+        CHECK(double(xt::amax(xt::abs(got - ref))()) <= 1e-12);
+    }
+    GaussianDenoiser<double> g;
+    CHECK(g.width_for(0.1) == Approx(0.85));
+    CHECK_THROWS_WITH(GaussianDenoiser<double>({.width = -1}), Catch::Contains("width"));
+}
+
+TEST_CASE("NLM equals a direct pixelwise implementation", "[denoisers][nlm]") {
+    const auto x = random_image<double>(14, 11, 5);
+    const double sigma = 0.1;
+    auto y = add_noise(x, sigma, 6);
+    NonLocalMeans<double> nlm({.patch_radius = 2, .search_radius = 4, .h_factor = 0.4});
+    const auto rp = nlm.resolve(sigma, 1);
+    CHECK(rp.f == 2);
+    CHECK(rp.r == 4);
+    CHECK(rp.h == Approx(0.04));
+    Image<double> got = zeros_like(y);
+    nlm.denoise(y, sigma, got);
+    const auto ref = nlm_direct(y, 2, 4, 0.04, sigma);
+    CHECK(double(xt::amax(xt::abs(got - ref))()) <= 1e-12);
+    // the table of Buades, Coll & Morel (IPOL 2011)
+    NonLocalMeans<double> def;
+    CHECK(def.resolve(10 / 255.0, 1).f == 1);
+    CHECK(def.resolve(20 / 255.0, 1).f == 2);
+    CHECK(def.resolve(20 / 255.0, 1).r == 10);
+    CHECK(def.resolve(40 / 255.0, 1).r == 17);
+    CHECK(def.resolve(20 / 255.0, 1).h == Approx(0.4 * 20 / 255.0));
+    CHECK(def.resolve(20 / 255.0, 3).h == Approx(0.55 * 20 / 255.0));
+    CHECK_THROWS_WITH(nlm.denoise(y, 0.0, got), Catch::Contains("sigma"));
+    CHECK_THROWS_WITH(nlm.denoise(y, 0.1, y), Catch::Contains("out"));
+    CHECK_THROWS_WITH(NonLocalMeans<double>({.patch_radius = -1}), Catch::Contains("patch_radius"));
+}
+
+TEST_CASE("denoisers improve PSNR on the shipped images", "[denoisers][nlm][quality][peers]") {
+    if (!lucid::test::python_has("skimage")) {
+        WARN("skipped: python3-skimage is not installed (needed to read the PNGs)");
+        return;
+    }
+    // σ = 20/255: the noisy input has PSNR 20·log10(255/20) ≈ 22.1 dB.
+    const double sigma = 20.0 / 255.0;
+    const Image<double> x = load_png("camera.png");
+    const auto y = add_noise(x, sigma, 42);
+    const double p_noisy = psnr(x, y);
+    Image<double> out = zeros_like(y);
+    NonLocalMeans<double>().denoise(y, sigma, out);
+    const double p_nlm = psnr(x, out);
+    GaussianDenoiser<double>().denoise(y, sigma, out);
+    const double p_gauss = psnr(x, out);
+    TvDenoiser<double>().denoise(y, sigma, out);
+    const double p_tv = psnr(x, out);
+    WaveletDenoiser<double>().denoise(y, sigma, out);
+    const double p_wav = psnr(x, out);
+    WaveletDenoiser<double>({.shifts = 1}).denoise(y, sigma, out);
+    const double p_wav1 = psnr(x, out);
+    WARN("camera 256x256, sigma 20/255: noisy " << p_noisy << " dB, NLM " << p_nlm << ", TV " << p_tv
+                                               << ", wavelet (16 spins) " << p_wav << ", wavelet (no spin) " << p_wav1
+                                               << ", Gaussian " << p_gauss);
+    CHECK(p_noisy == Approx(22.1).margin(0.1));
+    // Published NLM results at σ = 20 on 512² natural test images are commonly ~31 dB on
+    // Lena and ~29–30 dB on Barbara/Boat, i.e. 7–9 dB above the 22.1 dB input (the
+    // comparisons around Buades, Coll & Morel 2005 / IPOL 2011). Our 256² camera is 2×
+    // downsampled (denser detail, less self-similarity): we require the low end, 7 dB
+    // (measured: 7.7 dB gray, 7.9 dB color), and a clear win over Gaussian smoothing.
+    CHECK(p_nlm >= p_noisy + 7.0);
+    CHECK(p_nlm >= p_gauss + 0.5);
+    CHECK(p_tv >= p_noisy + 4.0);
+    CHECK(p_gauss >= p_noisy + 2.0);
+    CHECK(p_wav >= p_noisy + 4.0);
+    CHECK(p_wav >= p_wav1 + 0.3);  // cycle spinning helps (Coifman & Donoho 1995)
+    // color: NLM on the astronaut (C×H×W)
+    const ImageStack<double> xc = load_png("astronaut.png");
+    const auto yc = add_noise(xc, sigma, 43);
+    ImageStack<double> oc = zeros_like(yc);
+    NonLocalMeans<double>().denoise(yc, sigma, oc);
+    const double pc_noisy = psnr(xc, yc), pc_nlm = psnr(xc, oc);
+    WARN("astronaut 256x256 RGB, sigma 20/255: noisy " << pc_noisy << " dB, NLM " << pc_nlm);
+    CHECK(pc_nlm >= pc_noisy + 7.0);
+}
+
+TEST_CASE("wavelet shrinkage without spinning equals PyWavelets", "[denoisers][wavelet][peers]") {
+    if (!lucid::test::python_has("pywt")) {
+        WARN("skipped: python3-pywt is not installed");
+        return;
+    }
+    const auto y = random_image<double>(32, 48, 8);
+    const auto in = lucid::test::scratch_dir() / "w_in.npy";
+    const auto out = lucid::test::scratch_dir() / "w_out.npy";
+    lucid::test::write_npy(in, y);
+    for (auto mode : {ThresholdMode::hard, ThresholdMode::soft}) {
+        lucid::test::run_python_code(
+            "import sys, numpy as np, pywt\n"
+            "y = np.load(sys.argv[1]); t = float(sys.argv[3]); m = sys.argv[4]\n"
+            "c = pywt.wavedec2(y, 'db2', mode='periodization', level=3)\n"
+            "c = [c[0]] + [tuple(pywt.threshold(d, t, mode=m) for d in lev) for lev in c[1:]]\n"
+            "np.save(sys.argv[2], pywt.waverec2(c, 'db2', mode='periodization'))\n",
+            {in.string(), out.string(), "0.3", mode == ThresholdMode::hard ? "hard" : "soft"});
+        const Image<double> ref = lucid::test::read_npy<double>(out);
+        Image<double> got = zeros_like(y);
+        WaveletDenoiser<double>({.wavelet = "db2", .levels = 3, .mode = mode, .threshold_factor = 3, .shifts = 1})
+            .denoise(y, 0.1, got);
+        CHECK(double(xt::amax(xt::abs(got - ref))()) <= 1e-12);
+    }
+    CHECK_THROWS_WITH(WaveletDenoiser<double>({.shifts = 0}), Catch::Contains("shifts"));
+    CHECK_THROWS_AS(WaveletDenoiser<double>({.wavelet = "nope"}), Error);
+}
+
+TEMPLATE_TEST_CASE("WaveletL1: exact prox for the orthonormal DWT, balanced prox for the Parseval frame", "[functionals][wavelet]", float, double) {
+    using T = TestType;
+    const bool is_float = std::is_same_v<T, float>;
+    const auto v = random_image<T>(16, 16, 9);
+    // orthonormal: Wᵀ soft(Wv) is the prox of λ‖W·‖₁ (optimality condition holds)
+    WaveletL1 f(ops::Wavelet2D<T>("db2", {16, 16}, 2), T(0.05));
+    static_assert(decltype(f)::exact_prox() && Proximable<decltype(f), Image<T>>);
+    Image<T> p = zeros_like(v);
+    f.prox(v, T(1), p);
+    CHECK(lucid::test::subgradient_violation(f, v, T(1), p, 300, 4, 0.3) <= (is_float ? 1e-4 : 1e-9));
+    Image<T> q = zeros_like(v);
+    lincomb(T(0.8), p, T(0.2), v, q);
+    CHECK(lucid::test::subgradient_violation(f, v, T(1), q, 300, 4, 0.3) > 1e-4);
+    // the approximation band is free by default, penalized on request
+    Image<T> flat({16, 16}, T(0.5));
+    CHECK(double(f.value(flat)) == Approx(0).margin(1e-5));
+    CHECK(double(WaveletL1(ops::Wavelet2D<T>("db2", {16, 16}, 2), T(1), true).value(flat)) == Approx(16 * 0.5 * 4).epsilon(1e-4));
+    // Parseval frame: c* = soft(Wv) minimizes λ‖c‖₁ + ½‖Wᵀc − v‖² + ½‖(I − WWᵀ)c‖², checked in
+    // coefficient space through the subgradient inequality; the prox returns Wᵀc*.
+    ops::StationaryWavelet2D<T> S("haar", {16, 16}, 2);
+    WaveletL1 g(S, T(0.05), true);
+    static_assert(!decltype(g)::exact_prox());
+    g.prox(v, T(1), p);
+    auto c = S(v);
+    for (auto& e : c) e = detail::soft_threshold(e, T(0.05));
+    CHECK(double(distance(S.adjoint_of(c), p)) <= (is_float ? 1e-5 : 1e-12));
+    struct Balanced {
+        const ops::StationaryWavelet2D<T>* s;
+        Image<T> v;
+        T lambda;
+        T value(const xt::xtensor<T, 3>& cc) const {
+            const auto x = s->adjoint_of(cc);
+            const auto wx = (*s)(x);
+            double r = 0;
+            for (std::size_t i = 0; i < cc.size(); ++i) r += 0.5 * std::pow(double(cc.data()[i] - wx.data()[i]), 2);
+            return T(lambda * norm1(cc) + T(0.5) * std::pow(distance(x, v), 2) + r);
+        }
+    } balanced{&S, v, T(0.05)};
+    // as a prox problem in c with τ = ∞ there is no quadratic term; check the subgradient
+    // inequality of the full objective at c* directly: F(c* + d) ≥ F(c*) for small d.
+    std::mt19937 rng(3);
+    std::normal_distribution<double> n01(0, 1);
+    const double f0 = double(balanced.value(c));
+    double worst = -1;
+    for (int t = 0; t < 100; ++t) {
+        auto d = c;
+        for (auto& e : d) e = T(n01(rng) * 1e-2 / std::sqrt(double(d.size())));
+        if (t % 2) for (std::size_t i = 0; i < d.size(); ++i) if (c.data()[i] == 0) d.data()[i] = 0;
+        xt::xtensor<T, 3> cd = c + d;
+        worst = std::max(worst, (f0 - double(balanced.value(cd))) / std::max(1.0, f0));
+    }
+    CHECK(worst <= (is_float ? 1e-5 : 1e-12));
+    CHECK_THROWS_WITH(WaveletL1(S, T(0)), Catch::Contains("lambda"));
+}
+
+TEST_CASE("denoisers in float agree with double", "[denoisers][float]") {
+    const auto xd = random_image<double>(32, 40, 12);
+    const auto yd = add_noise(xd, 0.1, 13);
+    Image<float> yf = xt::cast<float>(yd);
+    Image<double> od = zeros_like(yd);
+    Image<float> of = zeros_like(yf);
+    auto agree = [&](const auto& dd, const auto& df, double tol) {
+        dd.denoise(yd, 0.1, od);
+        df.denoise(yf, 0.1f, of);
+        double m = 0;
+        for (std::size_t i = 0; i < od.size(); ++i) m = std::max(m, std::abs(od.data()[i] - double(of.data()[i])));
+        CHECK(m <= tol);
+    };
+    agree(NonLocalMeans<double>(), NonLocalMeans<float>(), 1e-5);
+    agree(GaussianDenoiser<double>(), GaussianDenoiser<float>(), 1e-5);
+    agree(WaveletDenoiser<double>(), WaveletDenoiser<float>(), 1e-4);
+    agree(TvDenoiser<double>({.prox = {.max_iter = 2000, .tol = 1e-6}}), TvDenoiser<float>({.prox = {.max_iter = 2000, .tol = 1e-6}}), 2e-3);
+}
