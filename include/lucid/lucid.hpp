@@ -38,3 +38,8 @@
 #include "lucid/io/options.hpp"
 #include "lucid/io/read.hpp"
 #include "lucid/io/write.hpp"
+
+// image quality metrics
+#include "lucid/metrics/mse.hpp"
+#include "lucid/metrics/psnr.hpp"
+#include "lucid/metrics/ssim.hpp"
