@@ -282,3 +282,16 @@ TEST_CASE("TV prox reaches a ROF objective no worse than scikit-image's denoise_
         CHECK(double(distance(ours, ski)) / std::sqrt(double(f.size())) <= 5e-3);
     }
 }
+
+TEMPLATE_TEST_CASE("the AVX2 FGP kernel (when the CPU has it) equals the portable kernel", "[functionals][tv][simd]", float, double) {
+    using T = TestType;
+    const auto v = blocky_image<T>(37, 53, 17, 0.1);  // widths that leave SIMD tails
+    TotalVariation<T> tv(T(0.1), TvNorm::isotropic, {.max_iter = 100, .tol = 0, .check_every = 0, .warm_start = false});
+    Image<T> a = zeros_like(v), b = zeros_like(v);
+    tv.prox(v, T(1), a);
+    detail::force_portable_kernel() = true;
+    tv.prox(v, T(1), b);
+    detail::force_portable_kernel() = false;
+    if (!detail::tv::cpu_has_avx2()) WARN("this CPU has no AVX2: both runs used the portable kernel");
+    CHECK(double(xt::amax(xt::abs(a - b))()) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12));
+}

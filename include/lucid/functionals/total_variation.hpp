@@ -16,6 +16,7 @@
 #include "lucid/core/threading.hpp"
 #include "lucid/functionals/concepts.hpp"
 #include "lucid/functionals/tv1d.hpp"
+#include "lucid/functionals/tv_kernels.hpp"
 
 namespace lucid {
 
@@ -61,6 +62,11 @@ struct TvProxInfo {
 };
 
 namespace detail {
+/// Test hook: when true, FGP uses the portable (xsimd) kernel even on AVX2 CPUs.
+inline bool& force_portable_kernel() {
+    static bool force = false;
+    return force;
+}
 
 /// TV of one H×W plane (not scaled by λ), accumulated in double.
 template <class T>
@@ -180,6 +186,12 @@ private:
         T* r1 = r_.data() + hw;
         T* xa = xrows_.data();
         T* xb = xrows_.data() + w;
+        if constexpr (Iso) {
+            if (tv::cpu_has_avx2() && !force_portable_kernel()) {
+                tv::sweep_iso_avx2(v, p0, p1, r0, r1, xa, xb, zero_.data(), h, w, mu, beta);
+                return;
+            }
+        }
         const T s = T(1) / (T(8) * mu);
         x_row(v, r0, r1, zero_.data(), mu, xa, w);
         for (std::size_t i = 0; i < h; ++i) {
@@ -329,6 +341,7 @@ private:
     std::size_t c_ = 0, h_ = 0, w_ = 0;
     std::vector<T> p_, r_, xrows_, zero_, q_, nrm_;
 };
+
 
 }  // namespace detail
 

@@ -1,0 +1,144 @@
+#pragma once
+/// \file tv_kernels.hpp
+/// Private: the isotropic FGP sweep of TotalVariation compiled for AVX2+FMA and
+/// selected at run time on x86-64 CPUs that have it (GCC/Clang `target`
+/// attribute; the rest of lucid keeps the baseline instruction set). The
+/// portable xsimd path in total_variation.hpp is the reference; both compute
+/// the same formulas in the same order per element (FMA contraction aside).
+
+#include <cmath>
+#include <cstddef>
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(LUCID_NO_RUNTIME_DISPATCH)
+#define LUCID_TV_AVX2_DISPATCH 1
+#include <immintrin.h>
+#else
+#define LUCID_TV_AVX2_DISPATCH 0
+#endif
+
+namespace lucid::detail::tv {
+
+#if LUCID_TV_AVX2_DISPATCH
+
+#define LUCID_AVX2 __attribute__((target("avx2,fma")))
+
+/// True when the CPU runs AVX2 and FMA (checked once).
+inline bool cpu_has_avx2() {
+    static const bool ok = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }();
+    return ok;
+}
+
+struct Avx2Double {
+    using T = double;
+    using V = __m256d;
+    static constexpr std::size_t L = 4;
+    LUCID_AVX2 static V load(const T* p) { return _mm256_loadu_pd(p); }
+    LUCID_AVX2 static void store(T* p, V v) { _mm256_storeu_pd(p, v); }
+    LUCID_AVX2 static V set1(T a) { return _mm256_set1_pd(a); }
+    LUCID_AVX2 static V add(V a, V b) { return _mm256_add_pd(a, b); }
+    LUCID_AVX2 static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
+    LUCID_AVX2 static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+    LUCID_AVX2 static V div(V a, V b) { return _mm256_div_pd(a, b); }
+    LUCID_AVX2 static V sqrt(V a) { return _mm256_sqrt_pd(a); }
+    LUCID_AVX2 static V max(V a, V b) { return _mm256_max_pd(a, b); }
+};
+
+struct Avx2Float {
+    using T = float;
+    using V = __m256;
+    static constexpr std::size_t L = 8;
+    LUCID_AVX2 static V load(const T* p) { return _mm256_loadu_ps(p); }
+    LUCID_AVX2 static void store(T* p, V v) { _mm256_storeu_ps(p, v); }
+    LUCID_AVX2 static V set1(T a) { return _mm256_set1_ps(a); }
+    LUCID_AVX2 static V add(V a, V b) { return _mm256_add_ps(a, b); }
+    LUCID_AVX2 static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+    LUCID_AVX2 static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+    LUCID_AVX2 static V div(V a, V b) { return _mm256_div_ps(a, b); }
+    LUCID_AVX2 static V sqrt(V a) { return _mm256_sqrt_ps(a); }
+    LUCID_AVX2 static V max(V a, V b) { return _mm256_max_ps(a, b); }
+};
+
+template <class T>
+struct avx2_ops;
+template <>
+struct avx2_ops<double> { using type = Avx2Double; };
+template <>
+struct avx2_ops<float> { using type = Avx2Float; };
+
+/// x = v + μ(a − a[·−1] + b − bprev) for one row (auto-vectorized with AVX2).
+template <class T>
+LUCID_AVX2 inline void x_row_avx2(const T* __restrict v, const T* __restrict a, const T* __restrict b,
+                                  const T* __restrict bprev, T mu, T* __restrict x, std::size_t w) {
+    x[0] = v[0] + mu * (a[0] + b[0] - bprev[0]);
+    for (std::size_t j = 1; j < w; ++j) x[j] = v[j] + mu * ((a[j] - a[j - 1]) + (b[j] - bprev[j]));
+}
+
+/// One isotropic FGP row update (see FgpSolver::update_row), 256-bit vectors.
+template <class T>
+LUCID_AVX2 inline void update_row_iso_avx2(const T* __restrict xc, const T* __restrict xn, T* __restrict p0,
+                                           T* __restrict p1, T* __restrict r0, T* __restrict r1, T s, T beta,
+                                           std::size_t w) {
+    using O = typename avx2_ops<T>::type;
+    using V = typename O::V;
+    constexpr std::size_t L = O::L;
+    const V one = O::set1(T(1)), bs = O::set1(s), bb = O::set1(beta);
+    std::size_t j = 0;
+    for (; j + L < w; j += L) {
+        const V c = O::load(xc + j);
+        V q0 = O::add(O::load(r0 + j), O::mul(bs, O::sub(O::load(xc + j + 1), c)));
+        V q1 = O::add(O::load(r1 + j), O::mul(bs, O::sub(O::load(xn + j), c)));
+        const V f = O::div(one, O::sqrt(O::max(one, O::add(O::mul(q0, q0), O::mul(q1, q1)))));
+        q0 = O::mul(q0, f);
+        q1 = O::mul(q1, f);
+        const V o0 = O::load(p0 + j), o1 = O::load(p1 + j);
+        O::store(p0 + j, q0);
+        O::store(p1 + j, q1);
+        O::store(r0 + j, O::add(q0, O::mul(bb, O::sub(q0, o0))));
+        O::store(r1 + j, O::add(q1, O::mul(bb, O::sub(q1, o1))));
+    }
+    for (; j < w; ++j) {
+        const bool last = j + 1 == w;
+        T q0 = last ? T(0) : r0[j] + s * (xc[j + 1] - xc[j]);
+        T q1 = r1[j] + s * (xn[j] - xc[j]);
+        const T n2 = q0 * q0 + q1 * q1;
+        const T f = T(1) / std::sqrt(n2 > T(1) ? n2 : T(1));
+        q0 *= f;
+        q1 *= f;
+        const T o0 = p0[j], o1 = p1[j];
+        p0[j] = q0;
+        p1[j] = q1;
+        r0[j] = q0 + beta * (q0 - o0);
+        r1[j] = q1 + beta * (q1 - o1);
+    }
+}
+
+/// A whole isotropic FGP sweep over an H×W plane (the row pipeline of FgpSolver).
+template <class T>
+LUCID_AVX2 inline void sweep_iso_avx2(const T* v, T* p0, T* p1, T* r0, T* r1, T* xa, T* xb, const T* zero,
+                                      std::size_t h, std::size_t w, T mu, T beta) {
+    const T s = T(1) / (T(8) * mu);
+    x_row_avx2(v, r0, r1, zero, mu, xa, w);
+    for (std::size_t i = 0; i < h; ++i) {
+        T* xc = (i % 2 == 0) ? xa : xb;
+        T* xn = (i % 2 == 0) ? xb : xa;
+        const std::size_t o = i * w;
+        if (i + 1 < h) x_row_avx2(v + o + w, r0 + o + w, r1 + o + w, r1 + o, mu, xn, w);
+        else xn = xc;
+        update_row_iso_avx2(xc, xn, p0 + o, p1 + o, r0 + o, r1 + o, s, beta, w);
+    }
+}
+
+#undef LUCID_AVX2
+
+#else
+
+inline bool cpu_has_avx2() { return false; }
+template <class T>
+inline void sweep_iso_avx2(const T*, T*, T*, T*, T*, T*, T*, const T*, std::size_t, std::size_t, T, T) {}
+
+#endif
+
+}  // namespace lucid::detail::tv
