@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/resource.h>
@@ -688,4 +689,42 @@ TEST_CASE("writes are atomic: failures leave no partial or temporary file", "[io
     const Bytes payload{1, 2, 3};
     io::write_file_atomic(dir / "raw.bin", payload);
     CHECK(read_bytes(dir / "raw.bin") == payload);
+}
+
+TEST_CASE("long file names and concurrent writers of one file", "[io][atomic]") {
+    const auto dir = scratch("concurrent");
+    fs::create_directories(dir);
+    // a 250-character name: the temporary's name must stay within NAME_MAX
+    const auto long_name = dir / (std::string(246, 'n') + ".png");
+    Image<double> x({6, 7}, 0.5);
+    io::write(long_name, x);
+    CHECK(max_abs_diff(io::read_gray<double>(long_name), x) <= 0.5 / 255);
+
+    // four threads write different images to the same file and read their own
+    // copies back: every write is whole, the final file is one of them
+    const auto target = dir / "shared.pgm";
+    std::vector<Image<double>> images;
+    for (int t = 0; t < 4; ++t) images.emplace_back(Image<double>({32, 32}, double(t + 1) / 5));
+    std::vector<int> ok(4, 0);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 4; ++t)
+        pool.emplace_back([&, t] {
+            for (int k = 0; k < 10; ++k) {
+                io::write(target, images[std::size_t(t)]);
+                const auto own = dir / ("own" + std::to_string(t) + ".png");
+                io::write(own, images[std::size_t(t)], {.bit_depth = 16});
+                const auto back = io::read_gray<double>(own);  // no Catch assertions off the main thread
+                if (back.shape() != images[std::size_t(t)].shape()) return;
+                for (std::size_t i = 0; i < back.size(); ++i)
+                    if (std::abs(back.data()[i] - images[std::size_t(t)].data()[i]) > 0.5 / 65535) return;
+            }
+            ok[std::size_t(t)] = 1;
+        });
+    for (auto& th : pool) th.join();
+    CHECK(ok == std::vector<int>{1, 1, 1, 1});
+    const auto final_image = io::read_gray<double>(target);
+    bool matches_one = false;
+    for (const auto& im : images) matches_one = matches_one || max_abs_diff(final_image, im) <= 0.5 / 255;
+    CHECK(matches_one);
+    CHECK(directory_listing(dir).size() == 6);  // long name, shared, own0..3: no temporaries left
 }

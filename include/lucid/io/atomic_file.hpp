@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -56,6 +57,8 @@ inline void write_file_atomic(const std::filesystem::path& path, std::span<const
 
     std::error_code ec;
     const auto dir_status = fs::status(dir, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        detail::fail_write(where, path, "directory '" + dir.string() + "': " + ec.message());
     if (!fs::exists(dir_status)) detail::fail_write(where, path, "directory '" + dir.string() + "' does not exist");
     if (!fs::is_directory(dir_status)) detail::fail_write(where, path, "'" + dir.string() + "' is not a directory");
     struct stat target {};
@@ -66,7 +69,9 @@ inline void write_file_atomic(const std::filesystem::path& path, std::span<const
     fs::path tmp;
     int fd = -1;
     for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
-        tmp = dir / ("." + path.filename().string() + detail::temporary_suffix());
+        // keep the temporary's name within NAME_MAX (255) even for long file names
+        const std::string name = path.filename().string();
+        tmp = dir / ("." + (name.size() <= 200 ? name : name.substr(0, 200)) + detail::temporary_suffix());
         do fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         while (fd < 0 && errno == EINTR);
         if (fd < 0 && errno != EEXIST) detail::fail_write(where, path, detail::errno_text(errno));
