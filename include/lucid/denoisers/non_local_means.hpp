@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <vector>
 
+#include <xsimd/xsimd.hpp>
+
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/denoisers/denoiser.hpp"
@@ -124,7 +126,7 @@ private:
         const std::ptrdiff_t EH = H + 2 * f, EW = W + 2 * f;
         diff_.resize(std::size_t(EH * EW));
         colsum_.resize(std::size_t(EW));
-        dist_.resize(plane);
+        dist_.resize(std::size_t(W));
         const double patch_norm = 1.0 / (double(c) * double((2 * f + 1) * (2 * f + 1)));
         const double two_s2 = 2 * sigma * sigma, inv_h2 = 1.0 / (rp.h * rp.h);
         for (std::ptrdiff_t dy = 0; dy <= r; ++dy)
@@ -159,21 +161,48 @@ private:
                     for (std::ptrdiff_t b = 0; b < ej; ++b) colsum_[std::size_t(b)] += diff_[std::size_t(a_in * ej + b)];
                     double s = 0;
                     for (std::ptrdiff_t b = 0; b < k2 - 1; ++b) s += colsum_[std::size_t(b)];
-                    const std::ptrdiff_t row_p = i * W, row_q = (i + dy) * W;
-                    for (std::ptrdiff_t j = j0; j < j1; ++j) {
-                        s += colsum_[std::size_t(j - j0 + k2 - 1)];
-                        const double d2 = s * patch_norm;
-                        const double wgt = std::exp(-std::max(d2 - two_s2, 0.0) * inv_h2);
-                        s -= colsum_[std::size_t(j - j0)];
-                        const std::size_t p = std::size_t(row_p + j), q = std::size_t(row_q + j + dx);
-                        for (std::size_t k = 0; k < c; ++k) {
-                            acc_[k * plane + p] += wgt * double(y[k * plane + q]);
-                            acc_[k * plane + q] += wgt * double(y[k * plane + p]);
+                    // patch distances of the row (running sum), then weights, then accumulation
+                    double* wrow = dist_.data();
+                    const std::ptrdiff_t n = j1 - j0;
+                    for (std::ptrdiff_t j = 0; j < n; ++j) {
+                        s += colsum_[std::size_t(j + k2 - 1)];
+                        wrow[j] = s;
+                        s -= colsum_[std::size_t(j)];
+                    }
+                    {  // w = exp(−max(d² − 2σ², 0)/h²), vectorized (xsimd's exp, ~1 ulp)
+                        using B = xsimd::batch<double>;
+                        constexpr std::ptrdiff_t L = std::ptrdiff_t(B::size);
+                        const B bn(patch_norm), bs(two_s2), bh(-inv_h2), zero(0.0);
+                        std::ptrdiff_t j = 0;
+                        for (; j + L <= n; j += L)
+                            xsimd::exp(xsimd::max(B::load_unaligned(wrow + j) * bn - bs, zero) * bh).store_unaligned(wrow + j);
+                        for (; j < n; ++j) wrow[j] = std::exp(-std::max(wrow[j] * patch_norm - two_s2, 0.0) * inv_h2);
+                    }
+                    const std::size_t p0 = std::size_t(i * W + j0), q0 = std::size_t((i + dy) * W + j0 + dx);
+                    for (std::size_t k = 0; k < c; ++k) {
+                        double* __restrict ap = acc_.data() + k * plane + p0;
+                        double* __restrict aq = acc_.data() + k * plane + q0;
+                        const T* yp = y + k * plane + p0;
+                        const T* yq = y + k * plane + q0;
+                        if (dy == 0) {  // p and q rows coincide: keep the two updates sequential
+                            for (std::ptrdiff_t j = 0; j < n; ++j) {
+                                acc_[k * plane + p0 + std::size_t(j)] += wrow[j] * double(yq[j]);
+                                acc_[k * plane + q0 + std::size_t(j)] += wrow[j] * double(yp[j]);
+                            }
+                        } else {
+                            for (std::ptrdiff_t j = 0; j < n; ++j) {
+                                ap[j] += wrow[j] * double(yq[j]);
+                                aq[j] += wrow[j] * double(yp[j]);
+                            }
                         }
+                    }
+                    for (std::ptrdiff_t j = 0; j < n; ++j) {
+                        const double wgt = wrow[j];
+                        const std::size_t p = p0 + std::size_t(j), q = q0 + std::size_t(j);
                         wsum_[p] += wgt;
                         wsum_[q] += wgt;
-                        wmax_[p] = std::max(wmax_[p], wgt);
-                        wmax_[q] = std::max(wmax_[q], wgt);
+                        wmax_[p] = wmax_[p] > wgt ? wmax_[p] : wgt;
+                        wmax_[q] = wmax_[q] > wgt ? wmax_[q] : wgt;
                     }
                     const std::ptrdiff_t a_out = i - i0;
                     for (std::ptrdiff_t b = 0; b < ej; ++b) colsum_[std::size_t(b)] -= diff_[std::size_t(a_out * ej + b)];
