@@ -403,3 +403,28 @@ TEST_CASE("functionals reject bad parameters with the argument's name", "[functi
     CHECK_THROWS_AS(L1<double>(1).prox(v, 1.0, out), ShapeError);
     CHECK_THROWS_WITH(L1<double>(1).prox(v, 1.0, out), Catch::Contains("out"));
 }
+
+TEMPLATE_TEST_CASE("public checkers: prox_test and gradient_test", "[functionals][checkers]", float, double) {
+    using T = TestType;
+    const auto v = random_vector<T>(25, 61, 1.5);
+    const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-10;
+    auto r = prox_test(L1<T>(T(0.3)), v, T(0.8));
+    CHECK(r.violation <= tol);
+    CHECK(r.finite_trials == 200);
+    CHECK(prox_test(Huber<T>(T(0.2)), v, T(0.8)).violation <= tol);
+    CHECK(prox_test(Box<T>(T(-0.5), T(0.5), T(0)), v, T(0.8)).violation <= tol);
+    // a wrong prox fails: the prox of L1 with λ = 0.15 checked against λ = 0.3
+    struct WrongL1 {
+        using scalar_type [[maybe_unused]] = T;
+        T value(const VectorX<T>& x) const { return L1<T>(T(0.3)).value(x); }
+        void prox(const VectorX<T>& a, T tau, VectorX<T>& b) const { L1<T>(T(0.15)).prox(a, tau, b); }
+    };
+    CHECK(prox_test(WrongL1{}, v, T(0.8)).violation > 1e-3);
+    CHECK(gradient_test(Huber<T>(T(0.5), T(2)), v) <= (std::is_same_v<T, float> ? 2e-2 : 1e-6));
+    struct WrongGrad {
+        using scalar_type [[maybe_unused]] = T;
+        T value(const VectorX<T>& x) const { return squared_norm(x); }
+        void gradient(const VectorX<T>& x, VectorX<T>& g) const { g = x; }  // should be 2x
+    };
+    CHECK(gradient_test(WrongGrad{}, v) > 0.1);
+}

@@ -10,6 +10,7 @@
 #include "lucid/functionals/l1.hpp"
 #include "lucid/functionals/l2_ball.hpp"
 #include "lucid/functionals/least_squares.hpp"
+#include "lucid/functionals/prox_test.hpp"
 #include "lucid/functionals/simplex.hpp"
 #include "lucid/functionals/squared_l2.hpp"
 #include "lucid/functionals/total_variation.hpp"
