@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <xsimd/xsimd.hpp>
+
 #include "lucid/functionals/concepts.hpp"
 
 namespace lucid {
@@ -55,7 +57,13 @@ public:
     void gradient(const V& x, V& g) const {
         const T inv = T(1) / delta_, l = lambda_;
         detail::elementwise(x, g, "lucid::Huber::gradient", [inv, l](const T* a, T* b, std::ptrdiff_t n) {
-            for (std::ptrdiff_t i = 0; i < n; ++i) b[i] = l * std::clamp(a[i] * inv, T(-1), T(1));
+            using B = xsimd::batch<T>;
+            constexpr std::ptrdiff_t L = std::ptrdiff_t(B::size);
+            const B one(T(1)), bl(l), bi(inv);
+            std::ptrdiff_t i = 0;
+            for (; i + L <= n; i += L)
+                (bl * xsimd::min(one, xsimd::max(-one, B::load_unaligned(a + i) * bi))).store_unaligned(b + i);
+            for (; i < n; ++i) b[i] = l * std::min(T(1), std::max(T(-1), a[i] * inv));
         });
     }
 
@@ -64,12 +72,18 @@ public:
         requires std::same_as<scalar_t<V>, T>
     void prox(const V& v, T tau, V& out) const {
         detail::require_tau("lucid::Huber::prox", tau);
-        const T t = tau * lambda_, knee = delta_ + t, s = T(1) / (T(1) + t / delta_);
+        // p = v − t·clip(v/(δ + t), −1, 1): s·v inside the knee, v ∓ t outside (branch-free)
+        const T t = tau * lambda_, inv_knee = T(1) / (delta_ + t);
         detail::elementwise(v, out, "lucid::Huber::prox", [=](const T* a, T* b, std::ptrdiff_t n) {
-            for (std::ptrdiff_t i = 0; i < n; ++i) {
-                const T x = a[i];
-                b[i] = std::abs(x) <= knee ? s * x : (x > 0 ? x - t : x + t);
+            using B = xsimd::batch<T>;
+            constexpr std::ptrdiff_t L = std::ptrdiff_t(B::size);
+            const B one(T(1)), bt(t), bk(inv_knee);
+            std::ptrdiff_t i = 0;
+            for (; i + L <= n; i += L) {
+                const B x = B::load_unaligned(a + i);
+                (x - bt * xsimd::min(one, xsimd::max(-one, x * bk))).store_unaligned(b + i);
             }
+            for (; i < n; ++i) b[i] = a[i] - t * std::min(T(1), std::max(T(-1), a[i] * inv_knee));
         });
     }
 
