@@ -105,10 +105,10 @@ public:
         lo_.assign(f.dec_lo.begin(), f.dec_lo.end());
         hi_.assign(f.dec_hi.begin(), f.dec_hi.end());
         slots_ = std::size_t(std::max(1, num_threads()));
-        scratch_stride_ = lucid::detail::wavelet::row_scratch_size(hw[1], lo_.size());
+        scratch_stride_ = lucid::detail::wavelet::dwt2_scratch_size<T>(hw[1], lo_.size());
         scratch_ = fft::AlignedBuffer<T>(slots_ * scratch_stride_);
-        tmp_stride_ = lucid::detail::wavelet::padded_stride<T>(hw[1]);
-        plane_ = fft::AlignedBuffer<T>(hw[0] * tmp_stride_);
+        approx_split_ = levels_ > 1 ? (hw[0] / 2) * (hw[1] / 2) : 0;
+        approx_ = fft::AlignedBuffer<T>(levels_ > 1 ? approx_split_ + (hw[0] / 4) * (hw[1] / 4) : 0);
     }
 
     Shape<Rank> domain_shape() const { return shape_; }
@@ -165,39 +165,38 @@ public:
     std::optional<Spectrum<T>> gram_spectrum() const { return Spectrum<T>::constant(T(1)); }
 
 private:
+    // cA_j (j < L) lives in a scratch region, alternating between two so that a
+    // level never reads and writes the same memory: odd j in the first (H/2·W/2
+    // elements), even j in the second (H/4·W/4).
+    T* region(std::size_t j) const { return j % 2 ? approx_.data() : approx_.data() + approx_split_; }
+
     void forward_plane(const T* x, T* y) const {
         const auto [H, W] = plane_shape(shape_);
-        const std::size_t F = lo_.size(), ts = tmp_stride_;
-        T* tmp = plane_.data();
-        T* scratch = scratch_.data();
+        const std::size_t F = lo_.size();
         const T* src = x;
-        std::size_t h = H, w = W;
-        for (std::size_t l = 0; l < levels_; ++l) {
-            // rows: [lo | hi] per row into tmp (padded stride); columns: lo rows on top, hi rows below
-            lucid::detail::wavelet::dwt_rows(src, W, tmp, ts, h, w, lo_.data(), hi_.data(), F, scratch, scratch_stride_, slots_);
-            lucid::detail::wavelet::dwt_cols(tmp, ts, y, W, h, w, lo_.data(), hi_.data(), F);
-            src = y;
-            h /= 2;
-            w /= 2;
+        std::size_t ss = W;
+        for (std::size_t l = 1; l <= levels_; ++l) {
+            const std::size_t h = H >> (l - 1), w = W >> (l - 1);
+            T* ll = l == levels_ ? y : region(l);
+            const std::size_t ls = l == levels_ ? W : w / 2;
+            lucid::detail::wavelet::dwt2_level(src, ss, ll, ls, y, W, h, w, lo_.data(), hi_.data(), F,
+                                               scratch_.data(), scratch_stride_, slots_);
+            src = ll;
+            ss = ls;
         }
     }
 
-    // The transpose, level L down to 1. The row and column steps commute, so the
-    // adjoint runs rows first: that keeps the F-row column reads on the padded tmp.
     void inverse_plane(const T* y, T* x) const {
         const auto [H, W] = plane_shape(shape_);
-        const std::size_t F = lo_.size(), ts = tmp_stride_;
-        T* tmp = plane_.data();
-        T* scratch = scratch_.data();
+        const std::size_t F = lo_.size();
         for (std::size_t l = levels_; l >= 1; --l) {
-            const std::size_t h = H >> (l - 1), w = W >> (l - 1), h2 = h / 2, w2 = w / 2;
-            const T* approx = l == levels_ ? y : x;  // cA_l: from y at the coarsest level, else just rebuilt in x
-            const T* bottom = y + h2 * W;
-            lucid::detail::wavelet::idwt_rows(approx, W, y + w2, W, tmp, ts, h2, w, lo_.data(), hi_.data(), F, scratch,
-                                     scratch_stride_, slots_);  // [cA | cV] → low-pass rows
-            lucid::detail::wavelet::idwt_rows(bottom, W, bottom + w2, W, tmp + h2 * ts, ts, h2, w, lo_.data(), hi_.data(), F,
-                                     scratch, scratch_stride_, slots_);  // [cH | cD] → high-pass rows
-            lucid::detail::wavelet::idwt_cols(tmp, ts, tmp + h2 * ts, ts, x, W, h, w, lo_.data(), hi_.data(), F);
+            const std::size_t h = H >> (l - 1), w = W >> (l - 1);
+            const T* approx = l == levels_ ? y : region(l);
+            const std::size_t as = l == levels_ ? W : w / 2;
+            T* dst = l == 1 ? x : region(l - 1);
+            const std::size_t ds = l == 1 ? W : w;
+            lucid::detail::wavelet::idwt2_level(approx, as, y, W, dst, ds, h, w, lo_.data(), hi_.data(), F,
+                                                scratch_.data(), scratch_stride_, slots_);
         }
     }
 
@@ -205,9 +204,9 @@ private:
     Shape<Rank> shape_;
     std::size_t levels_ = 0;
     std::vector<T> lo_, hi_;
-    std::size_t slots_ = 1, scratch_stride_ = 0, tmp_stride_ = 0;
-    mutable fft::AlignedBuffer<T> scratch_;
-    mutable fft::AlignedBuffer<T> plane_;
+    std::size_t slots_ = 1, scratch_stride_ = 0, approx_split_ = 0;
+    mutable fft::AlignedBuffer<T> scratch_;  // per parallel block: ring buffers and one padded row
+    mutable fft::AlignedBuffer<T> approx_;   // intermediate approximations cA_1 … cA_{L−1}
 };
 
 }  // namespace lucid::ops

@@ -11,13 +11,15 @@
 ///   uses the reversed taps and shift = s·(F − 1 − c)).
 ///
 /// Every loop is written as a sum over taps of shifted input streams, evaluated
-/// in register blocks of `block<T>` outputs (SIMD over outputs, taps in the
-/// inner loop), so nothing is stored until a block is complete. Row passes copy
-/// each row once into a periodically padded (and for the DWT de-interleaved)
-/// scratch row: one slot of `row_scratch_size` elements per parallel block.
-/// Column passes read F rows at a time; callers give them inputs with a
-/// padded row stride (`padded_stride`) so that the F streams do not alias in
-/// the cache when W is a power of two.
+/// in register blocks of four SIMD vectors (SIMD over outputs, taps in the
+/// inner loop; an AVX2+FMA copy is selected at run time), so nothing is stored
+/// until a block is complete. Rows are first copied into a periodically padded
+/// (for the DWT de-interleaved) scratch row. A DWT level fuses its row and
+/// column passes through ring buffers of row-transformed rows, so it reads its
+/// input and writes its output once. Column filters read F rows at a time from
+/// scratch with a padded row stride (`padded_stride`), so that the F streams do
+/// not alias in the cache when W is a power of two. Scratch is one slot per
+/// parallel block, allocated by the operator; nothing here allocates.
 
 #include <algorithm>
 #include <cstddef>
@@ -30,9 +32,29 @@ namespace lucid::detail::wavelet {
 /// Most taps a filter may have (coif5 has 30).
 inline constexpr std::size_t max_wavelet_taps = 64;
 
-/// Outputs per register block: four SSE registers' worth.
-template <class T>
-inline constexpr std::size_t block = 64 / sizeof(T);
+/// Test and benchmark hook: when true, the portable (baseline SIMD) loops run even
+/// on CPUs with AVX2+FMA. Not for concurrent modification.
+inline bool& force_portable() {
+    static bool force = false;
+    return force;
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(LUCID_NO_RUNTIME_DISPATCH)
+#define LUCID_WAVELET_AVX2_DISPATCH 1
+/// True when the CPU runs AVX2 and FMA (checked once): the block loops then run a
+/// copy compiled for them (GCC/Clang `target` attribute), selected at run time.
+/// Define LUCID_NO_RUNTIME_DISPATCH to keep the baseline instruction set only.
+inline bool cpu_has_avx2_fma() {
+    static const bool ok = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }();
+    return ok;
+}
+#else
+#define LUCID_WAVELET_AVX2_DISPATCH 0
+inline bool cpu_has_avx2_fma() { return false; }
+#endif
 
 /// a mod n in [0, n) for any sign of a.
 inline std::ptrdiff_t pmod(std::ptrdiff_t a, std::ptrdiff_t n) {
@@ -83,218 +105,337 @@ inline std::ptrdiff_t column_grain(std::size_t rows, std::size_t h, std::size_t 
 }
 
 // ---- the two register-blocked primitives ----------------------------------------
+//
+// Written with GCC/Clang vector extensions so that the accumulators stay in
+// registers: 4 vectors of VB bytes per output set (VB = 16: SSE2 baseline,
+// VB = 32: the AVX2+FMA copy), taps in the inner loop. Tails use scalar loops.
 
-/// a[t] = Σ_k f[k]·s_k[off + t], d[t] = Σ_k g[k]·s_k[off + t] for t < n (n ≤ block, or
-/// n = block for the full-block fast path).
-template <class T, bool Full>
-inline void fir_split(const T* const* s, std::size_t F, const T* f, const T* g, std::ptrdiff_t off, std::size_t n,
-                      T* __restrict a_out, T* __restrict d_out) {
-    constexpr std::size_t B = block<T>;
-    const std::size_t m = Full ? B : n;
-    T a[B], d[B];
-    {
-        const T* __restrict p = s[0] + off;
-        const T fk = f[0], gk = g[0];
-        for (std::size_t t = 0; t < (Full ? B : m); ++t) {
-            a[t] = fk * p[t];
-            d[t] = gk * p[t];
-        }
-    }
+/// For t < 4·VB/sizeof(T): a[t] = Σ_k f[k]·s_k[off + t], d[t] = Σ_k g[k]·s_k[off + t].
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline void fir_split_block(const T* const* s, std::size_t F, const T* f, const T* g,
+                                                   std::ptrdiff_t off, T* a_out, T* d_out) {
+    typedef T V __attribute__((vector_size(VB)));
+    typedef T U __attribute__((vector_size(VB), aligned(sizeof(T)), __may_alias__));  // unaligned access
+    constexpr std::size_t L = VB / sizeof(T);
+    const T* p = s[0] + off;
+    V x0 = *reinterpret_cast<const U*>(p), x1 = *reinterpret_cast<const U*>(p + L);
+    V x2 = *reinterpret_cast<const U*>(p + 2 * L), x3 = *reinterpret_cast<const U*>(p + 3 * L);
+    const V f0 = V{} + f[0], g0 = V{} + g[0];
+    V a0 = f0 * x0, a1 = f0 * x1, a2 = f0 * x2, a3 = f0 * x3;
+    V d0 = g0 * x0, d1 = g0 * x1, d2 = g0 * x2, d3 = g0 * x3;
     for (std::size_t k = 1; k < F; ++k) {
-        const T* __restrict p = s[k] + off;
-        const T fk = f[k], gk = g[k];
-        for (std::size_t t = 0; t < (Full ? B : m); ++t) {
-            a[t] += fk * p[t];
-            d[t] += gk * p[t];
-        }
+        p = s[k] + off;
+        x0 = *reinterpret_cast<const U*>(p);
+        x1 = *reinterpret_cast<const U*>(p + L);
+        x2 = *reinterpret_cast<const U*>(p + 2 * L);
+        x3 = *reinterpret_cast<const U*>(p + 3 * L);
+        const V fk = V{} + f[k], gk = V{} + g[k];
+        a0 += fk * x0; a1 += fk * x1; a2 += fk * x2; a3 += fk * x3;
+        d0 += gk * x0; d1 += gk * x1; d2 += gk * x2; d3 += gk * x3;
     }
-    for (std::size_t t = 0; t < (Full ? B : m); ++t) {
-        a_out[t] = a[t];
-        d_out[t] = d[t];
+    *reinterpret_cast<U*>(a_out) = a0;
+    *reinterpret_cast<U*>(a_out + L) = a1;
+    *reinterpret_cast<U*>(a_out + 2 * L) = a2;
+    *reinterpret_cast<U*>(a_out + 3 * L) = a3;
+    *reinterpret_cast<U*>(d_out) = d0;
+    *reinterpret_cast<U*>(d_out + L) = d1;
+    *reinterpret_cast<U*>(d_out + 2 * L) = d2;
+    *reinterpret_cast<U*>(d_out + 3 * L) = d3;
+}
+
+/// For t < 4·VB/sizeof(T): o[t] = Σ_k f[k]·s_k[off + t] + Σ_k g[k]·r_k[off + t].
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline void fir_merge_block(const T* const* s, const T* const* r, std::size_t F, const T* f,
+                                                   const T* g, std::ptrdiff_t off, T* o_out) {
+    typedef T V __attribute__((vector_size(VB)));
+    typedef T U __attribute__((vector_size(VB), aligned(sizeof(T)), __may_alias__));  // unaligned access
+    constexpr std::size_t L = VB / sizeof(T);
+    V a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
+    for (std::size_t k = 0; k < F; ++k) {
+        const T* p = s[k] + off;
+        const T* q = r[k] + off;
+        const V fk = V{} + f[k], gk = V{} + g[k];
+        a0 += fk * V(*reinterpret_cast<const U*>(p));
+        a1 += fk * V(*reinterpret_cast<const U*>(p + L));
+        a2 += fk * V(*reinterpret_cast<const U*>(p + 2 * L));
+        a3 += fk * V(*reinterpret_cast<const U*>(p + 3 * L));
+        b0 += gk * V(*reinterpret_cast<const U*>(q));
+        b1 += gk * V(*reinterpret_cast<const U*>(q + L));
+        b2 += gk * V(*reinterpret_cast<const U*>(q + 2 * L));
+        b3 += gk * V(*reinterpret_cast<const U*>(q + 3 * L));
+    }
+    *reinterpret_cast<U*>(o_out) = a0 + b0;
+    *reinterpret_cast<U*>(o_out + L) = a1 + b1;
+    *reinterpret_cast<U*>(o_out + 2 * L) = a2 + b2;
+    *reinterpret_cast<U*>(o_out + 3 * L) = a3 + b3;
+}
+
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline void fir_split_blocks(const T* const* s, std::size_t F, const T* f, const T* g,
+                                                    std::size_t n, T* a, T* d) {
+    constexpr std::size_t B = 4 * VB / sizeof(T);
+    std::size_t i = 0;
+    for (; i + B <= n; i += B) fir_split_block<T, VB>(s, F, f, g, std::ptrdiff_t(i), a + i, d + i);
+    for (; i < n; ++i) {
+        T sa = T(0), sd = T(0);
+        for (std::size_t k = 0; k < F; ++k) {
+            const T v = s[k][i];
+            sa += f[k] * v;
+            sd += g[k] * v;
+        }
+        a[i] = sa;
+        d[i] = sd;
     }
 }
 
-/// o[t] = Σ_k f[k]·s_k[off + t] + g[k]·r_k[off + t] for t < n.
-template <class T, bool Full>
-inline void fir_merge(const T* const* s, const T* const* r, std::size_t F, const T* f, const T* g,
-                      std::ptrdiff_t off, std::size_t n, T* __restrict o_out) {
-    constexpr std::size_t B = block<T>;
-    const std::size_t m = Full ? B : n;
-    T o[B];
-    {
-        const T* __restrict p = s[0] + off;
-        const T* __restrict q = r[0] + off;
-        const T fk = f[0], gk = g[0];
-        for (std::size_t t = 0; t < (Full ? B : m); ++t) o[t] = fk * p[t] + gk * q[t];
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline void fir_merge_blocks(const T* const* s, const T* const* r, std::size_t F, const T* f,
+                                                    const T* g, std::size_t n, T* o) {
+    constexpr std::size_t B = 4 * VB / sizeof(T);
+    std::size_t i = 0;
+    for (; i + B <= n; i += B) fir_merge_block<T, VB>(s, r, F, f, g, std::ptrdiff_t(i), o + i);
+    for (; i < n; ++i) {
+        T sa = T(0), sb = T(0);
+        for (std::size_t k = 0; k < F; ++k) {
+            sa += f[k] * s[k][i];
+            sb += g[k] * r[k][i];
+        }
+        o[i] = sa + sb;
     }
-    for (std::size_t k = 1; k < F; ++k) {
-        const T* __restrict p = s[k] + off;
-        const T* __restrict q = r[k] + off;
-        const T fk = f[k], gk = g[k];
-        for (std::size_t t = 0; t < (Full ? B : m); ++t) o[t] += fk * p[t] + gk * q[t];
-    }
-    for (std::size_t t = 0; t < (Full ? B : m); ++t) o_out[t] = o[t];
 }
 
-/// fir_split over [0, n) in blocks.
+#if LUCID_WAVELET_AVX2_DISPATCH
+// The same loops compiled for AVX2+FMA (32-byte vectors).
+template <class T>
+__attribute__((target("avx2,fma"))) void fir_split_avx2(const T* const* s, std::size_t F, const T* f, const T* g,
+                                                         std::size_t n, T* a, T* d) {
+    fir_split_blocks<T, 32>(s, F, f, g, n, a, d);
+}
+template <class T>
+__attribute__((target("avx2,fma"))) void fir_merge_avx2(const T* const* s, const T* const* r, std::size_t F,
+                                                         const T* f, const T* g, std::size_t n, T* o) {
+    fir_merge_blocks<T, 32>(s, r, F, f, g, n, o);
+}
+#endif
+
+/// fir_split over [0, n) in blocks (AVX2+FMA when the CPU has it).
 template <class T>
 void fir_split_range(const T* const* s, std::size_t F, const T* f, const T* g, std::size_t n, T* a, T* d) {
-    constexpr std::size_t B = block<T>;
-    std::size_t i = 0;
-    for (; i + B <= n; i += B) fir_split<T, true>(s, F, f, g, std::ptrdiff_t(i), B, a + i, d + i);
-    if (i < n) fir_split<T, false>(s, F, f, g, std::ptrdiff_t(i), n - i, a + i, d + i);
+#if LUCID_WAVELET_AVX2_DISPATCH
+    if (cpu_has_avx2_fma() && !force_portable()) return fir_split_avx2(s, F, f, g, n, a, d);
+#endif
+    fir_split_blocks<T, 16>(s, F, f, g, n, a, d);
 }
 
-/// fir_merge over [0, n) in blocks.
+/// fir_merge over [0, n) in blocks (AVX2+FMA when the CPU has it).
 template <class T>
 void fir_merge_range(const T* const* s, const T* const* r, std::size_t F, const T* f, const T* g, std::size_t n,
                      T* o) {
-    constexpr std::size_t B = block<T>;
-    std::size_t i = 0;
-    for (; i + B <= n; i += B) fir_merge<T, true>(s, r, F, f, g, std::ptrdiff_t(i), B, o + i);
-    if (i < n) fir_merge<T, false>(s, r, F, f, g, std::ptrdiff_t(i), n - i, o + i);
+#if LUCID_WAVELET_AVX2_DISPATCH
+    if (cpu_has_avx2_fma() && !force_portable()) return fir_merge_avx2(s, r, F, f, g, n, o);
+#endif
+    fir_merge_blocks<T, 16>(s, r, F, f, g, n, o);
 }
 
 // ---- decimated (DWT, periodization) ------------------------------------------
+//
+// A 2-D level runs rows and columns in one sweep: the row-transformed rows live
+// in a small ring buffer (F rows for the analysis, F/2 + 2 low-pass and
+// high-pass rows for the synthesis) that stays in cache, and each output row is
+// produced as soon as the rows it needs are in the ring. Each level thus reads
+// its input once and writes its output once.
 
-/// One analysis level along rows: for each of `h` rows of `w` (even) samples at
-/// src + r·ss, writes the w/2 low-pass then the w/2 high-pass coefficients to dst + r·ds.
+/// The one-row analysis (w even): lo[i] = Σ_k f[k]·x[(2i + c − k) mod w] and hi likewise,
+/// through a periodically padded, de-interleaved copy of the row (w + 4(c+1) scratch).
 template <class T>
-void dwt_rows(const T* src, std::size_t ss, T* dst, std::size_t ds, std::size_t h, std::size_t w, const T* lo,
-              const T* hi, std::size_t F, T* scratch, std::size_t scratch_stride, std::size_t slots) {
-    const std::ptrdiff_t half = std::ptrdiff_t(w / 2), n = std::ptrdiff_t(w);
-    const std::ptrdiff_t c = std::ptrdiff_t(F / 2), P = c + 1;
-    for_row_blocks(h, w, slots, [&](std::size_t r0, std::size_t r1, std::size_t slot) {
-        T* even = scratch + slot * scratch_stride;  // even[P + m] = x[2m mod n]
-        T* odd = even + half + 2 * P;               // odd[P + m]  = x[(2m+1) mod n]
-        const T* in[max_wavelet_taps];
+class RowAnalysis {
+public:
+    RowAnalysis(std::size_t w, const T* lo, const T* hi, std::size_t F, T* scratch)
+        : half_(std::ptrdiff_t(w / 2)), n_(std::ptrdiff_t(w)), P_(std::ptrdiff_t(F / 2) + 1), F_(F), lo_(lo), hi_(hi) {
+        even_ = scratch;              // even[P + m] = x[2m mod w]
+        odd_ = even_ + half_ + 2 * P_;  // odd[P + m]  = x[(2m+1) mod w]
+        const std::ptrdiff_t c = std::ptrdiff_t(F / 2);
         for (std::size_t k = 0; k < F; ++k) {
             const std::ptrdiff_t d = c - std::ptrdiff_t(k);
-            in[k] = ((d % 2 + 2) % 2 == 0 ? even : odd) + P + floor_half(d);
+            in_[k] = ((d % 2 + 2) % 2 == 0 ? even_ : odd_) + P_ + floor_half(d);
         }
-        for (std::size_t r = r0; r < r1; ++r) {
-            const T* __restrict x = src + r * ss;
-            for (std::ptrdiff_t m = -P; m < 0; ++m) {
-                even[P + m] = x[pmod(2 * m, n)];
-                odd[P + m] = x[pmod(2 * m + 1, n)];
-            }
-            T* __restrict e = even + P;
-            T* __restrict o = odd + P;
-            for (std::ptrdiff_t m = 0; m < half; ++m) {
-                e[m] = x[2 * m];
-                o[m] = x[2 * m + 1];
-            }
-            for (std::ptrdiff_t m = half; m < half + P; ++m) {
-                even[P + m] = x[pmod(2 * m, n)];
-                odd[P + m] = x[pmod(2 * m + 1, n)];
-            }
-            T* out = dst + r * ds;
-            fir_split_range(in, F, lo, hi, std::size_t(half), out, out + half);
-        }
-    });
-}
+    }
+    static std::size_t scratch_size(std::size_t w, std::size_t F) { return w + 4 * (F / 2 + 1) + 8; }
 
-/// The transpose (= inverse, for orthonormal filters) of dwt_rows: row r holds
-/// w/2 low-pass coefficients at lo_src + r·ls and w/2 high-pass ones at
-/// hi_src + r·hs; writes the w reconstructed samples to dst + r·ds.
+    /// out_lo[0, w/2) and out_hi[0, w/2) from the w samples at x.
+    void operator()(const T* __restrict x, T* out_lo, T* out_hi) const {
+        const std::ptrdiff_t half = half_, n = n_, P = P_;
+        for (std::ptrdiff_t m = -P; m < 0; ++m) {
+            even_[P + m] = x[pmod(2 * m, n)];
+            odd_[P + m] = x[pmod(2 * m + 1, n)];
+        }
+        T* __restrict e = even_ + P;
+        T* __restrict o = odd_ + P;
+        for (std::ptrdiff_t m = 0; m < half; ++m) {
+            e[m] = x[2 * m];
+            o[m] = x[2 * m + 1];
+        }
+        for (std::ptrdiff_t m = half; m < half + P; ++m) {
+            even_[P + m] = x[pmod(2 * m, n)];
+            odd_[P + m] = x[pmod(2 * m + 1, n)];
+        }
+        fir_split_range(in_, F_, lo_, hi_, std::size_t(half), out_lo, out_hi);
+    }
+
+private:
+    std::ptrdiff_t half_, n_, P_;
+    std::size_t F_;
+    const T* lo_;
+    const T* hi_;
+    T* even_;
+    T* odd_;
+    const T* in_[max_wavelet_taps];
+};
+
+/// The one-row synthesis, the exact transpose of RowAnalysis:
+/// x[(2i + c − k) mod w] += f[k]·lo[i] + g[k]·hi[i], evaluated as two merges
+/// (even and odd outputs) over padded copies of lo and hi (2w + 4(c+1) scratch).
 template <class T>
-void idwt_rows(const T* lo_src, std::size_t ls, const T* hi_src, std::size_t hs, T* dst, std::size_t ds,
-               std::size_t h, std::size_t w, const T* lo, const T* hi, std::size_t F, T* scratch,
-               std::size_t scratch_stride, std::size_t slots) {
-    const std::ptrdiff_t half = std::ptrdiff_t(w / 2);
-    const std::ptrdiff_t c = std::ptrdiff_t(F / 2), P = c + 1;
-    constexpr std::size_t B = block<T>;
-    for_row_blocks(h, w, slots, [&](std::size_t r0, std::size_t r1, std::size_t slot) {
-        T* a = scratch + slot * scratch_stride;  // a[P + t] = lo[t mod half]
-        T* d = a + half + 2 * P;                 // d[P + t] = hi[t mod half]
-        // x[2m + parity_k] = Σ_k f[k]·a[m − off_k] + g[k]·d[m − off_k], off_k = ⌊(c−k)/2⌋:
-        // taps of each parity form one merge over shifted copies of a and d
-        const T* ea[max_wavelet_taps]; const T* ed[max_wavelet_taps];
-        const T* oa[max_wavelet_taps]; const T* od[max_wavelet_taps];
-        T ef[max_wavelet_taps], eg[max_wavelet_taps], of[max_wavelet_taps], og[max_wavelet_taps];
-        std::size_t ne = 0, no = 0;
+class RowSynthesis {
+public:
+    RowSynthesis(std::size_t w, const T* lo, const T* hi, std::size_t F, T* scratch)
+        : half_(std::ptrdiff_t(w / 2)), P_(std::ptrdiff_t(F / 2) + 1) {
+        a_ = scratch;            // a[P + t] = lo[t mod w/2]
+        d_ = a_ + half_ + 2 * P_;  // d[P + t] = hi[t mod w/2]
+        xe_ = d_ + half_ + 2 * P_;
+        xo_ = xe_ + half_;
+        // x[2m + parity_k] = Σ_k f[k]·a[m − off_k] + g[k]·d[m − off_k], off_k = ⌊(c−k)/2⌋
+        const std::ptrdiff_t c = std::ptrdiff_t(F / 2);
         for (std::size_t k = 0; k < F; ++k) {
             const std::ptrdiff_t dd = c - std::ptrdiff_t(k);
-            const std::ptrdiff_t off = P - floor_half(dd);
+            const std::ptrdiff_t off = P_ - floor_half(dd);
             if ((dd % 2 + 2) % 2 == 0) {
-                ea[ne] = a + off; ed[ne] = d + off; ef[ne] = lo[k]; eg[ne] = hi[k]; ++ne;
+                ea_[ne_] = a_ + off; ed_[ne_] = d_ + off; ef_[ne_] = lo[k]; eg_[ne_] = hi[k]; ++ne_;
             } else {
-                oa[no] = a + off; od[no] = d + off; of[no] = lo[k]; og[no] = hi[k]; ++no;
+                oa_[no_] = a_ + off; od_[no_] = d_ + off; of_[no_] = lo[k]; og_[no_] = hi[k]; ++no_;
             }
         }
-        for (std::size_t r = r0; r < r1; ++r) {
-            const T* la = lo_src + r * ls;
-            const T* ld = hi_src + r * hs;
-            for (std::ptrdiff_t t = -P; t < 0; ++t) {
-                a[P + t] = la[pmod(t, half)];
-                d[P + t] = ld[pmod(t, half)];
+    }
+    static std::size_t scratch_size(std::size_t w, std::size_t F) { return 2 * w + 4 * (F / 2 + 1) + 8; }
+
+    /// The w samples x from w/2 low-pass coefficients la and w/2 high-pass ones ld.
+    void operator()(const T* la, const T* ld, T* __restrict x) const {
+        const std::ptrdiff_t half = half_, P = P_;
+        for (std::ptrdiff_t t = -P; t < 0; ++t) {
+            a_[P + t] = la[pmod(t, half)];
+            d_[P + t] = ld[pmod(t, half)];
+        }
+        std::copy(la, la + half, a_ + P);
+        std::copy(ld, ld + half, d_ + P);
+        for (std::ptrdiff_t t = half; t < half + P; ++t) {
+            a_[P + t] = la[pmod(t, half)];
+            d_[P + t] = ld[pmod(t, half)];
+        }
+        fir_merge_range(ea_, ed_, ne_, ef_, eg_, std::size_t(half), xe_);
+        fir_merge_range(oa_, od_, no_, of_, og_, std::size_t(half), xo_);
+        const T* __restrict xe = xe_;
+        const T* __restrict xo = xo_;
+        for (std::ptrdiff_t m = 0; m < half; ++m) {
+            x[2 * m] = xe[m];
+            x[2 * m + 1] = xo[m];
+        }
+    }
+
+private:
+    std::ptrdiff_t half_, P_;
+    T *a_, *d_, *xe_, *xo_;
+    const T* ea_[max_wavelet_taps]; const T* ed_[max_wavelet_taps];
+    const T* oa_[max_wavelet_taps]; const T* od_[max_wavelet_taps];
+    T ef_[max_wavelet_taps], eg_[max_wavelet_taps], of_[max_wavelet_taps], og_[max_wavelet_taps];
+    std::size_t ne_ = 0, no_ = 0;
+};
+
+/// Scratch elements one parallel block of dwt2_level / idwt2_level needs for blocks
+/// up to w wide and F taps.
+template <class T>
+std::size_t dwt2_scratch_size(std::size_t w, std::size_t F) {
+    const std::size_t bs = padded_stride<T>(w);
+    const std::size_t analysis = F * bs + RowAnalysis<T>::scratch_size(w, F);
+    const std::size_t synthesis = 2 * (F / 2 + 2) * bs + RowSynthesis<T>::scratch_size(w, F);
+    return std::max(analysis, synthesis) + 64;
+}
+
+/// One 2-D analysis level of an h×w block (h, w even) read from src (row stride ss):
+/// the low-low quarter goes to ll (stride ls), the three detail quarters to their
+/// places in the pyramid y (stride ys, at the block's origin): cV = y[0:h/2, w/2:w],
+/// cH = y[h/2:h, 0:w/2], cD = y[h/2:h, w/2:w]. src must not overlap ll or y.
+template <class T>
+void dwt2_level(const T* src, std::size_t ss, T* ll, std::size_t ls, T* y, std::size_t ys, std::size_t h,
+                std::size_t w, const T* lo, const T* hi, std::size_t F, T* scratch, std::size_t scratch_stride,
+                std::size_t slots) {
+    const std::size_t h2 = h / 2, w2 = w / 2, bs = padded_stride<T>(w);
+    const std::ptrdiff_t c = std::ptrdiff_t(F / 2), R = std::ptrdiff_t(F), nh = std::ptrdiff_t(h);
+    for_row_blocks(h2, 2 * w, slots, [&](std::size_t i0, std::size_t i1, std::size_t slot) {
+        T* ring = scratch + slot * scratch_stride;  // row-transformed row t lives in ring row t mod F
+        const RowAnalysis<T> rows(w, lo, hi, F, ring + std::size_t(R) * bs);
+        auto ring_row = [&](std::ptrdiff_t t) { return ring + std::size_t(pmod(t, R)) * bs; };
+        std::ptrdiff_t next = 2 * std::ptrdiff_t(i0) + c - std::ptrdiff_t(F) + 1;  // next row to transform
+        const T* left[max_wavelet_taps];
+        const T* right[max_wavelet_taps];
+        for (std::size_t i = i0; i < i1; ++i) {
+            // output row i needs the row-transformed rows 2i + c − k, k < F
+            for (const std::ptrdiff_t last = 2 * std::ptrdiff_t(i) + c; next <= last; ++next) {
+                T* r = ring_row(next);
+                rows(src + std::size_t(pmod(next, nh)) * ss, r, r + w2);
             }
-            std::copy(la, la + half, a + P);
-            std::copy(ld, ld + half, d + P);
-            for (std::ptrdiff_t t = half; t < half + P; ++t) {
-                a[P + t] = la[pmod(t, half)];
-                d[P + t] = ld[pmod(t, half)];
+            for (std::size_t k = 0; k < F; ++k) {
+                left[k] = ring_row(2 * std::ptrdiff_t(i) + c - std::ptrdiff_t(k));
+                right[k] = left[k] + w2;
             }
-            T* __restrict x = dst + r * ds;
-            T xe[B], xo[B];
-            for (std::ptrdiff_t m0 = 0; m0 < half; m0 += std::ptrdiff_t(B)) {
-                const std::size_t len = std::min<std::size_t>(B, std::size_t(half - m0));
-                if (len == B) {
-                    fir_merge<T, true>(ea, ed, ne, ef, eg, m0, B, xe);
-                    fir_merge<T, true>(oa, od, no, of, og, m0, B, xo);
-                    for (std::size_t t = 0; t < B; ++t) {
-                        x[2 * m0 + 2 * std::ptrdiff_t(t)] = xe[t];
-                        x[2 * m0 + 2 * std::ptrdiff_t(t) + 1] = xo[t];
-                    }
-                } else {
-                    fir_merge<T, false>(ea, ed, ne, ef, eg, m0, len, xe);
-                    fir_merge<T, false>(oa, od, no, of, og, m0, len, xo);
-                    for (std::size_t t = 0; t < len; ++t) {
-                        x[2 * m0 + 2 * std::ptrdiff_t(t)] = xe[t];
-                        x[2 * m0 + 2 * std::ptrdiff_t(t) + 1] = xo[t];
-                    }
-                }
-            }
+            T* top = y + i * ys;
+            T* bottom = y + (h2 + i) * ys;
+            fir_split_range(left, F, lo, hi, w2, ll + i * ls, bottom);        // cA, cH
+            fir_split_range(right, F, lo, hi, w2, top + w2, bottom + w2);     // cV, cD
         }
     });
 }
 
-/// One analysis level along columns of an h×w block (h even): low-pass rows go to
-/// dst rows [0, h/2), high-pass rows to dst rows [h/2, h). src and dst must not overlap.
+/// One 2-D synthesis level, the exact transpose of dwt2_level: rebuilds the h×w
+/// block into dst (stride ds) from cA at approx (stride as) and the detail quarters
+/// of the pyramid y (stride ys, at the block's origin). dst must not overlap the inputs.
 template <class T>
-void dwt_cols(const T* src, std::size_t ss, T* dst, std::size_t ds, std::size_t h, std::size_t w, const T* lo,
-              const T* hi, std::size_t F) {
-    const std::ptrdiff_t half = std::ptrdiff_t(h / 2), n = std::ptrdiff_t(h), c = std::ptrdiff_t(F / 2);
-    parallel_for(0, half, [=](std::ptrdiff_t i) {
-        const T* in[max_wavelet_taps];
-        for (std::size_t k = 0; k < F; ++k) in[k] = src + std::size_t(pmod(2 * i + c - std::ptrdiff_t(k), n)) * ss;
-        fir_split_range(in, F, lo, hi, w, dst + std::size_t(i) * ds, dst + std::size_t(half + i) * ds);
-    }, column_grain(std::size_t(half), h, w));
-}
-
-/// The transpose of dwt_cols: low-pass row i of the block at lo_src + i·ls,
-/// high-pass row i at hi_src + i·hs (i < h/2); writes the h rows to dst.
-template <class T>
-void idwt_cols(const T* lo_src, std::size_t ls, const T* hi_src, std::size_t hs, T* dst, std::size_t ds,
-               std::size_t h, std::size_t w, const T* lo, const T* hi, std::size_t F) {
-    const std::ptrdiff_t half = std::ptrdiff_t(h / 2), c = std::ptrdiff_t(F / 2);
-    parallel_for(0, std::ptrdiff_t(h), [=](std::ptrdiff_t nn) {
-        // x[n] = Σ_{k: n−c+k even} f[k]·lo[(n−c+k)/2 mod h/2] + g[k]·hi[(n−c+k)/2 mod h/2]
-        const T* pa[max_wavelet_taps]; const T* pd[max_wavelet_taps];
+void idwt2_level(const T* approx, std::size_t as, const T* y, std::size_t ys, T* dst, std::size_t ds,
+                 std::size_t h, std::size_t w, const T* lo, const T* hi, std::size_t F, T* scratch,
+                 std::size_t scratch_stride, std::size_t slots) {
+    const std::size_t h2 = h / 2, w2 = w / 2, bs = padded_stride<T>(w);
+    const std::ptrdiff_t c = std::ptrdiff_t(F / 2), R = std::ptrdiff_t(F / 2 + 2), nh2 = std::ptrdiff_t(h2);
+    for_row_blocks(h, w, slots, [&](std::size_t n0, std::size_t n1, std::size_t slot) {
+        // row-synthesized low-pass (from [cA | cV]) and high-pass (from [cH | cD]) rows u in ring row u mod R
+        T* ring_lo = scratch + slot * scratch_stride;
+        T* ring_hi = ring_lo + std::size_t(R) * bs;
+        const RowSynthesis<T> rows(w, lo, hi, F, ring_hi + std::size_t(R) * bs);
+        std::ptrdiff_t next = floor_half(std::ptrdiff_t(n0) - c);
+        const T* pa[max_wavelet_taps];
+        const T* pd[max_wavelet_taps];
         T f[max_wavelet_taps], g[max_wavelet_taps];
-        std::size_t nk = 0;
-        for (std::size_t k = 0; k < F; ++k) {
-            const std::ptrdiff_t e = nn - c + std::ptrdiff_t(k);
-            if (e % 2 != 0) continue;
-            const std::size_t i = std::size_t(pmod(e / 2, half));
-            pa[nk] = lo_src + i * ls;
-            pd[nk] = hi_src + i * hs;
-            f[nk] = lo[k];
-            g[nk] = hi[k];
-            ++nk;
+        for (std::size_t n = n0; n < n1; ++n) {
+            // x[n] = Σ_{k: n−c+k even} f[k]·L[(n−c+k)/2] + g[k]·H[(n−c+k)/2]  (row indices mod h/2)
+            const std::ptrdiff_t e0 = std::ptrdiff_t(n) - c;
+            for (const std::ptrdiff_t last = floor_half(e0 + std::ptrdiff_t(F) - 1); next <= last; ++next) {
+                const std::size_t i = std::size_t(pmod(next, nh2));
+                const std::size_t slot_row = std::size_t(pmod(next, R)) * bs;
+                rows(approx + i * as, y + i * ys + w2, ring_lo + slot_row);
+                rows(y + (h2 + i) * ys, y + (h2 + i) * ys + w2, ring_hi + slot_row);
+            }
+            std::size_t nk = 0;
+            for (std::size_t k = 0; k < F; ++k) {
+                const std::ptrdiff_t e = e0 + std::ptrdiff_t(k);
+                if (e % 2 != 0) continue;
+                const std::size_t slot_row = std::size_t(pmod(e / 2, R)) * bs;
+                pa[nk] = ring_lo + slot_row;
+                pd[nk] = ring_hi + slot_row;
+                f[nk] = lo[k];
+                g[nk] = hi[k];
+                ++nk;
+            }
+            fir_merge_range(pa, pd, nk, f, g, w, dst + n * ds);
         }
-        fir_merge_range(pa, pd, nk, f, g, w, dst + std::size_t(nn) * ds);
-    }, column_grain(h, h, w));
+    });
 }
 
 // ---- undecimated (à trous, periodic) -------------------------------------------
