@@ -295,3 +295,20 @@ TEMPLATE_TEST_CASE("the AVX2 FGP kernel (when the CPU has it) equals the portabl
     if (!detail::tv::cpu_has_avx2()) WARN("this CPU has no AVX2: both runs used the portable kernel");
     CHECK(double(xt::amax(xt::abs(a - b))()) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12));
 }
+
+TEMPLATE_TEST_CASE("TotalVariation on 1-D signals is exact (Condat)", "[functionals][tv][tv1d]", float, double) {
+    using T = TestType;
+    VectorX<T> y(6);
+    y << T(0), T(1), T(0), T(5), T(5), T(4);
+    TotalVariation<T> tv(T(0.5));
+    CHECK(double(tv.value(y)) == Approx(0.5 * (1 + 1 + 5 + 0 + 1)));
+    VectorX<T> p(6), q(6);
+    tv.prox(y, T(2), p);
+    tv1d_prox(y, T(1), q);
+    CHECK((p - q).norm() == 0);
+    CHECK(prox_test(tv, y, T(2)).violation <= (std::is_same_v<T, float> ? 1e-4 : 1e-10));
+    xt::xtensor<T, 1> s = {T(3), T(0), T(1)};
+    xt::xtensor<T, 1> o = zeros_like(s);
+    tv.prox(s, T(1), o);
+    CHECK(double(o(0) - o(2)) >= 0);
+}

@@ -11,6 +11,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "lucid/core/eigen_view.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/core/threading.hpp"
@@ -400,7 +401,7 @@ private:
 /// iterations; `last_prox_info()` tells which. Channels are independent
 /// (and solved in parallel) unless the norm is vectorial. Scratch (5 image-
 /// sized arrays per channel) is allocated on the first call and reused.
-/// For 1-D signals use the exact `tv1d_prox`.
+/// 1-D signals (rank-1 xtensor, Eigen vector) get the exact 1-D prox (`tv1d_prox`).
 /// ```cpp
 /// lucid::TotalVariation<double> tv(0.05);           // isotropic
 /// Image<double> x = y; tv.prox(y, 1.0, x);           // ROF denoising with λ = 0.05
@@ -427,10 +428,29 @@ public:
     /// Forgets the dual variable kept for warm starts.
     void reset_warm_start() const { solvers_.clear(); }
 
+    /// λ Σ|x_{k+1} − x_k| for a 1-D signal (xtensor of rank 1 or Eigen vector).
+    template <Vector V>
+        requires(std::same_as<V, xt::xtensor<T, 1>> || std::same_as<V, VectorX<T>>)
+    T value(const V& x) const {
+        const T* p = VectorTraits<V>::data(x);
+        double s = 0;
+        for (std::size_t k = 0; k + 1 < element_count(x); ++k) s += std::abs(double(p[k + 1]) - double(p[k]));
+        return T(double(lambda_) * s);
+    }
+
+    /// Exact prox of 1-D TV (Condat's direct algorithm, `tv1d_prox`); out may alias v.
+    template <Vector V>
+        requires(std::same_as<V, xt::xtensor<T, 1>> || std::same_as<V, VectorX<T>>)
+    void prox(const V& v, T tau, V& out) const {
+        detail::require_tau("lucid::TotalVariation::prox", tau);
+        tv1d_prox(v, tau * lambda_, out);
+        info_ = TvProxInfo{0, 0.0, 0.0, true};
+    }
+
     /// λ·TV(x) for an H×W image or a C×H×W stack.
     template <std::size_t Rank>
+        requires(Rank == 2 || Rank == 3)
     T value(const xt::xtensor<T, Rank>& x) const {
-        static_assert(Rank == 2 || Rank == 3, "TotalVariation acts on H×W images or C×H×W stacks");
         const Shape<Rank> s = shape_of(x);
         const auto hw = plane_shape(s);
         const std::size_t c = channel_count(s);
@@ -443,8 +463,8 @@ public:
 
     /// out = argmin_x ½‖x − v‖² + τλ·TV(x) (see class comment). out may alias v.
     template <std::size_t Rank>
+        requires(Rank == 2 || Rank == 3)
     void prox(const xt::xtensor<T, Rank>& v, T tau, xt::xtensor<T, Rank>& out) const {
-        static_assert(Rank == 2 || Rank == 3, "TotalVariation acts on H×W images or C×H×W stacks");
         constexpr const char* where = "lucid::TotalVariation::prox";
         detail::require_tau(where, tau);
         const Shape<Rank> s = shape_of(v);
