@@ -346,6 +346,17 @@ TEMPLATE_TEST_CASE("combinators: sum, scaling, translation, separable sum, Morea
     static_assert(is_functional_sum_v<decltype(s)> && decltype(s)::size == 3);
     CHECK(double(s.value(x)) == Approx(double(Huber<T>(T(0.5)).value(x) + SquaredL2<T>(T(2)).value(x) + L1<T>(T(0.1)).value(x))));
     static_assert(!Differentiable<decltype(s), VectorX<T>>);
+    static_assert(!Proximable<decltype(s), VectorX<T>>);
+    // g + ½λ‖·‖² has an exact prox: L1 + SquaredL2 is the elastic net
+    auto en = L1<T>(T(0.4)) + SquaredL2<T>(T(1.5));
+    static_assert(Proximable<decltype(en), VectorX<T>>);
+    en.prox(x, T(0.7), a);
+    ElasticNet<T>(T(0.4), T(1.5)).prox(x, T(0.7), b);
+    CHECK((a - b).norm() <= tol * 10);
+    const auto c0 = random_vector<T>(12, 43);
+    auto enc = L1<T>(T(0.4)) + SquaredL2(T(1.5), c0);
+    enc.prox(x, T(0.7), a);
+    CHECK(prox_test(enc, x, T(0.7)).violation <= (std::is_same_v<T, float> ? 1e-4 : 1e-10));
     auto smooth = Huber<T>(T(0.5)) + SquaredL2<T>(T(2));
     CHECK(*smooth.lipschitz() == Approx(4.0));
     CHECK(s.template term<2>().lambda() == T(0.1));

@@ -16,6 +16,7 @@
 #include "lucid/core/linear_operator.hpp"
 #include "lucid/functionals/concepts.hpp"
 #include "lucid/functionals/scratch.hpp"
+#include "lucid/functionals/squared_l2.hpp"
 
 namespace lucid {
 
@@ -30,12 +31,21 @@ concept FunctionalLike = requires { typename std::remove_cvref_t<F>::scalar_type
 
 /// \f$ (f_1 + \dots + f_n)(x) = \sum_i f_i(x) \f$. Value always; gradient (and a
 /// Lipschitz constant \f$\sum_i L_i\f$ when all are known) if every term is
-/// differentiable. A sum has no general prox: solvers split it, reading the
-/// terms with `term<I>()` (e.g. FISTA takes the differentiable part as f and
+/// differentiable. A sum has no general prox (except g + SquaredL2, below):
+/// solvers split it, reading the terms with `term<I>()` (e.g. FISTA takes the differentiable part as f and
 /// the proximable one as g). `f + g + h` flattens to one FunctionalSum.
+namespace detail {
+template <class F>
+struct is_squared_l2 : std::false_type {};
+template <class T, class C>
+struct is_squared_l2<SquaredL2<T, C>> : std::true_type {};
+}  // namespace detail
+
 template <class... Fs>
 class FunctionalSum {
     static_assert(sizeof...(Fs) >= 1);
+    static constexpr bool g_plus_quadratic =
+        sizeof...(Fs) == 2 && detail::is_squared_l2<std::tuple_element_t<1, std::tuple<Fs..., void>>>::value;
 
 public:
     using scalar_type = typename std::tuple_element_t<0, std::tuple<Fs...>>::scalar_type;
@@ -80,6 +90,21 @@ public:
             }(), ...);
         }, fs_);
         return total;
+    }
+
+    /// The one case with an exact prox: g + ½λ‖· − c‖² (a SquaredL2 second term),
+    /// \f$ \mathrm{prox}_{\tau(g + q)}(v) = \mathrm{prox}_{\tau' g}\big((v + \tau\lambda c)/(1 + \tau\lambda)\big) \f$,
+    /// τ' = τ/(1 + τλ) (Parikh & Boyd 2014, "Proximal Algorithms", §2.2).
+    template <Vector V>
+        requires(g_plus_quadratic && Proximable<std::tuple_element_t<0, std::tuple<Fs...>>, V>)
+    void prox(const V& v, T tau, V& out) const {
+        detail::require_tau("lucid::FunctionalSum::prox", tau);
+        const auto& q = std::get<1>(fs_);
+        const T lam = q.lambda(), s = T(1) / (T(1) + tau * lam);
+        V& w = scratch_.like(v);
+        if constexpr (requires { q.centre(); }) lincomb(s, v, s * tau * lam, q.centre(), w);
+        else lincomb(s, v, T(0), v, w);
+        std::get<0>(fs_).prox(w, tau * s, out);
     }
 
 private:
@@ -295,7 +320,9 @@ auto separable_sum(Fs... fs) { return SeparableSum<Fs...>(std::move(fs)...); }
 /// value \f$ f(p^*) + \|p^* - x\|^2/(2\mu) \f$ with \f$ p^* = \mathrm{prox}_{\mu f}(x) \f$, gradient
 /// \f$ (x - p^*)/\mu \f$ (Lipschitz 1/μ), and
 /// \f$ \mathrm{prox}_{\tau M_{\mu f}}(v) = v + \tfrac{\tau}{\mu + \tau}(\mathrm{prox}_{(\mu+\tau) f}(v) - v) \f$
-/// (Bauschke & Combettes 2017, Prop. 24.8). Each call costs one prox of f.
+/// (the envelope is the infimal convolution f □ ‖·‖²/(2μ); see Bauschke & Combettes,
+/// "Convex Analysis and Monotone Operator Theory", 2nd ed. 2017, ch. 12 and 24).
+/// Each call costs one prox of f; the formula is checked by tests against Huber.
 /// The envelope of λ‖·‖₁ is the Huber function; of an indicator, half the squared distance / μ.
 template <class F>
 class MoreauEnvelope {
