@@ -25,9 +25,9 @@ struct WaveletDenoiserParams {
     std::string wavelet = "db4";      ///< any name of ops/wavelet_filters.hpp
     int levels = 4;                   ///< decomposition levels (the image is padded to a multiple of 2^levels)
     ThresholdMode mode = ThresholdMode::hard;
-    /// Threshold T = factor·σ. Default 3 with hard thresholding (Mallat, "A Wavelet
-    /// Tour of Signal Processing", 3rd ed., §11.3: T = 3σ for hard thresholding of
-    /// translation-invariant estimators); ~1.5 is a usual choice for soft.
+    /// Threshold T = factor·σ. Default 3 with hard thresholding, the usual choice
+    /// for (translation-invariant) hard thresholding (Mallat, "A Wavelet Tour of
+    /// Signal Processing", chapter on denoising); ~1.5 is a usual choice for soft.
     double threshold_factor = 3.0;
     /// Cycle spinning (Coifman & Donoho 1995): average over shifts×shifts circular
     /// shifts (0 … shifts−1 pixels in each direction). 1 = no spinning.

@@ -14,7 +14,7 @@ namespace lucid {
 
 /// ι_Δ(x) for Δ = {x : xᵢ ≥ 0, Σᵢ xᵢ = z}, over all elements of x (a blur
 /// kernel with z = 1). Prox = Euclidean projection, exact, by sorting
-/// (Held, Wolfe & Crowder 1974; Duchi et al. 2008, Fig. 1; Condat 2016 §2):
+/// (Held, Wolfe & Crowder 1974; Duchi et al. 2008, Fig. 1; reviewed by Condat 2016):
 /// with u = v sorted decreasingly,
 /// \f$ \rho = \max\{j : u_j - (\sum_{i\le j} u_i - z)/j > 0\} \f$,
 /// \f$ \theta = (\sum_{i\le\rho} u_i - z)/\rho \f$, \f$ P(v)_i = \max(v_i - \theta, 0) \f$.

@@ -109,8 +109,8 @@ double tv_vectorial(const T* x, std::size_t c, std::size_t h, std::size_t w) {
 /// total variation image denoising and deblurring problems", IEEE TIP 18(11),
 /// Algorithm FGP) for min_x ½‖x − v‖² + μ·TV(x) over C coupled planes
 /// (C = 1 unless vectorial). Dual: p = (p⁰, p¹) with |pᵢ| ≤ 1 and
-/// x(p) = v − μ∇ᵀp = v + μ div p. One iteration (eqs. 4.9–4.11 of the paper,
-/// with the step 1/(8μ) from ‖∇‖² ≤ 8):
+/// x(p) = v − μ∇ᵀp = v + μ div p. One iteration (the paper's FGP with the
+/// constant step 1/(8μ), from ‖∇‖² ≤ 8):
 ///   x = v + μ div r;  p⁺ = P(r + ∇x/(8μ));  t⁺ = (1 + √(1 + 4t²))/2;
 ///   r = p⁺ + ((t − 1)/t⁺)(p⁺ − p).
 /// Fused: one sweep over rows computes row i+1 of x, then updates rows i of
