@@ -188,7 +188,7 @@ private:
         T* xa = xrows_.data();
         T* xb = xrows_.data() + w;
         if constexpr (Iso) {
-            if (tv::cpu_has_avx2() && !force_portable_kernel()) {
+            if (detail::cpu_has_avx2_fma() && !force_portable_kernel()) {
                 tv::sweep_iso_avx2(v, p0, p1, r0, r1, xa, xb, zero_.data(), h, w, mu, beta);
                 return;
             }

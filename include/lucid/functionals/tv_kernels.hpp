@@ -9,7 +9,9 @@
 #include <cmath>
 #include <cstddef>
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(LUCID_NO_RUNTIME_DISPATCH)
+#include "lucid/core/cpu_features.hpp"
+
+#if LUCID_HAS_AVX2_DISPATCH
 #define LUCID_TV_AVX2_DISPATCH 1
 #include <immintrin.h>
 #else
@@ -22,14 +24,6 @@ namespace lucid::detail::tv {
 
 #define LUCID_AVX2 __attribute__((target("avx2,fma")))
 
-/// True when the CPU runs AVX2 and FMA (checked once).
-inline bool cpu_has_avx2() {
-    static const bool ok = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }();
-    return ok;
-}
 
 struct Avx2Double {
     using T = double;
@@ -135,7 +129,6 @@ LUCID_AVX2 inline void sweep_iso_avx2(const T* v, T* p0, T* p1, T* r0, T* r1, T*
 
 #else
 
-inline bool cpu_has_avx2() { return false; }
 template <class T>
 inline void sweep_iso_avx2(const T*, T*, T*, T*, T*, T*, T*, const T*, std::size_t, std::size_t, T, T) {}
 

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "lucid/core/cpu_features.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/threading.hpp"
 
@@ -39,22 +40,8 @@ inline bool& force_portable() {
     return force;
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(LUCID_NO_RUNTIME_DISPATCH)
-#define LUCID_WAVELET_AVX2_DISPATCH 1
-/// True when the CPU runs AVX2 and FMA (checked once): the block loops then run a
-/// copy compiled for them (GCC/Clang `target` attribute), selected at run time.
-/// Define LUCID_NO_RUNTIME_DISPATCH to keep the baseline instruction set only.
-inline bool cpu_has_avx2_fma() {
-    static const bool ok = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }();
-    return ok;
-}
-#else
-#define LUCID_WAVELET_AVX2_DISPATCH 0
-inline bool cpu_has_avx2_fma() { return false; }
-#endif
+#define LUCID_WAVELET_AVX2_DISPATCH LUCID_HAS_AVX2_DISPATCH
+using lucid::detail::cpu_has_avx2_fma;  // AVX2+FMA block loops are selected at run time
 
 /// a mod n in [0, n) for any sign of a.
 inline std::ptrdiff_t pmod(std::ptrdiff_t a, std::ptrdiff_t n) {
