@@ -129,9 +129,9 @@ public:
             }
             if constexpr (rank != 0) {
                 if (c != c_ || !spectral_) {
-                    Spectrum<T> inv = *gram_;
-                    for (auto& v : inv.values) v = std::complex<T>(T(1) / (c * v.real() + T(1)), T(0));
-                    spectral_.emplace(std::move(inv), shape_);
+                    auto shifted_inverse = [c](std::complex<T> g) { return std::complex<T>(T(1) / (c * g.real() + T(1)), T(0)); };
+                    if (!spectral_) spectral_.emplace(*gram_, shape_);
+                    spectral_->assign_symbol(*gram_, shifted_inverse);  // no allocation when only c changes
                     c_ = c;
                 }
                 spectral_->apply(b, p);
@@ -143,6 +143,7 @@ public:
         CgParams cp;
         cp.max_iter = params_.cg_max_iter;
         cp.tol = std::is_same_v<T, float> ? std::max(params_.cg_tol, 1e-6) : params_.cg_tol;
+        cp.record_history = false;
         return conjugate_gradient_inplace(cg_->op, b, p, cg_->ws, cp).status;
     }
 

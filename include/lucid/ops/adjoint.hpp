@@ -13,7 +13,7 @@ namespace lucid::ops {
 /// Aᵀ: apply is A's apply_adjoint and vice versa.
 template <class A>
 class Adjoint : public OperatorBase<Adjoint<A>> {
-    using OA = detail::unwrap_t<A>;
+    using OA = lucid::detail::unwrap_t<A>;
     static_assert(LinearOperator<OA>, "Adjoint needs a LinearOperator");
 
 public:
@@ -23,14 +23,14 @@ public:
 
     explicit Adjoint(A a) : a_(std::move(a)) {}
 
-    auto domain_shape() const { return detail::get(a_).range_shape(); }
-    auto range_shape() const { return detail::get(a_).domain_shape(); }
-    const OA& base() const { return detail::get(a_); }
+    auto domain_shape() const { return lucid::detail::get(a_).range_shape(); }
+    auto range_shape() const { return lucid::detail::get(a_).domain_shape(); }
+    const OA& base() const { return lucid::detail::get(a_); }
 
-    void apply(const domain_type& y, range_type& x) const { detail::get(a_).apply_adjoint(y, x); }
-    void apply_adjoint(const range_type& x, domain_type& y) const { detail::get(a_).apply(x, y); }
+    void apply(const domain_type& y, range_type& x) const { lucid::detail::get(a_).apply_adjoint(y, x); }
+    void apply_adjoint(const range_type& x, domain_type& y) const { lucid::detail::get(a_).apply(x, y); }
     std::optional<Spectrum<scalar_type>> spectrum() const {
-        auto sa = spectrum_of(detail::get(a_));
+        auto sa = spectrum_of(lucid::detail::get(a_));
         if (!sa) return std::nullopt;
         return spectrum_adjoint(std::move(*sa));
     }

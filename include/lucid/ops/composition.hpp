@@ -13,8 +13,8 @@ namespace lucid::ops {
 /// (A∘B) x = A(Bx); adjoint (A∘B)ᵀ y = Bᵀ(Aᵀ y). Owns B's range as scratch.
 template <class A, class B>
 class Composition : public OperatorBase<Composition<A, B>> {
-    using OA = detail::unwrap_t<A>;
-    using OB = detail::unwrap_t<B>;
+    using OA = lucid::detail::unwrap_t<A>;
+    using OB = lucid::detail::unwrap_t<B>;
     static_assert(LinearOperator<OA> && LinearOperator<OB>, "Composition needs two LinearOperators");
     static_assert(std::is_same_v<typename OA::domain_type, typename OB::range_type>,
                   "A∘B needs range(B) = domain(A)");
@@ -25,28 +25,28 @@ public:
     using range_type = typename OA::range_type;
 
     Composition(A a, B b) : a_(std::move(a)), b_(std::move(b)) {
-        const auto& oa = detail::get(a_);
-        const auto& ob = detail::get(b_);
+        const auto& oa = lucid::detail::get(a_);
+        const auto& ob = lucid::detail::get(b_);
         require_shapes_equal(oa.domain_shape(), ob.range_shape());
         middle_ = make_vector<typename OB::range_type>(ob.range_shape());
     }
 
-    auto domain_shape() const { return detail::get(b_).domain_shape(); }
-    auto range_shape() const { return detail::get(a_).range_shape(); }
-    const OA& outer() const { return detail::get(a_); }
-    const OB& inner() const { return detail::get(b_); }
+    auto domain_shape() const { return lucid::detail::get(b_).domain_shape(); }
+    auto range_shape() const { return lucid::detail::get(a_).range_shape(); }
+    const OA& outer() const { return lucid::detail::get(a_); }
+    const OB& inner() const { return lucid::detail::get(b_); }
 
     void apply(const domain_type& x, range_type& y) const {
-        detail::get(b_).apply(x, middle_);
-        detail::get(a_).apply(middle_, y);
+        lucid::detail::get(b_).apply(x, middle_);
+        lucid::detail::get(a_).apply(middle_, y);
     }
     void apply_adjoint(const range_type& y, domain_type& x) const {
-        detail::get(a_).apply_adjoint(y, middle_);
-        detail::get(b_).apply_adjoint(middle_, x);
+        lucid::detail::get(a_).apply_adjoint(y, middle_);
+        lucid::detail::get(b_).apply_adjoint(middle_, x);
     }
     std::optional<Spectrum<scalar_type>> spectrum() const {
-        auto sa = spectrum_of(detail::get(a_));
-        auto sb = spectrum_of(detail::get(b_));
+        auto sa = spectrum_of(lucid::detail::get(a_));
+        auto sb = spectrum_of(lucid::detail::get(b_));
         if (!sa || !sb) return std::nullopt;
         return spectrum_compose(*sa, *sb);
     }

@@ -16,7 +16,7 @@ namespace lucid::ops {
 /// The adjoint is p(Aᵀ). A must be square (domain = range).
 template <class A>
 class Polynomial : public OperatorBase<Polynomial<A>> {
-    using OA = detail::unwrap_t<A>;
+    using OA = lucid::detail::unwrap_t<A>;
     static_assert(SquareOperator<OA>, "polynomial(A, c) needs a square operator (domain = range)");
 
 public:
@@ -29,29 +29,29 @@ public:
         constexpr const char* where = "lucid::polynomial";
         require(!c_.empty(), where, "coeffs", "at least one coefficient", "none");
         for (std::size_t i = 0; i < c_.size(); ++i) require_finite(where, "coeffs", c_[i]);
-        const auto& oa = detail::get(a_);
+        const auto& oa = lucid::detail::get(a_);
         if (!(oa.domain_shape() == oa.range_shape()))
             throw ShapeError("lucid::polynomial: operator must have equal domain and range shapes");
         tmp_ = make_vector<domain_type>(oa.domain_shape());
     }
 
-    auto domain_shape() const { return detail::get(a_).domain_shape(); }
-    auto range_shape() const { return detail::get(a_).range_shape(); }
+    auto domain_shape() const { return lucid::detail::get(a_).domain_shape(); }
+    auto range_shape() const { return lucid::detail::get(a_).range_shape(); }
     const std::vector<scalar_type>& coefficients() const { return c_; }
-    const OA& base() const { return detail::get(a_); }
+    const OA& base() const { return lucid::detail::get(a_); }
 
     void apply(const domain_type& x, range_type& y) const { horner(x, y, false); }
     void apply_adjoint(const range_type& y, domain_type& x) const { horner(y, x, true); }
 
     std::optional<Spectrum<scalar_type>> spectrum() const {
-        auto sa = spectrum_of(detail::get(a_));
+        auto sa = spectrum_of(lucid::detail::get(a_));
         if (!sa) return std::nullopt;
         return spectrum_polynomial(*sa, c_);
     }
 
 private:
     void horner(const domain_type& x, range_type& y, bool adjoint) const {
-        const auto& op = detail::get(a_);
+        const auto& op = lucid::detail::get(a_);
         const std::size_t n = c_.size() - 1;
         lincomb(c_[n], x, scalar_type(0), x, y);
         for (std::size_t i = n; i-- > 0;) {
@@ -70,7 +70,7 @@ private:
 namespace lucid {
 /// p(A) = Σᵢ cᵢ Aⁱ with coeffs = {c₀, c₁, …} (lowest degree first).
 template <class A>
-auto polynomial(A a, std::vector<typename detail::unwrap_t<A>::scalar_type> coeffs) {
+auto polynomial(A a, std::vector<typename lucid::detail::unwrap_t<A>::scalar_type> coeffs) {
     return ops::Polynomial<A>(std::move(a), std::move(coeffs));
 }
 }  // namespace lucid

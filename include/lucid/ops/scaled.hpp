@@ -13,7 +13,7 @@ namespace lucid::ops {
 /// (sA) x = s·(Ax); adjoint s·Aᵀy.
 template <class A>
 class Scaled : public OperatorBase<Scaled<A>> {
-    using OA = detail::unwrap_t<A>;
+    using OA = lucid::detail::unwrap_t<A>;
     static_assert(LinearOperator<OA>, "Scaled needs a LinearOperator");
 
 public:
@@ -25,27 +25,27 @@ public:
         require_finite("lucid::scaled", "s", s);
     }
 
-    auto domain_shape() const { return detail::get(a_).domain_shape(); }
-    auto range_shape() const { return detail::get(a_).range_shape(); }
+    auto domain_shape() const { return lucid::detail::get(a_).domain_shape(); }
+    auto range_shape() const { return lucid::detail::get(a_).range_shape(); }
     scalar_type factor() const { return s_; }
-    const OA& base() const { return detail::get(a_); }
+    const OA& base() const { return lucid::detail::get(a_); }
 
     void apply(const domain_type& x, range_type& y) const {
-        detail::get(a_).apply(x, y);
+        lucid::detail::get(a_).apply(x, y);
         scale(s_, y);
     }
     void apply_adjoint(const range_type& y, domain_type& x) const {
-        detail::get(a_).apply_adjoint(y, x);
+        lucid::detail::get(a_).apply_adjoint(y, x);
         scale(s_, x);
     }
     std::optional<Spectrum<scalar_type>> spectrum() const {
-        auto sa = spectrum_of(detail::get(a_));
+        auto sa = spectrum_of(lucid::detail::get(a_));
         if (!sa) return std::nullopt;
         return spectrum_scale(s_, std::move(*sa));
     }
     /// (sA)ᵀ(sA) = s²AᵀA.
     std::optional<Spectrum<scalar_type>> gram_spectrum() const {
-        auto g = gram_spectrum_of(detail::get(a_));
+        auto g = gram_spectrum_of(lucid::detail::get(a_));
         if (!g) return std::nullopt;
         return spectrum_scale(s_ * s_, std::move(*g));
     }
@@ -60,5 +60,5 @@ private:
 namespace lucid {
 /// s·A: x ↦ s(Ax).
 template <class A>
-auto scaled(typename detail::unwrap_t<A>::scalar_type s, A a) { return ops::Scaled<A>(s, std::move(a)); }
+auto scaled(typename lucid::detail::unwrap_t<A>::scalar_type s, A a) { return ops::Scaled<A>(s, std::move(a)); }
 }  // namespace lucid

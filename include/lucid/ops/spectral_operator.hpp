@@ -45,6 +45,18 @@ public:
         }
     }
 
+    /// Replaces the symbol in place by f(base) elementwise, without allocating:
+    /// e.g. (c·Ĝ + 1)⁻¹ for a new c from the gram symbol Ĝ inside a solver loop.
+    /// `base` must have this operator's transform and grid.
+    template <class F>
+    void assign_symbol(const Spectrum<T>& base, F&& f) {
+        if (base.transform != symbol_.transform || base.values.shape() != symbol_.values.shape())
+            throw ShapeError("lucid::ops::SpectralOperator::assign_symbol: base symbol has another transform or grid");
+        const auto* in = base.values.data();
+        auto* out = symbol_.values.data();
+        for (std::size_t i = 0, n = symbol_.values.size(); i < n; ++i) out[i] = f(in[i]);
+    }
+
     Shape<Rank> domain_shape() const { return shape_; }
     Shape<Rank> range_shape() const { return shape_; }
     const Spectrum<T>& symbol() const { return symbol_; }

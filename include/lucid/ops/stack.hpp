@@ -16,42 +16,42 @@ namespace lucid::ops {
 template <class... As>
 class Stack : public OperatorBase<Stack<As...>> {
     static_assert(sizeof...(As) >= 1, "stack needs at least one operator");
-    using First = detail::unwrap_t<std::tuple_element_t<0, std::tuple<As...>>>;
-    static_assert((LinearOperator<detail::unwrap_t<As>> && ...), "stack needs LinearOperators");
-    static_assert((std::is_same_v<typename detail::unwrap_t<As>::domain_type, typename First::domain_type> && ...),
+    using First = lucid::detail::unwrap_t<std::tuple_element_t<0, std::tuple<As...>>>;
+    static_assert((LinearOperator<lucid::detail::unwrap_t<As>> && ...), "stack needs LinearOperators");
+    static_assert((std::is_same_v<typename lucid::detail::unwrap_t<As>::domain_type, typename First::domain_type> && ...),
                   "stacked operators need the same domain type");
 
 public:
     using scalar_type = typename First::scalar_type;
     using domain_type = typename First::domain_type;
-    using range_type = std::tuple<typename detail::unwrap_t<As>::range_type...>;
+    using range_type = std::tuple<typename lucid::detail::unwrap_t<As>::range_type...>;
 
     explicit Stack(As... as) : ops_(std::move(as)...) {
-        const auto d0 = detail::get(std::get<0>(ops_)).domain_shape();
+        const auto d0 = lucid::detail::get(std::get<0>(ops_)).domain_shape();
         std::apply([&](const auto&... o) {
-            if (!((detail::get(o).domain_shape() == d0) && ...))
+            if (!((lucid::detail::get(o).domain_shape() == d0) && ...))
                 throw ShapeError("lucid::stack: operators must share the domain shape");
         }, ops_);
         tmp_ = make_vector<domain_type>(d0);
     }
 
-    auto domain_shape() const { return detail::get(std::get<0>(ops_)).domain_shape(); }
+    auto domain_shape() const { return lucid::detail::get(std::get<0>(ops_)).domain_shape(); }
     auto range_shape() const {
-        return std::apply([](const auto&... o) { return shape_t<range_type>{detail::get(o).range_shape()...}; }, ops_);
+        return std::apply([](const auto&... o) { return shape_t<range_type>{lucid::detail::get(o).range_shape()...}; }, ops_);
     }
     /// The i-th stacked operator.
     template <std::size_t I>
-    const auto& block() const { return detail::get(std::get<I>(ops_)); }
+    const auto& block() const { return lucid::detail::get(std::get<I>(ops_)); }
 
     void apply(const domain_type& x, range_type& y) const {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (detail::get(std::get<I>(ops_)).apply(x, std::get<I>(y)), ...);
+            (lucid::detail::get(std::get<I>(ops_)).apply(x, std::get<I>(y)), ...);
         }(std::index_sequence_for<As...>{});
     }
     void apply_adjoint(const range_type& y, domain_type& x) const {
-        detail::get(std::get<0>(ops_)).apply_adjoint(std::get<0>(y), x);
+        lucid::detail::get(std::get<0>(ops_)).apply_adjoint(std::get<0>(y), x);
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((detail::get(std::get<I + 1>(ops_)).apply_adjoint(std::get<I + 1>(y), tmp_),
+            ((lucid::detail::get(std::get<I + 1>(ops_)).apply_adjoint(std::get<I + 1>(y), tmp_),
               axpy(scalar_type(1), tmp_, x)), ...);
         }(std::make_index_sequence<sizeof...(As) - 1>{});
     }
@@ -61,7 +61,7 @@ public:
         std::apply([&](const auto&... o) {
             ([&] {
                 if (!ok) return;
-                auto s = spectrum_of(detail::get(o));
+                auto s = spectrum_of(lucid::detail::get(o));
                 if (!s) { ok = false; return; }
                 acc = acc ? spectrum_stack(*acc, *s) : s;
                 if (!acc) ok = false;
@@ -76,7 +76,7 @@ public:
         std::apply([&](const auto&... o) {
             ([&] {
                 if (!ok) return;
-                auto g = gram_spectrum_of(detail::get(o));
+                auto g = gram_spectrum_of(lucid::detail::get(o));
                 if (!g) { ok = false; return; }
                 acc = acc ? spectrum_sum(*acc, *g) : g;
                 if (!acc) ok = false;

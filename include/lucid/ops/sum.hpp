@@ -13,8 +13,8 @@ namespace lucid::ops {
 /// (A+B) x = Ax + Bx; adjoint Aᵀy + Bᵀy. Owns one range and one domain vector as scratch.
 template <class A, class B>
 class Sum : public OperatorBase<Sum<A, B>> {
-    using OA = detail::unwrap_t<A>;
-    using OB = detail::unwrap_t<B>;
+    using OA = lucid::detail::unwrap_t<A>;
+    using OB = lucid::detail::unwrap_t<B>;
     static_assert(LinearOperator<OA> && LinearOperator<OB>, "Sum needs two LinearOperators");
     static_assert(std::is_same_v<typename OA::domain_type, typename OB::domain_type> &&
                       std::is_same_v<typename OA::range_type, typename OB::range_type>,
@@ -26,30 +26,30 @@ public:
     using range_type = typename OA::range_type;
 
     Sum(A a, B b) : a_(std::move(a)), b_(std::move(b)) {
-        const auto& oa = detail::get(a_);
-        const auto& ob = detail::get(b_);
+        const auto& oa = lucid::detail::get(a_);
+        const auto& ob = lucid::detail::get(b_);
         if (!(oa.domain_shape() == ob.domain_shape()) || !(oa.range_shape() == ob.range_shape()))
             throw ShapeError("lucid::sum: operands must have equal domain and range shapes");
         range_tmp_ = make_vector<range_type>(oa.range_shape());
         domain_tmp_ = make_vector<domain_type>(oa.domain_shape());
     }
 
-    auto domain_shape() const { return detail::get(a_).domain_shape(); }
-    auto range_shape() const { return detail::get(a_).range_shape(); }
+    auto domain_shape() const { return lucid::detail::get(a_).domain_shape(); }
+    auto range_shape() const { return lucid::detail::get(a_).range_shape(); }
 
     void apply(const domain_type& x, range_type& y) const {
-        detail::get(a_).apply(x, y);
-        detail::get(b_).apply(x, range_tmp_);
+        lucid::detail::get(a_).apply(x, y);
+        lucid::detail::get(b_).apply(x, range_tmp_);
         axpy(scalar_type(1), range_tmp_, y);
     }
     void apply_adjoint(const range_type& y, domain_type& x) const {
-        detail::get(a_).apply_adjoint(y, x);
-        detail::get(b_).apply_adjoint(y, domain_tmp_);
+        lucid::detail::get(a_).apply_adjoint(y, x);
+        lucid::detail::get(b_).apply_adjoint(y, domain_tmp_);
         axpy(scalar_type(1), domain_tmp_, x);
     }
     std::optional<Spectrum<scalar_type>> spectrum() const {
-        auto sa = spectrum_of(detail::get(a_));
-        auto sb = spectrum_of(detail::get(b_));
+        auto sa = spectrum_of(lucid::detail::get(a_));
+        auto sb = spectrum_of(lucid::detail::get(b_));
         if (!sa || !sb) return std::nullopt;
         return spectrum_sum(*sa, *sb);
     }

@@ -15,6 +15,7 @@ namespace lucid {
 struct CgParams {
     int max_iter = 500;   ///< iteration budget
     double tol = 1e-8;    ///< stop when ‖b − A x‖ ≤ tol·‖b‖
+    bool record_history = true;  ///< false: no per-iteration records (no allocation, for inner solves)
 
     void validate() const {
         require(max_iter >= 1, "lucid::conjugate_gradient", "max_iter", ">= 1", max_iter);
@@ -71,7 +72,7 @@ RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A
         axpy(T(-alpha), ws.ap, ws.r);
         const double rr_next = double(squared_norm(ws.r));
         const double rel = std::sqrt(rr_next) / scale_;
-        out.history.push(std::numeric_limits<double>::quiet_NaN(), rel, clock.seconds());
+        if (params.record_history) out.history.push(std::numeric_limits<double>::quiet_NaN(), rel, clock.seconds());
         out.iterations = k;
         if (!std::isfinite(rel)) {
             out.status = Status::diverged;
