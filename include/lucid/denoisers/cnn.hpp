@@ -1,0 +1,342 @@
+#pragma once
+/// \file cnn.hpp
+/// A learned denoiser: a small bias-free residual convolutional network
+/// (DnCNN-style) trained by scripts/train-denoiser.py, run in float with
+/// Eigen's GEMM kernel, threaded and tiled.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Core>
+#include <xtensor/xtensor.hpp>
+
+#include "lucid/core/error.hpp"
+#include "lucid/core/fft.hpp"
+#include "lucid/core/image.hpp"
+#include "lucid/core/threading.hpp"
+#include "lucid/denoisers/cnn_model.hpp"
+#include "lucid/denoisers/denoiser.hpp"
+
+namespace lucid::denoisers {
+
+/// Parameters of Cnn inference.
+struct CnnParams {
+    /// Side of the output tiles (pixels). Each tile is computed with a halo
+    /// of `depth` pixels on every side, which makes the tiled result equal to
+    /// the untiled one; larger tiles waste less on halos and use more memory
+    /// (about 2·width·(tile + 2·depth + 2)² floats).
+    std::size_t tile = 256;
+
+    void validate() const {
+        require(tile >= 8 && tile <= 8192, "lucid::denoisers::CnnParams", "tile", "in [8, 8192]", tile);
+    }
+};
+
+namespace detail::cnn {
+
+/// One single-threaded GEMM C += A·B on column-major blocks, with a
+/// persistent blocking workspace (Eigen's level-3 kernel, no allocation and
+/// no nested threading: the caller splits the work).
+class Gemm {
+public:
+    Gemm(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth)
+        : blocking_(rows, cols, depth, 1, true) {
+        blocking_.allocateAll();
+    }
+    /// C(rows×cols, ldc) += A(rows×depth, lda) · B(depth×cols, ldb), all column-major.
+    void run(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, const float* a, Eigen::Index lda,
+             const float* b, Eigen::Index ldb, float* c, Eigen::Index ldc) {
+        using P = Eigen::internal::general_matrix_matrix_product<Eigen::Index, float, Eigen::ColMajor, false, float,
+                                                                 Eigen::ColMajor, false, Eigen::ColMajor, 1>;
+        P::run(rows, cols, depth, a, lda, b, ldb, c, 1, ldc, 1.0f, blocking_, nullptr);
+    }
+
+private:
+    Eigen::internal::gemm_blocking_space<Eigen::ColMajor, float, float, Eigen::Dynamic, Eigen::Dynamic,
+                                         Eigen::Dynamic>
+        blocking_;
+};
+
+/// Half-sample symmetric index into [0, n) (numpy 'symmetric', any distance).
+inline std::ptrdiff_t reflect(std::ptrdiff_t i, std::ptrdiff_t n) {
+    const std::ptrdiff_t period = 2 * n;
+    i %= period;
+    if (i < 0) i += period;
+    return i < n ? i : period - 1 - i;
+}
+
+}  // namespace detail::cnn
+
+/// Learned CNN denoiser (lucid's default model: data/models/cnn-denoiser.lcnn).
+///
+/// Computes \f$ \hat x = D(y, \sigma) = y - R\big(\,[\,y;\ \sigma\mathbf 1\,]\big) \f$
+/// where R is a stack of 3×3 convolutions without bias, with ReLU between
+/// them (a bias-free DnCNN: Zhang et al. 2017; Mohan et al., ICLR 2020).
+/// The image is first extended by `depth()` pixels by half-sample symmetric
+/// reflection (Boundary::reflect) and every convolution zero-pads; the
+/// result is cropped back. Being bias-free, D is positively homogeneous:
+/// \f$ D(a y, a\sigma) = a\,D(y, \sigma) \f$ for a > 0.
+///
+/// σ is the standard deviation of the white Gaussian noise in y (image units,
+/// [0, 1] scale), in [0, sigma_max()] (the training range, 50/255). σ = 0
+/// runs the network *blind*: it was trained to estimate the noise level
+/// itself when the noise map is 0 (`denoise_blind`), which is what
+/// Kadkhodaie–Simoncelli sampling needs.
+///
+/// Inference: float throughout (double inputs are converted per tile), each
+/// convolution as nine accumulated GEMMs (one per kernel tap) on a
+/// zero-bordered activation layout, so no im2col copy is made; the columns
+/// of every layer are split across lucid::num_threads(). Large images are
+/// processed in tiles of `CnnParams::tile` pixels with a `depth()`-pixel
+/// halo (exactly equal to the untiled result). Buffers are allocated on the
+/// first call for the largest tile and reused; later calls do not allocate.
+/// Stacks (C×H×W) are denoised plane by plane (the model is gray).
+/// One object is not for concurrent use (copy it per thread).
+///
+/// ```cpp
+/// auto cnn = lucid::denoisers::Cnn<float>::load_default();
+/// lucid::Image<float> out(y.shape());
+/// cnn.denoise(y, 25.f / 255, out);
+/// ```
+template <class T>
+class Cnn {
+public:
+    using scalar_type = T;
+
+    /// Builds the network from a parsed model (see CnnModel::parse / read).
+    explicit Cnn(CnnModel model, CnnParams params = {})
+        : model_(std::move(model)), params_((params.validate(), params)) {
+        prepare_weights();
+    }
+
+    /// Loads a .lcnn weights file (format in docs/learned-priors.md; the
+    /// version and CRC-32 are checked, errors name the file and the field).
+    static Cnn load(const std::filesystem::path& path, CnnParams params = {}) {
+        return Cnn(CnnModel::read(path), params);
+    }
+
+    /// Loads lucid's committed default model, found at
+    /// `default_model_path()`.
+    static Cnn load_default(CnnParams params = {}) { return load(default_model_path(), params); }
+
+    /// Where the default model is looked for, in order: the file named by the
+    /// environment variable LUCID_CNN_MODEL; `data/models/cnn-denoiser.lcnn`
+    /// in the source tree that holds this header; `share/lucid/models/
+    /// cnn-denoiser.lcnn` of the install prefix that holds it. Throws
+    /// lucid::Error listing the paths tried when none exists.
+    static std::filesystem::path default_model_path() {
+        namespace fs = std::filesystem;
+        std::vector<fs::path> tried;
+        if (const char* env = std::getenv("LUCID_CNN_MODEL"); env && *env) {
+            if (fs::exists(env)) return env;
+            tried.emplace_back(env);
+        }
+        const fs::path here = fs::path(__FILE__).parent_path();  // <root>/include/lucid/denoisers
+        for (const fs::path& rel : {fs::path("../../../data/models/cnn-denoiser.lcnn"),
+                                    fs::path("../../../share/lucid/models/cnn-denoiser.lcnn")}) {
+            fs::path p = (here / rel).lexically_normal();
+            if (fs::exists(p)) return p;
+            tried.push_back(p);
+        }
+        std::string list;
+        for (const auto& p : tried) list += (list.empty() ? "" : ", ") + p.string();
+        throw Error("lucid::denoisers::Cnn::default_model_path: no default model found (tried " + list +
+                    "); set LUCID_CNN_MODEL to a .lcnn file");
+    }
+
+    const CnnModel& model() const { return model_; }
+    const CnnParams& params() const { return params_; }
+    /// Number of convolution layers (= the halo needed per side).
+    std::size_t depth() const { return model_.layers.size(); }
+    /// Largest σ the model was trained for (50/255 for the default model).
+    T sigma_max() const { return T(model_.sigma_max); }
+
+    /// out = D(y, σ) for an image H×W or a stack C×H×W (plane by plane).
+    /// σ ∈ [0, sigma_max()]; σ = 0 is blind mode. out must have y's shape and
+    /// must not alias y.
+    template <std::size_t Rank>
+    void denoise(const xt::xtensor<T, Rank>& y, T sigma, xt::xtensor<T, Rank>& out) const {
+        static_assert(Rank == 2 || Rank == 3, "Cnn denoises H×W images or C×H×W stacks");
+        constexpr const char* where = "lucid::denoisers::Cnn::denoise";
+        if (!(std::isfinite(sigma) && sigma >= T(0) && sigma <= sigma_max() * T(1 + 1e-6)))
+            lucid::detail::fail_argument(
+                where, "sigma",
+                lucid::detail::concat("in [0, ", double(sigma_max()), "] (the model's training range; 0 = blind)"),
+                sigma);
+        require_shape(where, "out", out.shape(), y.shape());
+        if (y.size() == 0) lucid::detail::fail_argument(where, "y", "a non-empty image", "an empty image");
+        if (static_cast<const void*>(y.data()) == static_cast<const void*>(out.data()))
+            lucid::detail::fail_argument(where, "out", "a buffer distinct from y", "the same buffer");
+        Shape<Rank> s;
+        for (std::size_t i = 0; i < Rank; ++i) s[i] = y.shape()[i];
+        const auto hw = plane_shape(s);
+        const std::size_t planes = channel_count(s), plane = hw[0] * hw[1];
+        for (std::size_t c = 0; c < planes; ++c)
+            denoise_plane(y.data() + c * plane, hw[0], hw[1], float(sigma), out.data() + c * plane);
+    }
+
+    /// out = D(y, 0): the network estimates the noise level itself.
+    template <std::size_t Rank>
+    void denoise_blind(const xt::xtensor<T, Rank>& y, xt::xtensor<T, Rank>& out) const {
+        denoise(y, T(0), out);
+    }
+
+private:
+    struct LayerW {
+        std::size_t cin, cout;
+        bool relu;
+        std::vector<float> taps;  // 9 blocks, each cin×cout column-major: taps[s][c + o·cin] = w[o][c][s]
+    };
+
+    void prepare_weights() {
+        width_ = 0;
+        for (const auto& l : model_.layers) {
+            LayerW w{l.cin, l.cout, l.relu, std::vector<float>(9 * l.cin * l.cout)};
+            for (std::size_t o = 0; o < l.cout; ++o)
+                for (std::size_t c = 0; c < l.cin; ++c)
+                    for (std::size_t s = 0; s < 9; ++s)
+                        w.taps[s * l.cin * l.cout + c + o * l.cin] = l.weights[(o * l.cin + c) * 9 + s];
+            width_ = std::max({width_, l.cin, l.cout});
+            layers_.push_back(std::move(w));
+        }
+    }
+
+    /// Allocates buffers for a padded tile of hp×wp once; grows only.
+    void reserve(std::size_t hp, std::size_t wp) const {
+        Scratch& w = scratch_;
+        const std::size_t need = width_ * hp * wp + 4;
+        if (w.a.size() < need) {
+            w.a = fft::AlignedBuffer<float>(need);
+            w.b = fft::AlignedBuffer<float>(need);
+        }
+        const std::size_t nt = std::size_t(std::max(1, num_threads()));
+        if (w.gemms.size() < nt || hp * wp > w.gemm_rows) {
+            w.gemms.clear();
+            w.gemm_rows = std::max(hp * wp, w.gemm_rows);
+            for (std::size_t t = 0; t < nt; ++t)
+                w.gemms.push_back(std::make_unique<detail::cnn::Gemm>(Eigen::Index(w.gemm_rows), Eigen::Index(width_),
+                                                                        Eigen::Index(width_)));
+        }
+    }
+
+    template <class S>
+    void denoise_plane(const S* y, std::size_t h, std::size_t w, float sigma, S* out) const {
+        const std::size_t p = depth(), t = params_.tile;
+        const std::size_t th = std::min(t, h), tw = std::min(t, w);
+        reserve(th + 2 * p + 2, tw + 2 * p + 2);
+        for (std::size_t r0 = 0; r0 < h; r0 += t)
+            for (std::size_t c0 = 0; c0 < w; c0 += t)
+                run_tile(y, h, w, r0, c0, std::min(t, h - r0), std::min(t, w - c0), sigma, out);
+    }
+
+    /// Output rows [r0, r0+oh) × cols [c0, c0+ow), computed on the tile
+    /// extended by p = depth() pixels (reflected outside the image).
+    template <class S>
+    void run_tile(const S* y, std::size_t h, std::size_t w, std::size_t r0, std::size_t c0, std::size_t oh,
+                  std::size_t ow, float sigma, S* out) const {
+        const std::size_t p = depth();
+        const std::size_t H = oh + 2 * p, W = ow + 2 * p;  // network input size
+        const std::size_t ld = W + 2;                       // padded row length
+        const std::size_t plane = (H + 2) * ld;             // padded plane size
+        float* a = scratch_.a.data();
+        float* b = scratch_.b.data();
+        // Input: channel 0 = reflected image, channel 1 = σ map, zero borders.
+        const std::size_t cin0 = layers_.front().cin;
+        std::fill(a, a + cin0 * plane + 4, 0.0f);
+        for (std::size_t i = 0; i < H; ++i) {
+            const std::ptrdiff_t yi = detail::cnn::reflect(std::ptrdiff_t(r0 + i) - std::ptrdiff_t(p), std::ptrdiff_t(h));
+            float* row = a + (i + 1) * ld + 1;
+            const S* src = y + std::size_t(yi) * w;
+            for (std::size_t j = 0; j < W; ++j)
+                row[j] = float(src[detail::cnn::reflect(std::ptrdiff_t(c0 + j) - std::ptrdiff_t(p), std::ptrdiff_t(w))]);
+            if (cin0 > 1) std::fill(row + plane, row + plane + W, sigma);
+        }
+        // Layers: out(:, n) over n ∈ [0, N), n = i·ld + j, j < W valid, j ∈ {W, W+1} land on borders.
+        const std::size_t N = H * ld - 2;
+        for (std::size_t l = 0; l < layers_.size(); ++l) {
+            const LayerW& L = layers_[l];
+            // clear top border row and the tail of every output plane (stale data from larger tiles)
+            for (std::size_t o = 0; o < L.cout; ++o) {
+                std::fill(b + o * plane, b + o * plane + ld + 1, 0.0f);
+                std::fill(b + o * plane + ld + 1 + N, b + (o + 1) * plane, 0.0f);
+            }
+            b[L.cout * plane] = b[L.cout * plane + 1] = 0.0f;
+            run_layer(L, a, b, N, ld, plane, W);
+            std::swap(a, b);
+        }
+        // a holds R on the padded layout; out = y − R on the core.
+        const float* r = a;
+        for (std::size_t i = 0; i < oh; ++i) {
+            const float* rr = r + (p + i + 1) * ld + p + 1;
+            const S* yy = y + (r0 + i) * w + c0;
+            S* oo = out + (r0 + i) * w + c0;
+            if (model_.residual)
+                for (std::size_t j = 0; j < ow; ++j) oo[j] = S(float(yy[j]) - rr[j]);
+            else
+                for (std::size_t j = 0; j < ow; ++j) oo[j] = S(rr[j]);
+        }
+    }
+
+    /// One conv layer: out = act(Σ_s W_s · shift_s(in)), columns split over threads.
+    void run_layer(const LayerW& L, const float* in, float* out, std::size_t N, std::size_t ld, std::size_t plane,
+                   std::size_t W) const {
+        const std::size_t nt = std::min<std::size_t>(scratch_.gemms.size(), std::max<std::size_t>(1, N / 2048));
+        const std::size_t chunk = ((N + nt - 1) / nt + 15) / 16 * 16;
+        float* dst = out + ld + 1;
+        parallel_for(0, std::ptrdiff_t(nt), [&](std::ptrdiff_t t) {
+            const std::size_t n0 = std::size_t(t) * chunk;
+            if (n0 >= N) return;
+            const std::size_t n1 = std::min(N, n0 + chunk), m = n1 - n0;
+            for (std::size_t o = 0; o < L.cout; ++o) std::fill(dst + o * plane + n0, dst + o * plane + n1, 0.0f);
+            detail::cnn::Gemm& g = *scratch_.gemms[std::size_t(t)];
+            for (std::size_t s = 0; s < 9; ++s) {
+                const std::size_t shift = (s / 3) * ld + (s % 3);
+                g.run(Eigen::Index(m), Eigen::Index(L.cout), Eigen::Index(L.cin), in + shift + n0,
+                      Eigen::Index(plane), L.taps.data() + s * L.cin * L.cout, Eigen::Index(L.cin), dst + n0,
+                      Eigen::Index(plane));
+            }
+            for (std::size_t o = 0; o < L.cout; ++o) {
+                float* d = dst + o * plane;
+                if (L.relu)
+                    for (std::size_t n = n0; n < n1; ++n) d[n] = d[n] > 0.0f ? d[n] : 0.0f;
+                // positions with j = n mod ld ∈ {W, W+1} are the zero borders of the next layer
+                std::size_t first = n0 - n0 % ld + W;
+                for (std::size_t n = first; n < n1 + ld; n += ld)
+                    for (std::size_t q = n; q < n + 2; ++q)
+                        if (q >= n0 && q < n1) d[q] = 0.0f;
+            }
+        }, 1);
+    }
+
+    CnnModel model_;
+    CnnParams params_;
+    std::vector<LayerW> layers_;
+    std::size_t width_ = 0;
+    /// Activation ping-pong buffers and per-thread GEMM workspaces; a copy
+    /// of the denoiser starts with empty scratch (warmed up on first use).
+    struct Scratch {
+        fft::AlignedBuffer<float> a, b;
+        std::vector<std::unique_ptr<detail::cnn::Gemm>> gemms;
+        std::size_t gemm_rows = 0;
+        Scratch() = default;
+        Scratch(const Scratch&) {}
+        Scratch(Scratch&&) noexcept = default;
+        Scratch& operator=(const Scratch&) { return *this; }
+        Scratch& operator=(Scratch&&) noexcept = default;
+    };
+    mutable Scratch scratch_;
+};
+
+}  // namespace lucid::denoisers

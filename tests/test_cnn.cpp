@@ -1,0 +1,257 @@
+// The learned CNN denoiser: weights file, inference against PyTorch's
+// outputs (stored by scripts/train-denoiser.py export-tests), tiling,
+// threading, homogeneity, allocation-free calls, errors.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <random>
+
+#include "lucid/lucid.hpp"
+#include "lucid/denoisers/cnn.hpp"
+#include "support/peers.hpp"
+
+using namespace lucid;
+using denoisers::Cnn;
+using denoisers::CnnModel;
+
+// ---- allocation counter (global operator new) --------------------------------
+namespace {
+std::atomic<long> g_allocations{0};
+}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t n) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
+
+namespace {
+
+std::string ref(const std::string& name) { return test::source_path("tests/data/cnn/" + name); }
+
+template <class T>
+Image<T> load_image(const std::string& name) {
+    auto a = test::read_npy<T>(ref(name));
+    Image<T> out({a.shape()[0], a.shape()[1]});
+    std::copy(a.begin(), a.end(), out.begin());
+    return out;
+}
+
+template <class T>
+double max_abs_diff(const Image<T>& a, const Image<T>& b) {
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
+    return m;
+}
+
+std::vector<std::uint8_t> file_bytes(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+void put_u32(std::vector<std::uint8_t>& b, std::size_t off, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[off + std::size_t(i)] = std::uint8_t(v >> (8 * i));
+}
+
+void fix_crc(std::vector<std::uint8_t>& b) {
+    const auto c = io::crc32(std::span<const std::uint8_t>(b.data(), b.size() - 4));
+    put_u32(b, b.size() - 4, c);
+}
+
+template <class T>
+Image<T> random_image(std::size_t h, std::size_t w, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    Image<T> x({h, w});
+    for (auto& v : x) v = T(u(rng));
+    return x;
+}
+
+bool default_model_present() {
+    try {
+        (void)Cnn<float>::default_model_path();
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+}  // namespace
+
+static_assert(Denoiser<Cnn<float>, Image<float>>);
+static_assert(Denoiser<Cnn<double>, Image<double>>);
+static_assert(Denoiser<Cnn<float>, ImageStack<float>>);
+
+TEST_CASE("CnnModel parses the tiny reference network", "[cnn][model]") {
+    const auto m = CnnModel::read(ref("tiny.lcnn"));
+    CHECK(m.version == 1);
+    CHECK(m.in_channels == 2);
+    REQUIRE(m.layers.size() == 4);
+    CHECK(m.layers[0].cin == 2);
+    CHECK(m.layers[0].cout == 6);
+    CHECK(m.layers[0].relu);
+    CHECK(m.layers[3].cout == 1);
+    CHECK_FALSE(m.layers[3].relu);
+    CHECK(m.parameter_count() == 2 * 6 * 9 + 2 * 36 * 9 + 6 * 9);
+    CHECK(m.sigma_max == Approx(50.0 / 255).epsilon(1e-6));
+    CHECK(m.residual);
+}
+
+TEMPLATE_TEST_CASE("Cnn matches PyTorch on the tiny network (reflect pad, sigma map, residual)", "[cnn]", float,
+                   double) {
+    using T = TestType;
+    const auto y = load_image<T>("tiny_input.npy");
+    for (std::size_t tile : {256u, 8u, 11u}) {
+        auto cnn = Cnn<T>::load(ref("tiny.lcnn"), {.tile = tile});
+        Image<T> out(y.shape());
+        cnn.denoise(y, T(0.1), out);
+        CHECK(max_abs_diff(out, load_image<T>("tiny_output_s01.npy")) < 1e-4);
+        cnn.denoise_blind(y, out);
+        CHECK(max_abs_diff(out, load_image<T>("tiny_output_s0.npy")) < 1e-4);
+    }
+}
+
+TEST_CASE("Cnn is positively homogeneous: D(a y, a s) = a D(y, s)", "[cnn][property]") {
+    auto cnn = Cnn<double>::load(ref("tiny.lcnn"));
+    const auto y = random_image<double>(23, 31, 3);
+    Image<double> d1(y.shape()), d2(y.shape());
+    cnn.denoise(y, 0.05, d1);
+    for (double a : {0.25, 3.0}) {
+        Image<double> ya = a * y;
+        cnn.denoise(ya, 0.05 * a, d2);
+        double m = 0;
+        for (std::size_t i = 0; i < y.size(); ++i) m = std::max(m, std::abs(d2.data()[i] - a * d1.data()[i]));
+        CHECK(m < 1e-5 * a);
+    }
+}
+
+TEST_CASE("Cnn: tiles with halo, thread counts and stacks give the untiled result", "[cnn]") {
+    const auto y = random_image<float>(70, 53, 5);
+    auto whole = Cnn<float>::load(ref("tiny.lcnn"), {.tile = 512});
+    auto tiled = Cnn<float>::load(ref("tiny.lcnn"), {.tile = 16});
+    Image<float> a(y.shape()), b(y.shape());
+    const int nt = num_threads();
+    set_num_threads(1);
+    whole.denoise(y, 0.1f, a);
+    set_num_threads(2);
+    tiled.denoise(y, 0.1f, b);
+    set_num_threads(nt);
+    CHECK(max_abs_diff(a, b) < 1e-6);
+
+    ImageStack<float> s({2, 70, 53});
+    std::copy(y.begin(), y.end(), s.begin());
+    std::copy(b.begin(), b.end(), s.begin() + std::ptrdiff_t(y.size()));
+    ImageStack<float> so(s.shape());
+    whole.denoise(s, 0.1f, so);
+    Image<float> second(y.shape());
+    std::copy(so.begin() + std::ptrdiff_t(y.size()), so.end(), second.begin());
+    Image<float> expect(y.shape());
+    whole.denoise(b, 0.1f, expect);
+    CHECK(std::equal(so.begin(), so.begin() + std::ptrdiff_t(y.size()), a.begin()));
+    CHECK(max_abs_diff(second, expect) == 0.0);
+}
+
+TEST_CASE("Cnn does not allocate after the first call; copies are independent", "[cnn][alloc]") {
+    auto cnn = Cnn<float>::load(ref("tiny.lcnn"), {.tile = 32});
+    const auto y = random_image<float>(80, 75, 9);
+    Image<float> out(y.shape()), again(y.shape());
+    cnn.denoise(y, 0.1f, out);  // warm-up
+    const long before = g_allocations.load();
+    cnn.denoise(y, 0.1f, again);
+    cnn.denoise(y, 0.05f, again);
+    const long after = g_allocations.load();
+    CHECK(after - before == 0);
+    auto copy = cnn;
+    copy.denoise(y, 0.1f, again);
+    CHECK(max_abs_diff(out, again) == 0.0);
+}
+
+TEST_CASE("Cnn rejects bad arguments and bad weights files", "[cnn][errors]") {
+    auto cnn = Cnn<float>::load(ref("tiny.lcnn"));
+    Image<float> y = random_image<float>(12, 12, 1), out(y.shape());
+    CHECK_THROWS_WITH(cnn.denoise(y, -0.1f, out), Catch::Contains("'sigma'") && Catch::Contains("[0, 0.196"));
+    CHECK_THROWS_WITH(cnn.denoise(y, 0.5f, out), Catch::Contains("'sigma'"));
+    CHECK_THROWS_WITH(cnn.denoise(y, std::nanf(""), out), Catch::Contains("'sigma'"));
+    Image<float> wrong({12, 13});
+    CHECK_THROWS_AS(cnn.denoise(y, 0.1f, wrong), ShapeError);
+    CHECK_THROWS_WITH(cnn.denoise(y, 0.1f, y), Catch::Contains("'out'"));
+    CHECK_THROWS_WITH(Cnn<float>::load("/nonexistent/model.lcnn"), Catch::Contains("'path'"));
+    CHECK_THROWS_AS(Cnn<float>::load("/nonexistent/model.lcnn"), IoError);
+    CHECK_THROWS_WITH(Cnn<float>({}, {.tile = 2}), Catch::Contains("'tile'"));
+
+    const auto good = file_bytes(ref("tiny.lcnn"));
+    REQUIRE_NOTHROW(CnnModel::parse(good));
+    auto parse = [](const std::vector<std::uint8_t>& b) { return CnnModel::parse(b, "x.lcnn"); };
+
+    auto flipped = good;
+    flipped[100] ^= 0x10;
+    CHECK_THROWS_WITH(parse(flipped), Catch::Contains("'checksum'") && Catch::Contains("x.lcnn"));
+    auto truncated = good;
+    truncated.resize(good.size() - 37);
+    CHECK_THROWS_WITH(parse(truncated), Catch::Contains("'checksum'") && Catch::Contains("truncated"));
+    CHECK_THROWS_WITH(parse(std::vector<std::uint8_t>(good.begin(), good.begin() + 10)), Catch::Contains("'file'"));
+    auto magic = good;
+    magic[0] = 'X';
+    CHECK_THROWS_WITH(parse(magic), Catch::Contains("'magic'"));
+    auto version = good;
+    put_u32(version, 8, 2);
+    fix_crc(version);
+    CHECK_THROWS_WITH(parse(version), Catch::Contains("'version'") && Catch::Contains("got 2"));
+    auto layers = good;
+    put_u32(layers, 16, 1);
+    fix_crc(layers);
+    CHECK_THROWS_WITH(parse(layers), Catch::Contains("'layers'"));
+    auto cin = good;
+    put_u32(cin, 28, 3);  // layer 0 cin
+    fix_crc(cin);
+    CHECK_THROWS_WITH(parse(cin), Catch::Contains("'layer 0.cin'"));
+    auto kernel = good;
+    put_u32(kernel, 36, 5);
+    fix_crc(kernel);
+    CHECK_THROWS_WITH(parse(kernel), Catch::Contains("'layer 0.kernel_size'"));
+    auto nanw = good;
+    put_u32(nanw, 44, 0x7fc00000u);
+    fix_crc(nanw);
+    CHECK_THROWS_WITH(parse(nanw), Catch::Contains("'layer 0.weights'") && Catch::Contains("finite"));
+    auto extra = good;
+    extra.insert(extra.end() - 4, {0, 0, 0, 0});
+    fix_crc(extra);
+    CHECK_THROWS_WITH(parse(extra), Catch::Contains("'file'"));
+}
+
+TEST_CASE("The committed default model matches PyTorch and denoises held-out photos", "[cnn][default]") {
+    if (!default_model_present()) {
+        WARN("skipped: no default model (data/models/cnn-denoiser.lcnn)");
+        return;
+    }
+    auto cnn = Cnn<float>::load_default();
+    CHECK(cnn.depth() == 10);
+    CHECK(cnn.model().parameter_count() < 500000);
+    const auto noisy = load_image<float>("camera_crop_noisy25.npy");
+    Image<float> out(noisy.shape());
+    cnn.denoise(noisy, 25.f / 255, out);
+    CHECK(max_abs_diff(out, load_image<float>("camera_crop_out25.npy")) < 1e-4);
+    cnn.denoise_blind(noisy, out);
+    CHECK(max_abs_diff(out, load_image<float>("camera_crop_blind25.npy")) < 1e-4);
+
+    // held-out photo (never used in training): PSNR gain at sigma = 25/255
+    const auto clean = io::read_gray<float>(test::source_path("data/camera.png"));
+    Image<float> y = clean;
+    std::mt19937 rng(25);
+    std::normal_distribution<float> n(0, 25.f / 255);
+    for (auto& v : y) v += n(rng);
+    Image<float> d(y.shape());
+    cnn.denoise(y, 25.f / 255, d);
+    const double p_noisy = metrics::psnr(clean, y, 1.0);
+    const double p_cnn = metrics::psnr(clean, d, 1.0);
+    INFO("noisy " << p_noisy << " dB, cnn " << p_cnn << " dB");
+    CHECK(p_cnn > p_noisy + 8.0);
+}
