@@ -1,0 +1,478 @@
+#pragma once
+/// \file convolution.hpp
+/// 2-D convolution y = k ∗ x with a choice of boundary, as a LinearOperator
+/// with its exact adjoint, a direct (spatial) and an FFT path, and the
+/// transfer function where one exists.
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "lucid/core/boundary.hpp"
+#include "lucid/core/error.hpp"
+#include "lucid/core/fft.hpp"
+#include "lucid/core/image.hpp"
+#include "lucid/core/linear_operator.hpp"
+#include "lucid/ops/detail/convolution_cost.hpp"
+#include "lucid/ops/detail/convolution_kernels.hpp"
+#include "lucid/ops/spectrum.hpp"
+
+namespace lucid::ops {
+
+/// How `Convolution` computes its products.
+enum class ConvolutionMethod {
+    automatic,  ///< the cheaper of the two by an operation-count model (default)
+    direct,     ///< spatial sums over the kernel support (separable when rank 1)
+    fft         ///< FFTW r2c/c2r products on a padded grid (exact size for periodic)
+};
+
+/// Options of `Convolution`.
+struct ConvolutionOptions {
+    ConvolutionMethod method = ConvolutionMethod::automatic;  ///< direct, FFT, or chosen by cost
+    bool separable = true;  ///< direct path: use two 1-D passes when the kernel has rank 1
+
+    /// Throws unless `method` is one of the enumerators.
+    void validate() const {
+        const int m = int(method);
+        require(m >= 0 && m <= 2, "lucid::ops::Convolution", "options.method", "automatic, direct or fft", m);
+    }
+};
+
+/// Convolution with a fixed kernel on H×W images (Rank 2) or C×H×W stacks
+/// (Rank 3, the same kernel on every channel):
+///
+/// \f[ y[i,j] = \sum_{m=0}^{k_h-1} \sum_{n=0}^{k_w-1} k[m,n]\; \tilde x[i + c_h - m,\; j + c_w - n],
+///     \qquad c_h = \lfloor k_h/2 \rfloor,\ c_w = \lfloor k_w/2 \rfloor, \f]
+///
+/// a true convolution (the kernel is flipped relative to correlation) whose
+/// centre tap k[c_h, c_w] multiplies x[i, j]; x̃ is x extended by `boundary`
+/// (see core/boundary.hpp). This equals `scipy.ndimage.convolve(x, k, mode=M)`
+/// with M = 'wrap' (periodic), 'constant' with cval 0 (zero), 'reflect'
+/// (reflect), 'nearest' (replicate), for odd **and even** kernel sizes: we
+/// checked by experiment (scipy 1.10) that scipy's convolve puts the centre of
+/// an even-sized kernel at index k_h/2 as well, so an even kernel reaches one
+/// more pixel towards the top/left of the output than towards the bottom/right
+/// of it — e.g. for k = [k0 k1] the output is y[j] = k0·x[j+1] + k1·x[j].
+/// Kernels larger than the image are fine for every boundary but `valid`:
+/// the extensions repeat (periodic with period W, reflect with period 2W,
+/// replicate clamps), exactly as scipy does.
+///
+/// `valid` keeps only the outputs whose kernel support lies inside the image:
+/// the range is (H−k_h+1)×(W−k_w+1) and y[i,j] = Σ k[m,n]·x[i+k_h−1−m, j+k_w−1−n],
+/// which is `scipy.signal.convolve2d(x, k, 'valid')`; it needs k_h ≤ H, k_w ≤ W.
+///
+/// **Adjoint.** Write A = K·E with E the extension to (H+k_h−1)×(W+k_w−1)
+/// (identity for valid) and K the valid convolution. Then Aᵀ = Eᵀ·Kᵀ: Kᵀ is
+/// the full correlation with k (zero-padded), and Eᵀ *folds* every extended
+/// sample back onto the pixel it was copied from (adds it there). For zero
+/// this is a crop, for periodic a wrap-around sum; for reflect and replicate
+/// the border pixels collect the out-of-image contributions, so Aᵀ is **not**
+/// the convolution with the flipped kernel under the same boundary (it is only
+/// for periodic, and for reflect with an axis-symmetric kernel, where A is
+/// symmetric).
+///
+/// **Methods.** The direct path sums over the non-zero taps (two 1-D passes
+/// when k = u·vᵀ has rank 1: Gaussian, box) in SIMD register blocks; the FFT
+/// path places the extended image on a padded grid of FFTW-friendly size
+/// (fft::good_size, no wrap-around reaches the kept outputs), multiplies by the
+/// kernel spectrum (precomputed), and crops; the adjoint multiplies by its
+/// conjugate and folds. Periodic uses the exact H×W transform (no padding, no
+/// copies). `ConvolutionOptions::method` picks one; by default the cheaper one
+/// by an operation count calibrated on FFTW (ops/detail/convolution_cost.hpp).
+/// Both agree to round-off. All buffers and plans are made in the constructor:
+/// apply and apply_adjoint never allocate.
+///
+/// **Spectrum.** Periodic: the Fourier symbol
+/// \f$ \hat A[u,v] = \sum_{m,n} k[m,n]\, e^{-2\pi i (u (m-c_h)/H + v (n-c_w)/W)} \f$
+/// on the H×(W/2+1) grid (A x = c2r(Â ⊙ r2c(x))/(HW)). Reflect with an
+/// axis-symmetric kernel (k[m,n] = k[k_h−1−m, n] = k[m, k_w−1−n], odd sizes):
+/// A is diagonalized by the DCT-II (Ng, Chan & Tang, SIAM J. Sci. Comput. 21(3),
+/// 1999) with eigenvalues
+/// \f[ \lambda[p,q] = \sum_{d=-c_h}^{c_h}\sum_{e=-c_w}^{c_w} k[c_h+d, c_w+e]\,
+///     \cos\frac{\pi p d}{H}\cos\frac{\pi q e}{W}, \f]
+/// A x = DCT3(λ ⊙ DCT2(x))/(4HW) with FFTW's REDFT10/REDFT01. (Each cosine
+/// cos(πp(2i+1)/(2H)) is its own half-sample symmetric extension, so the
+/// symmetric kernel maps it to λ times itself.) Otherwise nullopt.
+///
+/// ```cpp
+/// auto k = lucid::kernels::disk<double>(4);
+/// lucid::ops::Convolution<double> A(k, y.shape(), lucid::Boundary::reflect);
+/// auto blurred = A(x);
+/// auto back = A.adjoint_of(blurred);
+/// ```
+template <class T, std::size_t Rank = 2>
+class Convolution : public OperatorBase<Convolution<T, Rank>> {
+    static_assert(Rank == 2 || Rank == 3, "Convolution acts on H×W images or C×H×W stacks");
+    static_assert(std::is_floating_point_v<T>, "Convolution needs float or double");
+    using Index = std::ptrdiff_t;
+
+public:
+    using scalar_type = T;
+    using domain_type = xt::xtensor<T, Rank>;
+    using range_type = xt::xtensor<T, Rank>;
+
+    /// The convolution with `kernel` (any size ≥ 1×1, finite) on images of
+    /// `shape` (H×W or C×H×W) under `boundary` (scipy's default is reflect).
+    /// Throws lucid::Error naming `kernel`, `shape`, `boundary` or `options.method`.
+    Convolution(Image<T> kernel, Shape<Rank> shape, Boundary boundary = Boundary::reflect,
+                ConvolutionOptions options = {})
+        : kernel_(std::move(kernel)), shape_(shape), boundary_(boundary), options_(options) {
+        constexpr const char* where = "lucid::ops::Convolution";
+        options_.validate();
+        require_finite_image(where, "kernel", kernel_);
+        for (std::size_t d = 0; d < Rank; ++d)
+            require(shape_[d] >= 1, where, "shape", "non-empty (every extent >= 1)", shape_string(shape_));
+        const int b = int(boundary_);
+        require(b >= 0 && b <= int(Boundary::valid), where, "boundary",
+                "one of periodic, zero, reflect, replicate, valid", b);
+        const auto [h, w] = plane_shape(shape_);
+        h_ = Index(h);
+        w_ = Index(w);
+        kh_ = Index(kernel_.shape()[0]);
+        kw_ = Index(kernel_.shape()[1]);
+        if (boundary_ == Boundary::valid && (kh_ > h_ || kw_ > w_))
+            detail::fail_argument<ShapeError>(
+                where, "kernel", detail::concat("at most ", h, "x", w, " (the image) for boundary 'valid'"),
+                detail::concat(kh_, "x", kw_));
+        setup_geometry();
+        setup_separable();
+        choose_method();
+        if (method_ == ConvolutionMethod::fft) setup_fft();
+        else setup_direct();
+    }
+
+    Shape<Rank> domain_shape() const { return shape_; }
+    Shape<Rank> range_shape() const { return range_; }
+    /// The kernel k (as given, not flipped).
+    const Image<T>& kernel() const { return kernel_; }
+    Boundary boundary() const { return boundary_; }
+    const ConvolutionOptions& options() const { return options_; }
+    /// The method in use: `direct` or `fft` (never `automatic`).
+    ConvolutionMethod method() const { return method_; }
+    /// True when the direct path runs as two 1-D passes (k = u·vᵀ).
+    bool separable() const { return method_ == ConvolutionMethod::direct && separable_; }
+    /// The FFT grid (rows, cols) of the FFT path: H×W for periodic, otherwise
+    /// good sizes ≥ (H+k_h−1)×(W+k_w−1); {0, 0} for the direct path.
+    Shape<2> fft_shape() const { return {std::size_t(ph_), std::size_t(pw_)}; }
+
+    /// y = k ∗ x̃ (see the class comment), per channel.
+    void apply(const domain_type& x, range_type& y) const {
+        constexpr const char* where = "lucid::ops::Convolution::apply";
+        require_shape(where, "x", x.shape(), shape_);
+        require_shape(where, "y", y.shape(), range_);
+        const std::size_t in = std::size_t(h_ * w_), out = std::size_t(ho_ * wo_);
+        for (std::size_t c = 0; c < channel_count(shape_); ++c) forward_plane(x.data() + c * in, y.data() + c * out);
+    }
+
+    /// x = Aᵀ y = Eᵀ(k ⋆ y): full correlation with k, then the fold of the
+    /// boundary extension (see the class comment), per channel.
+    void apply_adjoint(const range_type& y, domain_type& x) const {
+        constexpr const char* where = "lucid::ops::Convolution::apply_adjoint";
+        require_shape(where, "y", y.shape(), range_);
+        require_shape(where, "x", x.shape(), shape_);
+        const std::size_t in = std::size_t(h_ * w_), out = std::size_t(ho_ * wo_);
+        for (std::size_t c = 0; c < channel_count(shape_); ++c) adjoint_plane(y.data() + c * out, x.data() + c * in);
+    }
+
+    /// The transfer function: Fourier symbol for periodic, DCT-II eigenvalues
+    /// for reflect with an axis-symmetric odd kernel, nullopt otherwise (see
+    /// the class comment for both formulas).
+    std::optional<Spectrum<T>> spectrum() const {
+        if (boundary_ == Boundary::periodic) return fourier_symbol();
+        if (boundary_ == Boundary::reflect && axis_symmetric()) return cosine_symbol();
+        return std::nullopt;
+    }
+
+    /// True when k[m,n] = k[k_h−1−m, n] = k[m, k_w−1−n] with odd k_h, k_w
+    /// (to 4 ulp of max|k|): the condition for the cosine spectrum.
+    bool axis_symmetric() const {
+        if (kh_ % 2 == 0 || kw_ % 2 == 0) return false;
+        T peak = T(0);
+        for (T v : kernel_) peak = std::max(peak, std::abs(v));
+        const T tol = T(4) * std::numeric_limits<T>::epsilon() * peak;
+        for (Index m = 0; m < kh_; ++m)
+            for (Index n = 0; n < kw_; ++n) {
+                const T v = kernel_(std::size_t(m), std::size_t(n));
+                if (std::abs(v - kernel_(std::size_t(kh_ - 1 - m), std::size_t(n))) > tol) return false;
+                if (std::abs(v - kernel_(std::size_t(m), std::size_t(kw_ - 1 - n))) > tol) return false;
+            }
+        return true;
+    }
+
+private:
+    // ---- construction ---------------------------------------------------------
+
+    void setup_geometry() {
+        ch_ = kh_ / 2;
+        cw_ = kw_ / 2;
+        if (boundary_ == Boundary::valid) {
+            top_ = left_ = 0;
+            he_ = h_;
+            we_ = w_;
+            ho_ = h_ - kh_ + 1;
+            wo_ = w_ - kw_ + 1;
+        } else {
+            top_ = kh_ - 1 - ch_;
+            left_ = kw_ - 1 - cw_;
+            he_ = h_ + kh_ - 1;
+            we_ = w_ + kw_ - 1;
+            ho_ = h_;
+            wo_ = w_;
+        }
+        range_ = with_plane(shape_, Shape<2>{std::size_t(ho_), std::size_t(wo_)});
+        rmap_ = detail::conv::extension_map(h_, top_, he_ - h_ - top_, boundary_);
+        cmap_ = detail::conv::extension_map(w_, left_, we_ - w_ - left_, boundary_);
+    }
+
+    // k = u·vᵀ exactly (to 8 ulp of max|k|)? u is the column through the largest entry.
+    void setup_separable() {
+        separable_ = false;
+        if (!options_.separable || kh_ == 1 || kw_ == 1) return;  // 1-D kernels gain nothing
+        Index pm = 0, pn = 0;
+        T peak = T(0);
+        for (Index m = 0; m < kh_; ++m)
+            for (Index n = 0; n < kw_; ++n)
+                if (std::abs(k(m, n)) > peak) {
+                    peak = std::abs(k(m, n));
+                    pm = m;
+                    pn = n;
+                }
+        if (peak == T(0)) return;
+        std::vector<T> u(static_cast<std::size_t>(kh_)), v(static_cast<std::size_t>(kw_));
+        for (Index m = 0; m < kh_; ++m) u[std::size_t(m)] = k(m, pn);
+        for (Index n = 0; n < kw_; ++n) v[std::size_t(n)] = T(double(k(pm, n)) / double(k(pm, pn)));
+        const double tol = 8.0 * double(std::numeric_limits<T>::epsilon()) * double(peak);
+        for (Index m = 0; m < kh_; ++m)
+            for (Index n = 0; n < kw_; ++n)
+                if (std::abs(double(u[std::size_t(m)]) * double(v[std::size_t(n)]) - double(k(m, n))) > tol) return;
+        separable_ = true;
+        u_ = std::move(u);
+        v_ = std::move(v);
+    }
+
+    void choose_method() {
+        if (options_.method != ConvolutionMethod::automatic) {
+            method_ = options_.method;
+            return;
+        }
+        std::size_t nnz = 0, nu = 0, nv = 0;
+        for (T v : kernel_) nnz += v != T(0);
+        for (T v : u_) nu += v != T(0);
+        for (T v : v_) nv += v != T(0);
+        detail::conv::DirectWork work{double(ho_), double(wo_), double(he_), double(we_), double(nnz),
+                                      separable_, double(nu), double(nv), boundary_ != Boundary::valid};
+        const double direct = detail::conv::direct_cost<T>(work);
+        const double fft = boundary_ == Boundary::periodic
+                               ? detail::conv::fft_cost<T>(std::size_t(h_), std::size_t(w_), 0, 0)
+                               : detail::conv::fft_cost<T>(fft::good_size(std::size_t(he_)),
+                                                           fft::good_size(std::size_t(we_)),
+                                                           double(he_ * we_), double(ho_ * wo_));
+        method_ = direct <= fft ? ConvolutionMethod::direct : ConvolutionMethod::fft;
+    }
+
+    void setup_direct() {
+        const bool valid = boundary_ == Boundary::valid;
+        es_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
+        ps_ = Index(detail::conv::padded_stride<T>(std::size_t(we_ + kw_ - 1)));
+        if (!valid) ext_ = fft::AlignedBuffer<T>(std::size_t(he_ * es_) + 8);
+        pad_ = fft::AlignedBuffer<T>(std::size_t((he_ + kh_ - 1) * ps_) + 8);
+        const Index fs = valid ? w_ : es_;  // row stride of the forward source
+        if (separable_) {
+            ts_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
+            tmp_ = fft::AlignedBuffer<T>(std::size_t((he_ + kh_ - 1) * ts_) + 8);
+            // forward: rows y' = Σ_n v[n]·src[., j + kw−1−n]; then y = Σ_m u[m]·y'[i + kh−1−m, .]
+            for (Index b = 0; b < kw_; ++b) fwd_row_.add(b, v_[std::size_t(kw_ - 1 - b)]);
+            for (Index a = 0; a < kh_; ++a) fwd_col_.add(a * ts_, u_[std::size_t(kh_ - 1 - a)]);
+            // adjoint (correlation): Σ_n v[n]·pad[., q + n], then Σ_m u[m]·[p + m, .]
+            for (Index n = 0; n < kw_; ++n) adj_row_.add(n, v_[std::size_t(n)]);
+            for (Index m = 0; m < kh_; ++m) adj_col_.add(m * ts_, u_[std::size_t(m)]);
+        } else {
+            for (Index a = 0; a < kh_; ++a)
+                for (Index b = 0; b < kw_; ++b) fwd_.add(a * fs + b, k(kh_ - 1 - a, kw_ - 1 - b));
+            for (Index m = 0; m < kh_; ++m)
+                for (Index n = 0; n < kw_; ++n) adj_.add(m * ps_ + n, k(m, n));
+        }
+    }
+
+    void setup_fft() {
+        periodic_exact_ = boundary_ == Boundary::periodic;
+        if (periodic_exact_) {
+            ph_ = h_;
+            pw_ = w_;
+        } else {
+            ph_ = Index(fft::good_size(std::size_t(he_)));
+            pw_ = Index(fft::good_size(std::size_t(we_)));
+        }
+        r2c_ = fft::plan<T>(fft::Kind::r2c, std::size_t(ph_), std::size_t(pw_));
+        c2r_ = fft::plan<T>(fft::Kind::c2r, std::size_t(ph_), std::size_t(pw_));
+        const std::size_t nspec = std::size_t(ph_ * (pw_ / 2 + 1));
+        spec_ = fft::AlignedBuffer<std::complex<T>>(nspec);
+        khat_ = fft::AlignedBuffer<std::complex<T>>(nspec);
+        fft::AlignedBuffer<T> kpad(std::size_t(ph_ * pw_));
+        if (periodic_exact_) {
+            wrap_kernel(kpad.data());
+        } else {
+            for (Index m = 0; m < kh_; ++m)
+                for (Index n = 0; n < kw_; ++n) kpad[std::size_t(m * pw_ + n)] = k(m, n);
+            fin_ = fft::AlignedBuffer<T>(std::size_t(ph_ * pw_));
+            fout_ = fft::AlignedBuffer<T>(std::size_t(ph_ * pw_));
+        }
+        r2c_->r2c(kpad.data(), khat_.data());
+        const T scale = T(1) / T(double(ph_) * double(pw_));
+        for (auto& v : khat_) v *= scale;
+    }
+
+    // The kernel wrapped onto the H×W torus with its centre at (0, 0).
+    void wrap_kernel(T* out) const {
+        for (Index m = 0; m < kh_; ++m)
+            for (Index n = 0; n < kw_; ++n)
+                out[detail::conv::pmod(m - ch_, h_) * w_ + detail::conv::pmod(n - cw_, w_)] += k(m, n);
+    }
+
+    // ---- products ------------------------------------------------------------
+
+    void forward_plane(const T* x, T* y) const {
+        namespace cv = detail::conv;
+        if (method_ == ConvolutionMethod::fft) {
+            if (periodic_exact_) {
+                r2c_->r2c(x, spec_.data());
+                cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), false);
+                c2r_->c2r(spec_.data(), y);
+                return;
+            }
+            if (boundary_ == Boundary::valid) cv::copy_block(x, w_, h_, w_, fin_.data(), pw_);
+            else cv::extend_plane(x, w_, rmap_, cmap_, left_, fin_.data(), pw_);
+            r2c_->r2c(fin_.data(), spec_.data());
+            cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), false);
+            c2r_->c2r(spec_.data(), fout_.data());
+            cv::copy_block(fout_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_, ho_, wo_, y, wo_);
+            return;
+        }
+        const T* src = x;
+        Index ss = w_;
+        if (boundary_ != Boundary::valid) {
+            cv::extend_plane(x, w_, rmap_, cmap_, left_, ext_.data(), es_);
+            src = ext_.data();
+            ss = es_;
+        }
+        if (separable_) {
+            cv::run_taps(src, ss, fwd_row_, ho_ + kh_ - 1, wo_, tmp_.data(), ts_);
+            cv::run_taps(tmp_.data(), ts_, fwd_col_, ho_, wo_, y, wo_);
+        } else {
+            cv::run_taps(src, ss, fwd_, ho_, wo_, y, wo_);
+        }
+    }
+
+    void adjoint_plane(const T* g, T* x) const {
+        namespace cv = detail::conv;
+        if (method_ == ConvolutionMethod::fft) {
+            if (periodic_exact_) {
+                r2c_->r2c(g, spec_.data());
+                cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), true);
+                c2r_->c2r(spec_.data(), x);
+                return;
+            }
+            // g at offset (kh−1, kw−1); the forward pass may have left data in the L-shaped strip before it
+            cv::zero_block(fin_.data(), pw_, kh_ - 1, we_);
+            cv::zero_block(fin_.data() + (kh_ - 1) * pw_, pw_, he_ - kh_ + 1, kw_ - 1);
+            cv::copy_block(g, wo_, ho_, wo_, fin_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_);
+            r2c_->r2c(fin_.data(), spec_.data());
+            cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), true);
+            c2r_->c2r(spec_.data(), fout_.data());
+            cv::fold_plane(fout_.data(), pw_, rmap_, cmap_, top_, left_, h_, w_, x);
+            return;
+        }
+        cv::copy_block(g, wo_, ho_, wo_, pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1), ps_);
+        // z = K^T g on the window of the extended grid that the fold needs
+        Index r0 = 0, c0 = 0, nr = he_, nc = we_, ds = es_;
+        T* dst = ext_.data();
+        const bool direct_to_x = boundary_ == Boundary::valid || boundary_ == Boundary::zero;
+        if (direct_to_x) {
+            r0 = top_;
+            c0 = left_;
+            nr = h_;
+            nc = w_;
+            dst = x;
+            ds = w_;
+        }
+        const T* src = pad_.data() + r0 * ps_ + c0;
+        if (separable_) {
+            cv::run_taps(src, ps_, adj_row_, nr + kh_ - 1, nc, tmp_.data(), ts_);
+            cv::run_taps(tmp_.data(), ts_, adj_col_, nr, nc, dst, ds);
+        } else {
+            cv::run_taps(src, ps_, adj_, nr, nc, dst, ds);
+        }
+        if (!direct_to_x) cv::fold_plane(ext_.data(), es_, rmap_, cmap_, top_, left_, h_, w_, x);
+    }
+
+    // ---- spectra -----------------------------------------------------------------
+
+    Spectrum<T> fourier_symbol() const {
+        const Shape<2> plane{std::size_t(h_), std::size_t(w_)};
+        auto s = Spectrum<T>::zeros(Transform::fourier, plane);
+        fft::AlignedBuffer<T> kp(std::size_t(h_ * w_));
+        wrap_kernel(kp.data());
+        fft::AlignedBuffer<std::complex<T>> out(std::size_t(h_ * (w_ / 2 + 1)));
+        fft::plan<T>(fft::Kind::r2c, plane[0], plane[1])->r2c(kp.data(), out.data());
+        std::copy(out.begin(), out.end(), s.values.data());
+        return s;
+    }
+
+    Spectrum<T> cosine_symbol() const {
+        const double pi = 3.14159265358979323846;
+        const Shape<2> plane{std::size_t(h_), std::size_t(w_)};
+        auto s = Spectrum<T>::zeros(Transform::cosine, plane);
+        // a[p][n] = Σ_d k[ch+d, n]·cos(π p d / H), then λ[p,q] = Σ_n a[p][n]·cos(π q (n−cw) / W)
+        std::vector<double> a(std::size_t(h_ * kw_), 0.0), cq(std::size_t(w_ * kw_));
+        for (Index p = 0; p < h_; ++p)
+            for (Index m = 0; m < kh_; ++m) {
+                const double c = std::cos(pi * double(p) * double(m - ch_) / double(h_));
+                for (Index n = 0; n < kw_; ++n) a[std::size_t(p * kw_ + n)] += c * double(k(m, n));
+            }
+        for (Index q = 0; q < w_; ++q)
+            for (Index n = 0; n < kw_; ++n)
+                cq[std::size_t(q * kw_ + n)] = std::cos(pi * double(q) * double(n - cw_) / double(w_));
+        for (Index p = 0; p < h_; ++p)
+            for (Index q = 0; q < w_; ++q) {
+                double acc = 0;
+                for (Index n = 0; n < kw_; ++n) acc += a[std::size_t(p * kw_ + n)] * cq[std::size_t(q * kw_ + n)];
+                s.values(0, std::size_t(p), std::size_t(q)) = std::complex<T>(T(acc), T(0));
+            }
+        return s;
+    }
+
+    T k(Index m, Index n) const { return kernel_(std::size_t(m), std::size_t(n)); }
+
+    Image<T> kernel_;
+    Shape<Rank> shape_, range_{};
+    Boundary boundary_;
+    ConvolutionOptions options_;
+    ConvolutionMethod method_ = ConvolutionMethod::direct;
+
+    Index h_ = 0, w_ = 0, kh_ = 0, kw_ = 0, ch_ = 0, cw_ = 0;
+    Index top_ = 0, left_ = 0, he_ = 0, we_ = 0, ho_ = 0, wo_ = 0;
+    std::vector<Index> rmap_, cmap_;
+
+    // direct path
+    bool separable_ = false;
+    std::vector<T> u_, v_;
+    detail::conv::Taps<T> fwd_, adj_, fwd_row_, fwd_col_, adj_row_, adj_col_;
+    Index es_ = 0, ps_ = 0, ts_ = 0;
+    mutable fft::AlignedBuffer<T> ext_, pad_, tmp_;
+
+    // FFT path
+    bool periodic_exact_ = false;
+    Index ph_ = 0, pw_ = 0;
+    std::shared_ptr<const fft::Plan<T>> r2c_, c2r_;
+    fft::AlignedBuffer<std::complex<T>> khat_;
+    mutable fft::AlignedBuffer<std::complex<T>> spec_;
+    mutable fft::AlignedBuffer<T> fin_, fout_;
+};
+
+}  // namespace lucid::ops

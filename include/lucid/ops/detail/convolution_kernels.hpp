@@ -1,0 +1,294 @@
+#pragma once
+/// \file convolution_kernels.hpp
+/// Allocation-free loops behind ops::Convolution: boundary extension and its
+/// transpose (the fold), the tap loop of the direct (spatial) path, and the
+/// spectral multiply of the FFT path.
+///
+/// Every spatial convolution here is a *tap loop* on a row-major plane:
+///
+///   dst[i·ds + j] = Σ_t w[t] · src[i·ss + off[t] + j],   0 ≤ i < rows, 0 ≤ j < cols,
+///
+/// i.e. a sum of shifted input streams. A 2-D kernel is one tap list
+/// (off = a·ss + b); a separable kernel is a row list (off = b) followed by a
+/// column list (off = a·ts). Zero taps are dropped, so sparse kernels (motion
+/// blur) cost only their support. The loop runs in register blocks of four
+/// SIMD vectors over j with the taps in the inner loop (GCC/Clang vector
+/// extensions: 16-byte vectors on the baseline, an AVX2+FMA copy with 32-byte
+/// vectors selected at run time), so each output is stored exactly once.
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "lucid/core/boundary.hpp"
+#include "lucid/core/cpu_features.hpp"
+#include "lucid/core/threading.hpp"
+
+namespace lucid::detail::conv {
+
+/// Test and benchmark hook: when true the baseline (SSE2) loops run even on
+/// CPUs with AVX2+FMA. Not for concurrent modification.
+inline bool& force_portable() {
+    static bool force = false;
+    return force;
+}
+
+/// True when the AVX2+FMA tap loop will run.
+inline bool uses_avx2() {
+#if LUCID_HAS_AVX2_DISPATCH
+    return cpu_has_avx2_fma() && !force_portable();
+#else
+    return false;
+#endif
+}
+
+/// a mod n in [0, n) for any sign of a.
+inline std::ptrdiff_t pmod(std::ptrdiff_t a, std::ptrdiff_t n) {
+    const std::ptrdiff_t r = a % n;
+    return r < 0 ? r + n : r;
+}
+
+/// Index in [0, n) of the sample that position p (any integer) reads on an
+/// axis of n samples under boundary b, or −1 when it reads zero:
+/// periodic p mod n; reflect the half-sample symmetric extension of period 2n
+/// (…, x1, x0 | x0, x1, …, x_{n−1} | x_{n−1}, …); replicate clamp(p, 0, n−1);
+/// zero and valid −1 outside [0, n).
+inline std::ptrdiff_t source_index(std::ptrdiff_t p, std::ptrdiff_t n, Boundary b) {
+    switch (b) {
+        case Boundary::periodic: return pmod(p, n);
+        case Boundary::reflect: {
+            const std::ptrdiff_t m = pmod(p, 2 * n);
+            return m < n ? m : 2 * n - 1 - m;
+        }
+        case Boundary::replicate: return std::clamp<std::ptrdiff_t>(p, 0, n - 1);
+        case Boundary::zero:
+        case Boundary::valid: return (p >= 0 && p < n) ? p : -1;
+    }
+    return -1;
+}
+
+/// Source indices of the extended positions −before … n+after−1 of an axis.
+inline std::vector<std::ptrdiff_t> extension_map(std::ptrdiff_t n, std::ptrdiff_t before, std::ptrdiff_t after,
+                                                 Boundary b) {
+    std::vector<std::ptrdiff_t> map(std::size_t(n + before + after));
+    for (std::ptrdiff_t p = 0; p < n + before + after; ++p) map[std::size_t(p)] = source_index(p - before, n, b);
+    return map;
+}
+
+/// A row stride ≥ w (in elements): a multiple of 64 bytes that is not a
+/// multiple of 1 KiB, so that the rows a tap loop reads together do not map
+/// to the same cache sets.
+template <class T>
+std::size_t padded_stride(std::size_t w) {
+    const std::size_t line = 64 / sizeof(T);
+    std::size_t s = (w + line - 1) / line * line;
+    if ((s * sizeof(T)) % 1024 == 0) s += line;
+    return s;
+}
+
+/// Runs body(r0, r1) over [0, rows) split into num_threads() blocks when the
+/// total work (in multiply-adds or element moves) is large enough.
+template <class F>
+void for_row_blocks(std::ptrdiff_t rows, double work, F&& body) {
+    const int nt = num_threads();
+    if (nt <= 1 || rows < 2 || work < double(parallel_threshold) * 4) {
+        body(std::ptrdiff_t(0), rows);
+        return;
+    }
+    const std::ptrdiff_t blocks = std::min<std::ptrdiff_t>(nt, rows);
+    parallel_for(0, blocks, [&](std::ptrdiff_t b) { body(rows * b / blocks, rows * (b + 1) / blocks); }, 2);
+}
+
+// ---- the tap loop -------------------------------------------------------------
+
+/// One output row: dst[j] = Σ_t w[t]·src[off[t] + j] for j < n.
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline void tap_row(const T* __restrict src, const std::ptrdiff_t* __restrict off,
+                                           const T* __restrict w, std::size_t nt, std::ptrdiff_t n,
+                                           T* __restrict dst) {
+    typedef T V __attribute__((vector_size(VB)));
+    typedef T U __attribute__((vector_size(VB), aligned(sizeof(T)), __may_alias__));  // unaligned access
+    constexpr std::ptrdiff_t L = std::ptrdiff_t(VB / sizeof(T));
+    std::ptrdiff_t j = 0;
+    for (; j + 4 * L <= n; j += 4 * L) {
+        V a0{}, a1{}, a2{}, a3{};
+        for (std::size_t t = 0; t < nt; ++t) {
+            const T* p = src + off[t] + j;
+            const V wt = V{} + w[t];
+            a0 += wt * *reinterpret_cast<const U*>(p);
+            a1 += wt * *reinterpret_cast<const U*>(p + L);
+            a2 += wt * *reinterpret_cast<const U*>(p + 2 * L);
+            a3 += wt * *reinterpret_cast<const U*>(p + 3 * L);
+        }
+        *reinterpret_cast<U*>(dst + j) = a0;
+        *reinterpret_cast<U*>(dst + j + L) = a1;
+        *reinterpret_cast<U*>(dst + j + 2 * L) = a2;
+        *reinterpret_cast<U*>(dst + j + 3 * L) = a3;
+    }
+    for (; j + L <= n; j += L) {
+        V a0{};
+        for (std::size_t t = 0; t < nt; ++t) a0 += (V{} + w[t]) * *reinterpret_cast<const U*>(src + off[t] + j);
+        *reinterpret_cast<U*>(dst + j) = a0;
+    }
+    for (; j < n; ++j) {
+        T a = T(0);
+        for (std::size_t t = 0; t < nt; ++t) a += w[t] * src[off[t] + j];
+        dst[j] = a;
+    }
+}
+
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline void tap_rows_vb(const T* src, std::ptrdiff_t ss, const std::ptrdiff_t* off, const T* w,
+                                               std::size_t nt, std::ptrdiff_t r0, std::ptrdiff_t r1,
+                                               std::ptrdiff_t cols, T* dst, std::ptrdiff_t ds) {
+    for (std::ptrdiff_t i = r0; i < r1; ++i) tap_row<T, VB>(src + i * ss, off, w, nt, cols, dst + i * ds);
+}
+
+#if LUCID_HAS_AVX2_DISPATCH
+template <class T>
+__attribute__((target("avx2,fma"))) void tap_rows_avx2(const T* src, std::ptrdiff_t ss, const std::ptrdiff_t* off,
+                                                        const T* w, std::size_t nt, std::ptrdiff_t r0,
+                                                        std::ptrdiff_t r1, std::ptrdiff_t cols, T* dst,
+                                                        std::ptrdiff_t ds) {
+    tap_rows_vb<T, 32>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
+}
+#endif
+
+template <class T>
+void tap_rows_portable(const T* src, std::ptrdiff_t ss, const std::ptrdiff_t* off, const T* w, std::size_t nt,
+                       std::ptrdiff_t r0, std::ptrdiff_t r1, std::ptrdiff_t cols, T* dst, std::ptrdiff_t ds) {
+    tap_rows_vb<T, 16>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
+}
+
+/// A list of taps (offsets relative to the output position, weights), zero taps dropped.
+template <class T>
+struct Taps {
+    std::vector<std::ptrdiff_t> off;
+    std::vector<T> w;
+    void add(std::ptrdiff_t o, T weight) {
+        if (weight == T(0)) return;
+        off.push_back(o);
+        w.push_back(weight);
+    }
+    std::size_t size() const { return w.size(); }
+};
+
+/// dst[i·ds + j] = Σ_t w[t]·src[i·ss + off[t] + j] for i < rows, j < cols (see file comment).
+template <class T>
+void run_taps(const T* src, std::ptrdiff_t ss, const Taps<T>& taps, std::ptrdiff_t rows, std::ptrdiff_t cols,
+              T* dst, std::ptrdiff_t ds) {
+    const std::ptrdiff_t* off = taps.off.data();
+    const T* w = taps.w.data();
+    const std::size_t nt = taps.size();
+    const bool avx2 = uses_avx2();
+    for_row_blocks(rows, double(rows) * double(cols) * double(nt + 1), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
+#if LUCID_HAS_AVX2_DISPATCH
+        if (avx2) return tap_rows_avx2<T>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
+#endif
+        (void)avx2;
+        tap_rows_portable<T>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
+    });
+}
+
+// ---- boundary extension and its transpose ----------------------------------------
+
+/// Extension E: writes the He×We extended plane (He = rmap.size(), We =
+/// cmap.size()) of the h×w plane x into dst (row stride ds):
+/// dst[p, q] = x[rmap[p], cmap[q]], or 0 where either index is −1. The
+/// columns [left, left + w) of a row with rmap[p] ≥ 0 are the row itself.
+template <class T>
+void extend_plane(const T* x, std::ptrdiff_t w, const std::vector<std::ptrdiff_t>& rmap,
+                  const std::vector<std::ptrdiff_t>& cmap, std::ptrdiff_t left, T* dst, std::ptrdiff_t ds) {
+    const std::ptrdiff_t he = std::ptrdiff_t(rmap.size()), we = std::ptrdiff_t(cmap.size());
+    const std::ptrdiff_t* rm = rmap.data();
+    const std::ptrdiff_t* cm = cmap.data();
+    for_row_blocks(he, double(he) * double(we), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
+        for (std::ptrdiff_t p = r0; p < r1; ++p) {
+            T* d = dst + p * ds;
+            if (rm[p] < 0) {
+                std::fill(d, d + we, T(0));
+                continue;
+            }
+            const T* s = x + rm[p] * w;
+            for (std::ptrdiff_t q = 0; q < left; ++q) d[q] = cm[q] < 0 ? T(0) : s[cm[q]];
+            std::memcpy(d + left, s, std::size_t(w) * sizeof(T));
+            for (std::ptrdiff_t q = left + w; q < we; ++q) d[q] = cm[q] < 0 ? T(0) : s[cm[q]];
+        }
+    });
+}
+
+/// Transpose of `extend_plane` (the fold Eᵀ): x[i, j] = Σ z[p, q] over the
+/// extended positions (p, q) with rmap[p] = i and cmap[q] = j. Samples that
+/// the extension read from outside the image are added back onto the pixels
+/// they were copies of; zero positions are dropped. z is He×We with row stride zs.
+template <class T>
+void fold_plane(const T* z, std::ptrdiff_t zs, const std::vector<std::ptrdiff_t>& rmap,
+                const std::vector<std::ptrdiff_t>& cmap, std::ptrdiff_t top, std::ptrdiff_t left, std::ptrdiff_t h,
+                std::ptrdiff_t w, T* x) {
+    const std::ptrdiff_t he = std::ptrdiff_t(rmap.size()), we = std::ptrdiff_t(cmap.size());
+    const std::ptrdiff_t* cm = cmap.data();
+    auto add_border_columns = [&](const T* zr, T* xr) {
+        for (std::ptrdiff_t q = 0; q < left; ++q)
+            if (cm[q] >= 0) xr[cm[q]] += zr[q];
+        for (std::ptrdiff_t q = left + w; q < we; ++q)
+            if (cm[q] >= 0) xr[cm[q]] += zr[q];
+    };
+    // interior rows: each image row once (copy, then its own border columns)
+    for_row_blocks(h, double(h) * double(we), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
+        for (std::ptrdiff_t i = r0; i < r1; ++i) {
+            const T* zr = z + (i + top) * zs;
+            T* xr = x + i * w;
+            std::memcpy(xr, zr + left, std::size_t(w) * sizeof(T));
+            add_border_columns(zr, xr);
+        }
+    });
+    // border rows: added onto the rows they copied (serial: several may hit one row)
+    for (std::ptrdiff_t p = 0; p < he; ++p) {
+        if (p >= top && p < top + h) continue;
+        if (rmap[std::size_t(p)] < 0) continue;
+        const T* zr = z + p * zs;
+        T* xr = x + rmap[std::size_t(p)] * w;
+        for (std::ptrdiff_t j = 0; j < w; ++j) xr[j] += zr[left + j];
+        add_border_columns(zr, xr);
+    }
+}
+
+/// Copies a rows×cols block between strided planes.
+template <class T>
+void copy_block(const T* src, std::ptrdiff_t ss, std::ptrdiff_t rows, std::ptrdiff_t cols, T* dst,
+                std::ptrdiff_t ds) {
+    for_row_blocks(rows, double(rows) * double(cols), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
+        for (std::ptrdiff_t i = r0; i < r1; ++i)
+            std::memcpy(dst + i * ds, src + i * ss, std::size_t(cols) * sizeof(T));
+    });
+}
+
+/// Zeroes a rows×cols block of a strided plane.
+template <class T>
+void zero_block(T* dst, std::ptrdiff_t ds, std::ptrdiff_t rows, std::ptrdiff_t cols) {
+    for (std::ptrdiff_t i = 0; i < rows; ++i) std::fill(dst + i * ds, dst + i * ds + cols, T(0));
+}
+
+/// s[i] ← s[i]·k[i] (or s[i]·conj(k[i])) on n complex numbers stored as (re, im) pairs.
+/// Written on the real parts so that it vectorizes and skips libgcc's NaN-aware
+/// complex multiply.
+template <class T>
+void multiply_spectrum(std::complex<T>* s, const std::complex<T>* k, std::size_t n, bool conjugate) {
+    T* __restrict a = reinterpret_cast<T*>(s);
+    const T* __restrict b = reinterpret_cast<const T*>(k);
+    const std::ptrdiff_t nn = std::ptrdiff_t(n);
+    const T sign = conjugate ? T(-1) : T(1);
+    for_row_blocks(nn, double(nn), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
+        for (std::ptrdiff_t i = r0; i < r1; ++i) {
+            const T ar = a[2 * i], ai = a[2 * i + 1];
+            const T br = b[2 * i], bi = sign * b[2 * i + 1];
+            a[2 * i] = ar * br - ai * bi;
+            a[2 * i + 1] = ar * bi + ai * br;
+        }
+    });
+}
+
+}  // namespace lucid::detail::conv
