@@ -1,0 +1,139 @@
+#pragma once
+/// \file options.hpp
+/// Parameters of Polyblur (POLYBLUR.md §7): the blur estimator's
+/// `EstimateOptions`, the deconvolution `Route`, and `PolyblurOptions`.
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "lucid/core/error.hpp"
+
+namespace lucid::polyblur {
+
+/// Parameters of `estimate_blur` (POLYBLUR.md §2). Defaults are the paper's
+/// calibration for the exact spectral gradient on [0, 1] images with about
+/// 1 % noise.
+struct EstimateOptions {
+    /// Model σ² = c²/f² − b² linking the sharpest directional derivative f to σ.
+    double c = 0.362;
+    /// See `c`. The original paper's own gradient operator used (0.352, 0.768).
+    double b = 0.468;
+    /// Directional maxima are measured at a_j = jπ/n_angles, j = 0..n_angles (7 angles for 6).
+    int n_angles = 6;
+    /// They are interpolated (Keys cubic) to θ_i = iπ/n, i = 0..n−1 (6° steps for 30).
+    int n_interpolated_angles = 30;
+    /// Gray levels are normalized between the q and 1−q quantiles (0: min and max); in [0, 0.5).
+    double quantile = 0.0;
+    /// Pixels within this distance of the border are excluded from the maxima:
+    /// the DFT sees a false edge where opposite borders meet. 0 for periodic images.
+    int border = 12;
+    /// Estimated standard deviations are clipped to [sigma_min, sigma_max] (§2.7: [0.3, 4]).
+    double sigma_min = 0.3;
+    double sigma_max = 4.0;
+
+    /// Throws lucid::Error naming the first invalid field and its rule.
+    void validate() const {
+        constexpr std::string_view where = "lucid::polyblur::EstimateOptions";
+        require_positive(where, "c", c);
+        require_nonnegative(where, "b", b);
+        require(n_angles >= 2 && n_angles <= 360, where, "n_angles", "in [2, 360]", n_angles);
+        require(n_interpolated_angles >= 2 && n_interpolated_angles <= 3600, where, "n_interpolated_angles",
+                "in [2, 3600]", n_interpolated_angles);
+        require(std::isfinite(quantile) && quantile >= 0 && quantile < 0.5, where, "quantile", "in [0, 0.5)",
+                quantile);
+        require(border >= 0, where, "border", ">= 0", border);
+        require_positive(where, "sigma_min", sigma_min);
+        require(std::isfinite(sigma_max) && sigma_max >= sigma_min, where, "sigma_max",
+                "finite and >= sigma_min", sigma_max);
+    }
+};
+
+/// How the deconvolution p(K) v is computed. All routes give the same image
+/// away from the border (farther than 3× the kernel's effective radius);
+/// they differ only in how the image is extended beyond it.
+enum class Route {
+    /// `tiled` for large images, `fourier` otherwise, `spatial` when the
+    /// kernel is tiny; `fourier` whenever `edge_taper` is on.
+    automatic,
+    /// POLYBLUR.md §4 literally: pad by the kernel radius (replicate), one
+    /// real FFT pair on the whole padded image, multiply by p(K̂), crop.
+    fourier,
+    /// The same product in overlapping blocks (overlap-save): the linear
+    /// convolution of the replicate-extended image with the kernel of p(K),
+    /// computed on cache-sized FFTs. Equals `fourier` wherever the latter's
+    /// circular wrap-around does not reach.
+    tiled,
+    /// Direct Horner evaluation with the kernel in space, replicate boundary at
+    /// every application of K: p(K) for K = `ops::Convolution(k, shape,
+    /// Boundary::replicate)`. For small images or tiny kernels.
+    spatial,
+};
+
+constexpr std::string_view to_string(Route r) {
+    switch (r) {
+        case Route::automatic: return "automatic";
+        case Route::fourier: return "fourier";
+        case Route::tiled: return "tiled";
+        case Route::spatial: return "spatial";
+    }
+    return "?";
+}
+
+/// Parses "automatic", "fourier", "tiled" or "spatial".
+inline Route parse_route(std::string_view name) {
+    for (Route r : {Route::automatic, Route::fourier, Route::tiled, Route::spatial})
+        if (to_string(r) == name) return r;
+    lucid::detail::fail_argument("lucid::polyblur::parse_route", "route", "one of automatic, fourier, tiled, spatial",
+                          std::string(name));
+}
+
+/// Parameters of `deblur` / `Polyblur` (POLYBLUR.md §1, §4, §5, §7).
+///
+/// Example: `lucid::polyblur::deblur(img, {.n_iter = 2, .alpha = 2, .beta = 3})`.
+struct PolyblurOptions {
+    /// Number of estimate–deconvolve passes (§1), >= 1.
+    int n_iter = 3;
+    /// p″(1) of the deconvolution polynomial: mid-frequency boost (>= 0).
+    double alpha = 6.0;
+    /// p(0): high-frequency (and noise) gain per pass (>= 0).
+    double beta = 1.0;
+    /// Side of the Gaussian kernel built from each estimate; odd, in [3, 255].
+    int kernel_size = 25;
+    /// Blend back toward the pass's input where gradients reverse (§5).
+    bool remove_halo = true;
+    /// Blur estimator parameters (§2).
+    EstimateOptions estimate{};
+    /// Optional (off by default): taper the padded image toward its circular
+    /// blur near the border before the FFT (forces Route::fourier).
+    bool edge_taper = false;
+    /// Optional (off by default): deblur only a bilateral-filtered base layer
+    /// and add the residual (noise and fine texture) back unchanged.
+    bool prefilter = false;
+    /// Spatial standard deviation of the bilateral pre-filter, pixels (> 0).
+    double prefilter_sigma_spatial = 2.0;
+    /// Range standard deviation of the bilateral pre-filter, gray levels (> 0).
+    double prefilter_sigma_range = 0.1;
+    /// How p(K) v is computed; the result differs only near the border.
+    Route route = Route::automatic;
+    /// FFT block side of Route::tiled (>= 64): about 512 keeps a block and its
+    /// spectrum in a core's L2 cache.
+    int tile_size = 512;
+
+    /// Throws lucid::Error naming the first invalid field and its rule.
+    void validate() const {
+        constexpr std::string_view where = "lucid::polyblur::PolyblurOptions";
+        require(n_iter >= 1 && n_iter <= 1000, where, "n_iter", "in [1, 1000]", n_iter);
+        require_nonnegative(where, "alpha", alpha);
+        require_nonnegative(where, "beta", beta);
+        require(kernel_size >= 3 && kernel_size <= 255, where, "kernel_size", "in [3, 255]", kernel_size);
+        require(kernel_size % 2 == 1, where, "kernel_size", "odd", kernel_size);
+        require_positive(where, "prefilter_sigma_spatial", prefilter_sigma_spatial);
+        require_positive(where, "prefilter_sigma_range", prefilter_sigma_range);
+        require(tile_size >= 64 && tile_size <= 16384, where, "tile_size", "in [64, 16384]", tile_size);
+        estimate.validate();
+    }
+};
+
+}  // namespace lucid::polyblur

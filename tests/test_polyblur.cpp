@@ -1,0 +1,424 @@
+// Polyblur (POLYBLUR.md): Gaussian kernels, the blur estimator, polynomial
+// deconvolution on every route, halo removal and the whole method.
+//
+// Truth comes from closed forms (polynomial conditions, derivative of a
+// sinusoid, kernel moments, the disk oracle of §6), brute force (direct
+// convolution), and tests/support/polyblur_spec.py, an independent numpy
+// reading of the spec run under /usr/bin/python3.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numbers>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "lucid/lucid.hpp"
+#include "lucid/kernels/gaussian.hpp"
+#include "lucid/polyblur/polyblur.hpp"
+#include "support/peers.hpp"
+
+using namespace lucid;
+namespace fs = std::filesystem;
+namespace pb = lucid::polyblur;
+
+namespace {
+
+constexpr double pi = std::numbers::pi;
+
+fs::path scratch(const std::string& name) { return test::scratch_dir() / name; }
+std::string spec_script() { return test::source_path("tests/support/polyblur_spec.py"); }
+std::string num(double v) {
+    std::ostringstream os;
+    os.precision(17);
+    os << v;
+    return os.str();
+}
+
+template <class T>
+Image<T> random_image(std::size_t h, std::size_t w, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    Image<T> x({h, w});
+    for (auto& v : x) v = T(u(rng));
+    return x;
+}
+
+// Reflect (half-sample symmetric) index, as scipy.ndimage mode='reflect'.
+std::ptrdiff_t reflect(std::ptrdiff_t i, std::ptrdiff_t n) {
+    while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
+    return i;
+}
+std::ptrdiff_t wrap(std::ptrdiff_t i, std::ptrdiff_t n) { return ((i % n) + n) % n; }
+std::ptrdiff_t replicate(std::ptrdiff_t i, std::ptrdiff_t n) { return std::clamp<std::ptrdiff_t>(i, 0, n - 1); }
+
+// Brute-force convolution of every plane of x (H×W or C×H×W) with kernel k
+// (odd sides, centre kh/2, kw/2) under an index rule.
+template <class E, class K, class Rule>
+E convolve_direct(const E& x, const K& k, Rule rule) {
+    E out = x;
+    const auto& s = x.shape();
+    const std::size_t rank = s.size();
+    const std::ptrdiff_t h = std::ptrdiff_t(s[rank - 2]), w = std::ptrdiff_t(s[rank - 1]);
+    const std::ptrdiff_t kh = std::ptrdiff_t(k.shape()[0]), kw = std::ptrdiff_t(k.shape()[1]);
+    const std::size_t planes = x.size() / std::size_t(h * w);
+    for (std::size_t p = 0; p < planes; ++p) {
+        const auto* src = x.data() + p * std::size_t(h * w);
+        auto* dst = out.data() + p * std::size_t(h * w);
+        for (std::ptrdiff_t i = 0; i < h; ++i)
+            for (std::ptrdiff_t j = 0; j < w; ++j) {
+                double acc = 0;
+                for (std::ptrdiff_t a = 0; a < kh; ++a)
+                    for (std::ptrdiff_t b = 0; b < kw; ++b)
+                        acc += double(k(std::size_t(a), std::size_t(b))) *
+                               double(src[rule(i - (a - kh / 2), h) * w + rule(j - (b - kw / 2), w)]);
+                dst[i * w + j] = typename E::value_type(acc);
+            }
+    }
+    return out;
+}
+
+template <class E>
+E add_noise(E x, double sigma, unsigned seed, bool clip = true) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> n(0, sigma);
+    for (auto& v : x) {
+        double t = double(v) + n(rng);
+        if (clip) t = std::clamp(t, 0.0, 1.0);
+        v = typename E::value_type(t);
+    }
+    return x;
+}
+
+template <class A, class B>
+double max_abs_diff(const A& a, const B& b) {
+    REQUIRE(a.size() == b.size());
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
+    return m;
+}
+
+// Largest difference over the pixels at least `margin` away from every border.
+template <class A, class B>
+double interior_diff(const A& a, const B& b, std::size_t margin) {
+    const auto& s = a.shape();
+    const std::size_t rank = s.size(), h = s[rank - 2], w = s[rank - 1], planes = a.size() / (h * w);
+    double m = 0;
+    for (std::size_t p = 0; p < planes; ++p)
+        for (std::size_t i = margin; i + margin < h; ++i)
+            for (std::size_t j = margin; j + margin < w; ++j) {
+                const std::size_t q = p * h * w + i * w + j;
+                m = std::max(m, std::abs(double(a.data()[q]) - double(b.data()[q])));
+            }
+    return m;
+}
+
+// Angular distance in degrees between two orientations (mod 180°).
+double angle_error_deg(double a_rad, double b_rad) {
+    double d = std::fmod((a_rad - b_rad) * 180 / pi, 180.0);
+    if (d < -90) d += 180;
+    if (d >= 90) d -= 180;
+    return d;
+}
+
+// A binary disk of radius r centred at ((n−1)/2, (n−1)/2) in an n×n image.
+Image<double> disk(std::size_t n, double r) {
+    Image<double> d({n, n});
+    const double c = (double(n) - 1) / 2;
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j)
+            d(i, j) = (double(i) - c) * (double(i) - c) + (double(j) - c) * (double(j) - c) <= r * r ? 1.0 : 0.0;
+    return d;
+}
+
+template <class T, class E>
+auto to_type(const E& x) {
+    xt::xtensor<T, std::tuple_size_v<std::decay_t<decltype(x.shape())>>> out(x.shape());
+    for (std::size_t i = 0; i < x.size(); ++i) out.data()[i] = T(x.data()[i]);
+    return out;
+}
+
+template <class T>
+double tol(double f, double d) { return std::is_same_v<T, float> ? f : d; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// kernels::gaussian
+// ---------------------------------------------------------------------------
+
+TEMPLATE_TEST_CASE("gaussian kernel: unit sum, point symmetry, second moments and rotation", "[polyblur][kernels]",
+                   float, double) {
+    using T = TestType;
+    struct Case { double s0, s1, theta; };
+    for (Case c : {Case{2.0, 1.0, 0.0}, Case{3.0, 1.5, pi / 6}, Case{1.2, 2.5, 2.0}, Case{2.0, 2.0, 0.7}}) {
+        const auto k = kernels::gaussian<T>(c.s0, c.s1, c.theta, 41);
+        REQUIRE(k.shape()[0] == 41);
+        double sum = 0, mxx = 0, myy = 0, mxy = 0;
+        for (std::ptrdiff_t y = -20; y <= 20; ++y)
+            for (std::ptrdiff_t x = -20; x <= 20; ++x) {
+                const double v = double(k(std::size_t(y + 20), std::size_t(x + 20)));
+                CHECK(v == double(k(std::size_t(20 - y), std::size_t(20 - x))));  // point symmetric, exactly
+                sum += v;
+                mxx += v * double(x * x);
+                myy += v * double(y * y);
+                mxy += v * double(x * y);
+            }
+        CHECK(sum == Approx(1.0).epsilon(tol<T>(1e-6, 1e-13)));
+        // Covariance of a Gaussian with std s0 along the unit vector (cos θ, sin θ) of a
+        // y-up frame, i.e. (cos θ, −sin θ) in (x, row-down y) coordinates, and s1 across.
+        const double cx = std::cos(c.theta), cy = -std::sin(c.theta);
+        const double exx = c.s0 * c.s0 * cx * cx + c.s1 * c.s1 * cy * cy;
+        const double eyy = c.s0 * c.s0 * cy * cy + c.s1 * c.s1 * cx * cx;
+        const double exy = (c.s0 * c.s0 - c.s1 * c.s1) * cx * cy;
+        // A sampled Gaussian with s >= 1 has the continuous second moments up to
+        // ~8π²s⁴·exp(−2π²s²) ≈ 2e-7 at s = 1 (Poisson summation).
+        CHECK(mxx == Approx(exx).epsilon(1e-5));
+        CHECK(myy == Approx(eyy).epsilon(1e-5));
+        CHECK(mxy == Approx(exy).margin(1e-5));
+    }
+    // θ = 0: horizontal std σ0, vertical σ1; θ = 90° swaps them (the image transposes).
+    const auto k0 = kernels::gaussian<T>(2.0, 1.0, 0.0, 25);
+    const auto k90 = kernels::gaussian<T>(2.0, 1.0, pi / 2, 25);
+    CHECK(max_abs_diff(k90, xt::xtensor<T, 2>(xt::transpose(k0))) < tol<T>(1e-7, 1e-15));
+    // Isotropic overload, automatic size 2⌈3σ⌉+1.
+    const auto ki = kernels::gaussian<T>(1.5);
+    CHECK(ki.shape()[0] == 11);
+    CHECK(max_abs_diff(ki, kernels::gaussian<T>(1.5, 1.5, 0.3, 11)) < tol<T>(1e-7, 1e-15));
+    CHECK(kernels::gaussian<T>(2.0, 1.0, 0.1).shape()[1] == 13);
+}
+
+TEST_CASE("gaussian kernel equals scipy.ndimage.gaussian_filter's impulse response", "[polyblur][kernels][peers]") {
+    if (!test::python_has("scipy")) {
+        WARN("skipped: scipy not available");
+        return;
+    }
+    // gaussian_filter(σ, truncate=4) samples exp(−t²/2σ²) on |t| <= ⌊4σ + ½⌋ per axis and
+    // normalizes each axis: the outer product is our kernel of that size, up to rounding.
+    for (double sigma : {0.6, 1.0, 1.7, 3.0}) {
+        const std::size_t r = std::size_t(4 * sigma + 0.5), size = 2 * r + 1;
+        const auto ours = kernels::gaussian<double>(sigma, size);
+        const auto path = scratch("scipy_gauss.npy");
+        test::run_python_code(
+            "import sys, numpy as np\nfrom scipy import ndimage\n"
+            "s = float(sys.argv[1]); r = int(sys.argv[2])\n"
+            "d = np.zeros((2*r+1, 2*r+1)); d[r, r] = 1\n"
+            "np.save(sys.argv[3], ndimage.gaussian_filter(d, s, mode='constant'))\n",
+            {num(sigma), std::to_string(r), path.string()});
+        const auto theirs = test::read_npy<double>(path);
+        CHECK(max_abs_diff(ours, theirs) < 1e-15);
+        // The automatic size drops the mass beyond 3σ: the difference is bounded by it.
+        const auto small = kernels::gaussian<double>(sigma);
+        const std::size_t rs = small.shape()[0] / 2;
+        double dropped = 1, worst = 0;
+        for (std::size_t i = 0; i < small.shape()[0]; ++i)
+            for (std::size_t j = 0; j < small.shape()[1]; ++j) dropped -= theirs(i + r - rs, j + r - rs);
+        for (std::size_t i = 0; i < small.shape()[0]; ++i)
+            for (std::size_t j = 0; j < small.shape()[1]; ++j)
+                worst = std::max(worst, std::abs(small(i, j) - theirs(i + r - rs, j + r - rs)));
+        CHECK(dropped < 0.01);
+        CHECK(worst <= dropped * 1.0001 + 1e-15);
+    }
+}
+
+TEST_CASE("gaussian kernel rejects bad parameters, naming them", "[polyblur][kernels][errors]") {
+    using Catch::Contains;
+    CHECK_THROWS_AS(kernels::gaussian<double>(0.0), Error);
+    CHECK_THROWS_WITH(kernels::gaussian<double>(-1.0), Contains("sigma") && Contains("> 0"));
+    CHECK_THROWS_WITH(kernels::gaussian<double>(std::nan(""), 1.0, 0.0), Contains("sigma0"));
+    CHECK_THROWS_WITH(kernels::gaussian<double>(1.0, 0.0, 0.0), Contains("sigma1"));
+    CHECK_THROWS_WITH(kernels::gaussian<double>(1.0, 1.0, INFINITY), Contains("theta"));
+    CHECK_THROWS_WITH(kernels::gaussian<double>(1.0, 1.0, 0.0, 24), Contains("size") && Contains("odd"));
+    CHECK_THROWS_WITH(kernels::gaussian<double>(1.0, 4), Contains("size"));
+    CHECK(kernels::gaussian<double>(1.0, 1).shape()[0] == 1);
+}
+
+// ---------------------------------------------------------------------------
+// §4 polynomial
+// ---------------------------------------------------------------------------
+
+TEST_CASE("polynomial coefficients: the §6 oracles and the four defining conditions", "[polyblur][polynomial]") {
+    auto c = pb::polynomial_coefficients<double>(2, 3);
+    CHECK((c == std::array<double, 4>{3, -3, 1, 0}));
+    c = pb::polynomial_coefficients<double>(2, 4);
+    CHECK((c == std::array<double, 4>{4, -6, 4, -1}));
+    c = pb::polynomial_coefficients<double>(6, 1);
+    CHECK((c == std::array<double, 4>{1, 5, -9, 4}));
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<double> u(0, 10);
+    for (int t = 0; t < 20; ++t) {
+        const double alpha = u(rng), beta = u(rng);
+        const auto a = pb::polynomial_coefficients<double>(alpha, beta);
+        const double p1 = a[0] + a[1] + a[2] + a[3];
+        const double dp1 = a[1] + 2 * a[2] + 3 * a[3];
+        const double ddp1 = 2 * a[2] + 6 * a[3];
+        CHECK(p1 == Approx(1).margin(1e-12));
+        CHECK(dp1 == Approx(-1).margin(1e-12));
+        CHECK(ddp1 == Approx(alpha).margin(1e-12));
+        CHECK(a[0] == beta);
+    }
+    CHECK_THROWS_WITH(pb::polynomial_coefficients<double>(std::nan(""), 1), Catch::Contains("alpha"));
+}
+
+// ---------------------------------------------------------------------------
+// §2.3 spectral gradient
+// ---------------------------------------------------------------------------
+
+TEMPLATE_TEST_CASE("spectral gradient of sin(2πmx/W) is (2πm/W)cos(2πmx/W)", "[polyblur][gradient]", float, double) {
+    using T = TestType;
+    for (auto [h, w, m] : {std::tuple{24, 40, 3}, std::tuple{33, 27, 5}, std::tuple{16, 64, 31}}) {
+        Image<T> gx_img({std::size_t(h), std::size_t(w)}), gy_img({std::size_t(w), std::size_t(h)});
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                gx_img(y, x) = T(std::sin(2 * pi * m * x / w) + 0.25 * std::cos(2 * pi * 2 * y / h));
+                gy_img(x, y) = T(std::sin(2 * pi * m * x / w));  // the transpose: a sinusoid along y
+            }
+        auto [gx, gy] = pb::spectral_gradient(gx_img);
+        auto [tx, ty] = pb::spectral_gradient(gy_img);
+        double ex = 0, ey = 0;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const double d = 2 * pi * m / w * std::cos(2 * pi * m * x / w);
+                ex = std::max(ex, std::abs(double(gx(y, x)) - d));
+                ey = std::max(ey, std::abs(double(ty(x, y)) - d));
+                ex = std::max(ex, std::abs(double(tx(x, y))));
+                ey = std::max(ey, std::abs(double(gy(y, x)) + 0.25 * 2 * pi * 2 / h * std::sin(2 * pi * 2 * y / h)));
+            }
+        CHECK(ex < tol<T>(2e-5, 1e-12));
+        CHECK(ey < tol<T>(2e-5, 1e-12));
+    }
+}
+
+TEST_CASE("spectral gradient equals numpy's 2-D DFT formula, odd and even sizes", "[polyblur][gradient][peers]") {
+    if (!test::python_has("numpy")) {
+        WARN("skipped: numpy not available");
+        return;
+    }
+    for (auto [h, w] : {std::pair{37, 50}, std::pair{64, 31}}) {
+        const auto g = random_image<double>(std::size_t(h), std::size_t(w), 7);
+        test::write_npy(scratch("g.npy"), g);
+        test::run_python(spec_script(), {"gradient", scratch("g.npy").string(), scratch("gx.npy").string(),
+                                         scratch("gy.npy").string()});
+        auto [gx, gy] = pb::spectral_gradient(g);
+        CHECK(max_abs_diff(gx, test::read_npy<double>(scratch("gx.npy"))) < 1e-12);
+        CHECK(max_abs_diff(gy, test::read_npy<double>(scratch("gy.npy"))) < 1e-12);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// §2 estimation
+// ---------------------------------------------------------------------------
+
+TEMPLATE_TEST_CASE("a constant image has no measurable blur and comes back unchanged", "[polyblur][estimate]",
+                   float, double) {
+    using T = TestType;
+    for (double level : {0.0, 0.37, 1.0}) {
+        Image<T> g({40, 48}, T(level));
+        const auto e = pb::estimate_blur_details(g);
+        CHECK(e.constant);
+        CHECK(e.blur == pb::GaussianBlur{0.3, 0.3, 0.0});
+        ImageStack<T> c({3, 40, 48}, T(level));
+        for (pb::Route r : {pb::Route::automatic, pb::Route::fourier, pb::Route::tiled, pb::Route::spatial}) {
+            const auto res = pb::deblur(c, {.route = r});
+            CHECK(max_abs_diff(res.image, c) < tol<T>(1e-6, 1e-13));
+            REQUIRE(res.estimates.size() == 3);
+            CHECK(res.estimates[0].sigma0 == 0.3);
+        }
+        const auto res = pb::deblur(g);
+        CHECK(max_abs_diff(res.image, g) < tol<T>(1e-6, 1e-13));
+    }
+}
+
+TEMPLATE_TEST_CASE("disk oracle: a blurred disk gives sigma = sqrt(2π c² σ² − b²) (§6)", "[polyblur][estimate]",
+                   float, double) {
+    using T = TestType;
+    const auto d = disk(256, 60);
+    // The continuous formula and the sampled values of an independent implementation (§6).
+    const std::vector<std::pair<double, double>> sampled = {{1, 0.877}, {1.5, 1.335}, {2, 1.794}, {3, 2.708},
+                                                            {4, 3.618}};
+    for (auto [sigma, expected] : sampled) {
+        const auto k = kernels::gaussian<double>(sigma, 2 * std::size_t(std::ceil(5 * sigma)) + 1);
+        const auto blurred = to_type<T>(convolve_direct(d, k, wrap));
+        const auto e = pb::estimate_blur(blurred, {.border = 0});
+        const double c = 0.362, b = 0.468;
+        const double closed = std::sqrt(2 * pi * c * c * sigma * sigma - b * b);
+        INFO("sigma " << sigma << ": estimate " << e.sigma0 << ", " << e.sigma1 << " at " << e.theta_degrees());
+        CHECK(e.sigma0 == Approx(expected).margin(0.001));
+        CHECK(e.sigma1 == Approx(expected).margin(0.001));
+        if (sigma >= 1.5) {
+            CHECK(e.sigma0 == Approx(closed).epsilon(0.10));
+            CHECK(e.sigma1 == Approx(closed).epsilon(0.10));
+        }
+        const double grid = e.theta_degrees() / 6;
+        CHECK(grid == Approx(std::round(grid)).margin(1e-9));  // θ on the 6° grid
+    }
+}
+
+TEMPLATE_TEST_CASE("disk oracle: the direction of an anisotropic blur is found to ±6°", "[polyblur][estimate]",
+                   float, double) {
+    using T = TestType;
+    const auto d = disk(256, 60);
+    for (double deg : {0.0, 20.0, 45.0, 72.0, 90.0, 111.0, 150.0, 174.0}) {
+        const double theta = deg * pi / 180;
+        const auto k = kernels::gaussian<double>(3.0, 1.0, theta, 31);
+        const auto blurred = to_type<T>(convolve_direct(d, k, wrap));
+        const auto e = pb::estimate_blur(blurred, {.border = 0});
+        INFO("theta " << deg << "°: estimate " << e.sigma0 << ", " << e.sigma1 << " at " << e.theta_degrees());
+        CHECK(std::abs(angle_error_deg(e.theta, theta)) <= 6.0 + 1e-9);
+        // σ0 is the σ = 3 disk value along the blur: within 10 % when θ is one of the
+        // 7 measured directions (multiples of 30°); between them the Keys interpolation
+        // of the sharp minimum of f(a) reads it up to 12 % low (measured 2.39 at 45°).
+        const bool sampled_direction = std::fmod(deg, 30.0) == 0;
+        CHECK(e.sigma0 == Approx(2.708).epsilon(sampled_direction ? 0.10 : 0.15));
+        CHECK(e.sigma1 < 1.3);                            // σ = 1 across: 0.877 isotropic
+        CHECK(e.sigma0 > e.sigma1);
+    }
+}
+
+TEMPLATE_TEST_CASE("estimator equals the numpy reading of §2 step by step", "[polyblur][estimate][peers]", float,
+                   double) {
+    using T = TestType;
+    if (!test::python_has("numpy")) {
+        WARN("skipped: numpy not available");
+        return;
+    }
+    const auto camera = io::read_gray<double>(test::source_path("data/camera.png"));
+    const auto chelsea = io::read_color<double>(test::source_path("data/chelsea.png"));
+    const auto k = kernels::gaussian<double>(2.0, 1.0, 0.5, 25);
+    struct Case {
+        std::string name;
+        pb::EstimateOptions o;
+    };
+    const std::vector<Case> cases = {
+        {"default", {}},
+        {"quantile", {.quantile = 0.01}},
+        {"border0", {.border = 0}},
+        {"angles", {.c = 0.352, .b = 0.768, .n_angles = 8, .n_interpolated_angles = 36, .border = 5}},
+    };
+    auto compare = [&](const auto& img, const std::string& tag) {
+        const auto in = scratch("est_" + tag + ".npy"), out = scratch("est_out_" + tag + ".npy");
+        test::write_npy(in, img);
+        for (const auto& c : cases) {
+            const auto& o = c.o;
+            test::run_python(spec_script(), {"estimate", in.string(), out.string(), num(o.c), num(o.b),
+                                             std::to_string(o.n_angles), std::to_string(o.n_interpolated_angles),
+                                             num(o.quantile), std::to_string(o.border)});
+            const auto ref = test::read_npy<double>(out);
+            const auto e = pb::estimate_blur_details(to_type<T>(img), o);
+            INFO(tag << " / " << c.name);
+            REQUIRE(ref.size() == 3 + e.directional_maxima.size() + e.interpolated_maxima.size());
+            const double t = tol<T>(2e-5, 1e-10);
+            for (std::size_t j = 0; j < e.directional_maxima.size(); ++j)
+                CHECK(e.directional_maxima[j] == Approx(ref(3 + j)).epsilon(t));
+            for (std::size_t i = 0; i < e.interpolated_maxima.size(); ++i)
+                CHECK(e.interpolated_maxima[i] == Approx(ref(3 + e.directional_maxima.size() + i)).epsilon(t));
+            CHECK(e.blur.sigma0 == Approx(ref(0)).epsilon(10 * t));
+            CHECK(e.blur.sigma1 == Approx(ref(1)).epsilon(10 * t));
+            CHECK(e.blur.theta == Approx(ref(2)).margin(1e-12));
+        }
+    };
+    compare(convolve_direct(camera, k, reflect), "camera");
+    compare(add_noise(convolve_direct(chelsea, k, reflect), 0.01, 5), "chelsea");
+}
