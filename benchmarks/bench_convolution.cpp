@@ -1,0 +1,176 @@
+// Convolution: the FFT path next to its FFTW bound, and the direct path
+// against the FFT path by kernel size (the crossover the cost model encodes).
+//
+// Everything runs on one thread (lucid::set_num_threads(1)) with FFTW_MEASURE
+// plans. Counters:
+//   ratio_to_bound  time per apply / (one r2c + one c2r + one complex multiply
+//                   on the same padded grid, benchmarks/bounds.hpp); the gap is
+//                   the extension copy in and the crop out (target ≤ 1.5)
+//   bound_ms        that bound in ms
+//   pixels/s        image pixels per second;  bytes/s: image in + image out
+//   fft_h, fft_w    the FFT grid (H×W for periodic, good sizes ≥ H+kh−1 otherwise)
+//   auto_direct     1 when ConvolutionMethod::automatic picks the direct path
+// Run:
+//   build-conv/benchmarks/bench_convolution --benchmark_filter='ConvFFT'
+//   build-conv/benchmarks/bench_convolution --benchmark_filter='ConvMethod'
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <random>
+#include <tuple>
+
+#include "bounds.hpp"
+#include "lucid/lucid.hpp"
+#include "lucid/ops/convolution.hpp"
+
+namespace {
+
+using lucid::Boundary;
+using lucid::ops::ConvolutionMethod;
+
+constexpr Boundary boundaries[] = {Boundary::periodic, Boundary::zero, Boundary::reflect, Boundary::replicate,
+                                   Boundary::valid};
+
+template <class T>
+lucid::Image<T> random_image(std::size_t h, std::size_t w, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    lucid::Image<T> x({h, w});
+    for (auto& v : x) v = T(u(rng));
+    return x;
+}
+
+// A rank-1 (separable) Gaussian of the given odd size, sigma = size/6.
+template <class T>
+lucid::Image<T> gaussian_like(std::size_t size) {
+    lucid::Image<T> k({size, size});
+    const double s = double(size) / 6.0, c = double(size / 2);
+    double total = 0;
+    for (std::size_t i = 0; i < size; ++i)
+        for (std::size_t j = 0; j < size; ++j) {
+            const double g = std::exp(-((double(i) - c) * (double(i) - c)) / (2 * s * s)) *
+                             std::exp(-((double(j) - c) * (double(j) - c)) / (2 * s * s));
+            k(i, j) = T(g);
+            total += g;
+        }
+    for (auto& v : k) v = T(double(v) / total);
+    return k;
+}
+
+// The bound for a grid, measured once per process.
+template <class T>
+double fft_bound(std::size_t h, std::size_t w) {
+    static std::map<std::pair<std::size_t, std::size_t>, double> cache;
+    auto [it, fresh] = cache.try_emplace({h, w}, 0.0);
+    if (fresh) it->second = lucid::bench::fft_pair_seconds<T>(h, w);
+    return it->second;
+}
+
+template <class T, class Op>
+void report(benchmark::State& state, const Op& A, std::size_t pixels_in, std::size_t pixels_out) {
+    state.counters["pixels/s"] = benchmark::Counter(double(state.iterations()) * double(pixels_in),
+                                                    benchmark::Counter::kIsRate);
+    state.SetBytesProcessed(int64_t(state.iterations()) * int64_t((pixels_in + pixels_out) * sizeof(T)));
+    if (A.method() == ConvolutionMethod::fft) {
+        const auto g = A.fft_shape();
+        const double bound = fft_bound<T>(g[0], g[1]);
+        state.counters["bound_ms"] = bound * 1e3;
+        state.counters["ratio_to_bound"] = benchmark::Counter(double(state.iterations()) * bound,
+                                                              benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+        state.counters["fft_h"] = double(g[0]);
+        state.counters["fft_w"] = double(g[1]);
+    }
+}
+
+// Args: image size n (n×n), boundary index. A 9×9 non-separable kernel.
+template <class T, bool Adjoint = false>
+void BM_ConvFFT(benchmark::State& state) {
+    const std::size_t n = std::size_t(state.range(0));
+    const Boundary b = boundaries[state.range(1)];
+    state.SetLabel(std::string(lucid::to_string(b)));
+    const auto k = random_image<T>(9, 9, 3);
+    lucid::ops::Convolution<T> A(k, {n, n}, b, {.method = ConvolutionMethod::fft});
+    const auto x = random_image<T>(n, n, 1);
+    auto y = lucid::make_range(A);
+    auto z = lucid::make_domain(A);
+    A.apply(x, y);
+    A.apply_adjoint(y, z);
+    for (auto _ : state) {
+        if constexpr (Adjoint) A.apply_adjoint(y, z);
+        else A.apply(x, y);
+        benchmark::ClobberMemory();
+    }
+    report<T>(state, A, n * n, y.size());
+}
+
+void fft_args(benchmark::internal::Benchmark* bm) {
+    for (int n : {256, 512, 2048})
+        for (int b = 0; b < 5; ++b) bm->Args({n, b});
+    bm->Unit(benchmark::kMillisecond);
+}
+BENCHMARK_TEMPLATE(BM_ConvFFT, double)->Apply(fft_args);
+BENCHMARK_TEMPLATE(BM_ConvFFT, float)->Apply(fft_args);
+BENCHMARK_TEMPLATE(BM_ConvFFT, double, true)->Name("BM_ConvFFTAdjoint<double>")->ArgsProduct({{512}, {0, 1, 2, 3, 4}})
+    ->Unit(benchmark::kMillisecond);
+
+// Args: kernel size s (s×s), method (0 direct, 1 fft), separable kernel (0/1). 512×512, reflect.
+template <class T>
+void BM_ConvMethod(benchmark::State& state) {
+    const std::size_t n = 512, s = std::size_t(state.range(0));
+    const auto method = state.range(1) == 0 ? ConvolutionMethod::direct : ConvolutionMethod::fft;
+    const bool rank1 = state.range(2) != 0;
+    const auto k = rank1 ? gaussian_like<T>(s) : random_image<T>(s, s, 7);
+    lucid::ops::Convolution<T> A(k, {n, n}, Boundary::reflect, {.method = method});
+    lucid::ops::Convolution<T> automatic(k, {n, n}, Boundary::reflect);
+    state.SetLabel(std::string(method == ConvolutionMethod::direct ? (A.separable() ? "direct-separable" : "direct")
+                                                                   : "fft"));
+    const auto x = random_image<T>(n, n, 1);
+    auto y = lucid::make_range(A);
+    A.apply(x, y);
+    for (auto _ : state) {
+        A.apply(x, y);
+        benchmark::ClobberMemory();
+    }
+    report<T>(state, A, n * n, n * n);
+    state.counters["auto_direct"] = automatic.method() == ConvolutionMethod::direct ? 1 : 0;
+}
+
+void method_args(benchmark::internal::Benchmark* bm) {
+    for (int sep : {0, 1})
+        for (int s = 3; s <= (sep ? 31 : 15); s += 2)
+            for (int m : {0, 1}) bm->Args({s, m, sep});
+    bm->Unit(benchmark::kMillisecond);
+}
+BENCHMARK_TEMPLATE(BM_ConvMethod, double)->Apply(method_args);
+BENCHMARK_TEMPLATE(BM_ConvMethod, float)->Apply(method_args);
+
+// The bounds themselves.
+template <class T>
+void BM_FftPairBound(benchmark::State& state) {
+    const std::size_t n = std::size_t(state.range(0));
+    double t = 0;
+    for (auto _ : state) t = lucid::bench::fft_pair_seconds<T>(n, n, 0.0, 3);
+    state.counters["best_ms"] = t * 1e3;
+}
+BENCHMARK_TEMPLATE(BM_FftPairBound, double)->Arg(256)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_FftPairBound, float)->Arg(256)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+
+void BM_Triad(benchmark::State& state) {
+    const std::size_t n = std::size_t(state.range(0));
+    double bw = 0;
+    for (auto _ : state) bw = lucid::bench::triad_bandwidth<double>(n, 5);
+    state.counters["GBps"] = bw / 1e9;
+}
+BENCHMARK(BM_Triad)->Arg(1 << 18)->Arg(1 << 24)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    lucid::set_num_threads(1);
+    lucid::fft::set_planner_effort(lucid::fft::Effort::measure);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
