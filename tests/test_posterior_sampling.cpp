@@ -1,0 +1,208 @@
+// Posterior sampling: Kadkhodaie–Simoncelli and DDPM/DiffPIR, checked on a
+// Gaussian prior whose posterior is known in closed form, then with the
+// learned CNN on a held-out photo.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "lucid/lucid.hpp"
+#include "lucid/denoisers/cnn.hpp"
+#include "lucid/ops/mask.hpp"
+#include "lucid/ops/decimation.hpp"
+#include "lucid/sampling/sampling.hpp"
+#include "support/peers.hpp"
+
+using namespace lucid;
+using namespace lucid::sampling;
+
+namespace {
+
+/// The exact MMSE denoiser of the prior x ~ N(mu, s² I):
+/// D(y, σ) = mu + s²/(s² + σ²)(y − mu). σ = 0 (blind) estimates σ² from the
+/// sample variance of y: σ̂² = max(var(y) − s², 0).
+template <class T>
+struct GaussianPriorDenoiser {
+    using scalar_type = T;
+    double mu, s;
+    void denoise(const Image<T>& y, T sigma, Image<T>& out) const {
+        double var_noise = double(sigma) * sigma;
+        if (sigma == T(0)) {
+            double m = 0, m2 = 0;
+            for (auto v : y) { m += v; m2 += double(v) * v; }
+            m /= double(y.size());
+            var_noise = std::max(m2 / double(y.size()) - m * m - s * s, 0.0);
+        }
+        const double g = s * s / (s * s + var_noise);
+        for (std::size_t i = 0; i < y.size(); ++i) out.data()[i] = T(mu + g * (double(y.data()[i]) - mu));
+    }
+};
+
+Image<double> random_mask(std::size_t h, std::size_t w, unsigned seed, double p) {
+    std::mt19937 rng(seed);
+    std::bernoulli_distribution b(p);
+    Image<double> m({h, w});
+    for (auto& v : m) v = b(rng) ? 1.0 : 0.0;
+    return m;
+}
+
+struct MissingStats {
+    double mean, sd, max_observed_error;
+};
+
+MissingStats missing_stats(const Image<double>& x, const Image<double>& mask, const Image<double>& y) {
+    double m = 0, m2 = 0, n = 0, worst = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        if (mask.data()[i] == 0) {
+            m += x.data()[i];
+            m2 += x.data()[i] * x.data()[i];
+            n += 1;
+        } else {
+            worst = std::max(worst, std::abs(x.data()[i] - y.data()[i]));
+        }
+    }
+    m /= n;
+    return {m, std::sqrt(m2 / n - m * m), worst};
+}
+
+}  // namespace
+
+TEST_CASE("DDPM schedule of Ho et al.: closed forms", "[sampling][ddpm]") {
+    DdpmSchedule s;  // T = 1000, beta 1e-4 .. 0.02
+    CHECK(s.steps() == 1000);
+    CHECK(s.alpha_bar[1] == Approx(1 - 1e-4));
+    CHECK(s.alpha_bar[2] == Approx((1 - 1e-4) * (1 - (1e-4 + (0.02 - 1e-4) / 999))));
+    // log ᾱ_T = Σ log(1 − β_t); ᾱ_T ≈ 4.0e-5 for this schedule
+    double log_ab = 0;
+    for (int t = 1; t <= 1000; ++t) log_ab += std::log(1 - (1e-4 + (0.02 - 1e-4) * (t - 1) / 999.0));
+    CHECK(s.alpha_bar[1000] == Approx(std::exp(log_ab)).epsilon(1e-10));
+    CHECK(s.alpha_bar[1000] == Approx(4.04e-5).epsilon(0.02));
+    CHECK(s.sigma_bar(10) == Approx(std::sqrt((1 - s.alpha_bar[10]) / s.alpha_bar[10])));
+    const int t = s.t_for_sigma(0.2);
+    CHECK(s.sigma_bar(t) <= 0.2);
+    CHECK(s.sigma_bar(t + 1) > 0.2);
+    CHECK_THROWS_WITH(DdpmSchedule(1), Catch::Contains("'T'"));
+    CHECK_THROWS_WITH(DdpmSchedule(100, 0.1, 0.01), Catch::Contains("'beta_T'"));
+}
+
+TEST_CASE("DataConsistency solves (AᵀA + ρI)x = Aᵀy + ρv (mask: closed form)", "[sampling]") {
+    const auto m = random_mask(9, 11, 1, 0.5);
+    ops::Mask<double> M(m);
+    Image<double> y({9, 11}), v({9, 11}), x({9, 11});
+    std::mt19937 rng(2);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (auto& a : y) a = u(rng);
+    for (auto& a : v) a = u(rng);
+    y *= m;
+    DataConsistency<ops::Mask<double>> dc(M, y, 50, 1e-12);
+    dc.solve(v, 0.3, x);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        CHECK(x.data()[i] == Approx((m.data()[i] * y.data()[i] + 0.3 * v.data()[i]) / (m.data()[i] + 0.3)));
+    CHECK_THROWS_WITH(dc.solve(v, -1.0, x), Catch::Contains("'rho'"));
+}
+
+TEST_CASE("sample_statistics: mean and unbiased standard deviation", "[sampling]") {
+    std::vector<Image<double>> s = {Image<double>({1, 2}, 1.0), Image<double>({1, 2}, 3.0), Image<double>({1, 2}, 5.0)};
+    s[2](0, 1) = 2.0;
+    const auto st = sample_statistics(s);
+    CHECK(st.mean(0, 0) == Approx(3.0));
+    CHECK(st.stddev(0, 0) == Approx(2.0));
+    CHECK(st.mean(0, 1) == Approx(2.0));
+    CHECK(st.stddev(0, 1) == Approx(1.0));
+    CHECK_THROWS_WITH(sample_statistics(std::vector<Image<double>>{}), Catch::Contains("'samples'"));
+}
+
+TEST_CASE("Kadkhodaie-Simoncelli samples a Gaussian-prior inpainting posterior", "[sampling][ks]") {
+    // Prior N(0.5, 0.1²) i.i.d.; the posterior of the missing pixels is the prior.
+    const double mu = 0.5, s = 0.1;
+    const auto m = random_mask(64, 64, 3, 0.5);
+    Image<double> truth({64, 64});
+    std::mt19937 rng(4);
+    std::normal_distribution<double> n(mu, s);
+    for (auto& v : truth) v = n(rng);
+    ops::Mask<double> M(m);
+    const Image<double> y = M(truth);
+    GaussianPriorDenoiser<double> D{mu, s};
+    for (bool blind : {false, true}) {
+        INFO("blind " << blind);
+        auto r1 = kadkhodaie_simoncelli(D, M, y, {.rho = 1e-4, .blind = blind, .seed = 1});
+        auto r2 = kadkhodaie_simoncelli(D, M, y, {.rho = 1e-4, .blind = blind, .seed = 2});
+        auto r1b = kadkhodaie_simoncelli(D, M, y, {.rho = 1e-4, .blind = blind, .seed = 1});
+        CHECK(r1.status == Status::converged);
+        CHECK(r1.history.residual.back() <= 0.01);
+        const auto st = missing_stats(r1.x, m, y);
+        CHECK(st.mean == Approx(mu).margin(0.02));
+        CHECK(st.sd > 0.7 * s);
+        CHECK(st.sd < 1.3 * s);
+        CHECK(st.max_observed_error < 0.01);              // consistent with the data
+        CHECK(distance(r1.x, r2.x) > 0.5 * s * 45);        // seeds give different samples
+        CHECK(distance(r1.x, r1b.x) == 0.0);               // one seed, one sample
+    }
+}
+
+TEST_CASE("DDPM/DiffPIR sampling of a Gaussian-prior inpainting posterior", "[sampling][ddpm]") {
+    const double mu = 0.5, s = 0.1;
+    const auto m = random_mask(64, 64, 5, 0.5);
+    Image<double> truth({64, 64});
+    std::mt19937 rng(6);
+    std::normal_distribution<double> n(mu, s);
+    for (auto& v : truth) v = n(rng);
+    ops::Mask<double> M(m);
+    const Image<double> y = M(truth);
+    GaussianPriorDenoiser<double> D{mu, s};
+    auto r1 = diffusion_posterior_sample(D, M, y, {.steps = 40, .noise_sigma = 0.0, .seed = 1});
+    auto r2 = diffusion_posterior_sample(D, M, y, {.steps = 40, .noise_sigma = 0.0, .seed = 2});
+    CHECK(r1.status == Status::converged);
+    CHECK(r1.iterations == 40);
+    const auto st = missing_stats(r1.x, m, y);
+    CHECK(st.mean == Approx(mu).margin(0.02));
+    CHECK(st.sd > 0.6 * s);
+    CHECK(st.sd < 1.3 * s);
+    CHECK(st.max_observed_error < 1e-3);
+    CHECK(distance(r1.x, r2.x) > 0.5 * s * 45);
+    // η = 0 (DDIM): deterministic given the initial noise, but still a valid run
+    auto d = diffusion_posterior_sample(D, M, y, {.steps = 20, .noise_sigma = 0.0, .eta = 0.0, .seed = 1});
+    CHECK(d.status == Status::converged);
+    CHECK_THROWS_WITH(diffusion_posterior_sample(D, M, y, {.eta = 2.0}), Catch::Contains("'eta'"));
+    CHECK_THROWS_WITH(diffusion_posterior_sample(D, M, y, {.sigma_start = 1e-5}), Catch::Contains("'sigma_start'"));
+    CHECK_THROWS_WITH(kadkhodaie_simoncelli(D, M, y, {.sigma_end = 1.0}), Catch::Contains("'sigma_end'"));
+    CHECK_THROWS_WITH(kadkhodaie_simoncelli(D, M, y, {.beta = 0.0}), Catch::Contains("'beta'"));
+}
+
+TEST_CASE("Sampling with the learned CNN: inpainting and super-resolution of a held-out photo", "[sampling][cnn]") {
+    std::unique_ptr<denoisers::Cnn<float>> cnn;
+    try {
+        cnn = std::make_unique<denoisers::Cnn<float>>(denoisers::Cnn<float>::load_default());
+    } catch (const Error&) {
+        WARN("skipped: no default model");
+        return;
+    }
+    const auto full = io::read_gray<float>(test::source_path("data/camera.png"));
+    Image<float> truth({64, 64});
+    for (std::size_t i = 0; i < 64; ++i)
+        for (std::size_t j = 0; j < 64; ++j) truth(i, j) = full(40 + i, 100 + j);
+    // inpainting, 50% missing pixels
+    Image<float> mf({64, 64});
+    const auto md = random_mask(64, 64, 7, 0.5);
+    std::copy(md.begin(), md.end(), mf.begin());
+    ops::Mask<float> M(mf);
+    const Image<float> y = M(truth);
+    Image<float> gray_fill = y + (1.0f - mf) * 0.5f;
+    const double p_fill = metrics::psnr(truth, gray_fill);
+    auto ks = kadkhodaie_simoncelli(*cnn, M, y, {.rho = 1e-4, .blind = true, .seed = 1});
+    auto dd = diffusion_posterior_sample(*cnn, M, y, {.steps = 40, .noise_sigma = 0.0, .seed = 1});
+    const double p_ks = metrics::psnr(truth, ks.x), p_dd = metrics::psnr(truth, dd.x);
+    INFO("fill " << p_fill << " dB, KS " << p_ks << " dB (" << ks.iterations << " it), DDPM " << p_dd << " dB");
+    CHECK(p_ks > p_fill + 5);
+    CHECK(p_dd > p_fill + 5);
+    CHECK(distance(M(ks.x), y) / norm(y) < 0.01);
+    // super-resolution ×2 (block mean)
+    ops::Decimation<float> S({64, 64}, 2);
+    const auto ylow = S(truth);
+    auto sr = diffusion_posterior_sample(*cnn, S, ylow, {.steps = 40, .noise_sigma = 0.0, .seed = 2});
+    Image<float> up({64, 64});
+    for (std::size_t i = 0; i < 64; ++i)
+        for (std::size_t j = 0; j < 64; ++j) up(i, j) = ylow(i / 2, j / 2);
+    INFO("SR: nearest " << metrics::psnr(truth, up) << " dB, DDPM " << metrics::psnr(truth, sr.x) << " dB");
+    CHECK(metrics::psnr(truth, sr.x) > metrics::psnr(truth, up) + 1.0);
+    CHECK(distance(S(sr.x), ylow) / norm(ylow) < 1e-3);
+}
