@@ -2,6 +2,8 @@
 // (AᵀA + ρI)⁻¹ against CG, errors, no allocation after construction.
 #include <catch2/catch.hpp>
 
+#include <Eigen/Dense>
+#include <Eigen/SVD>
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -12,7 +14,9 @@
 #include <xtensor/xview.hpp>
 
 #include "lucid/lucid.hpp"
+#include "lucid/io/read.hpp"
 #include "lucid/ops/convolution.hpp"
+#include "lucid/ops/toeplitz.hpp"
 #include "lucid/solvers/conjugate_gradient.hpp"
 #include "support/peers.hpp"
 
@@ -487,4 +491,115 @@ TEMPLATE_TEST_CASE("Convolution apply and apply_adjoint do not allocate", "[conv
                 g_count_allocations = false;
                 CHECK(g_allocations.load() == 0);
             }
+}
+
+// ---- explicit Toeplitz matrices -------------------------------------------------
+
+TEMPLATE_TEST_CASE("Toeplitz matrices equal Convolution with zero boundary", "[toeplitz]", float, double) {
+    using T = TestType;
+    // 1-D: explicit entries T_ij = k[c + i − j]
+    const auto t = ops::toeplitz_matrix<T>({T(1), T(2), T(3), T(4)}, 5);  // c = 2
+    const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> td(t);
+    for (int i = 0; i < 5; ++i)
+        for (int j = 0; j < 5; ++j) {
+            const int m = 2 + i - j;
+            CHECK(td(i, j) == (m >= 0 && m < 4 ? T(m + 1) : T(0)));
+        }
+    const auto k1 = random_array<T, 2>({1, 6}, 3);
+    const auto x1 = random_array<T, 2>({1, 23}, 4);
+    const auto t1 = ops::toeplitz_matrix<T>(std::vector<T>(k1.begin(), k1.end()), 23);
+    const VectorX<T> y1 = t1 * as_eigen(x1);
+    const auto c1 = Convolution<T>(k1, {1, 23}, Boundary::zero)(x1);
+    for (std::size_t j = 0; j < 23; ++j) CHECK(std::abs(double(y1(Eigen::Index(j))) - double(c1(0, j))) < tol<T>());
+
+    // 2-D block-Toeplitz as a MatrixOperator on images, odd and even kernels
+    for (auto kc : std::vector<KernelCase>{{3, 3}, {4, 5}, {1, 7}, {6, 2}, {11, 9}}) {
+        CAPTURE(kc.kh, kc.kw);
+        const auto k = random_array<T, 2>({kc.kh, kc.kw}, unsigned(kc.kh * 10 + kc.kw));
+        const Shape<2> shape{13, 10};
+        auto M = ops::toeplitz_operator(k, shape);
+        Convolution<T> C(k, shape, Boundary::zero);
+        const auto x = random_array<T, 2>(shape, 5);
+        const auto g = random_array<T, 2>(shape, 6);
+        CHECK(max_abs_diff(M(x), C(x)) <= 10 * tol<T>());
+        CHECK(max_abs_diff(M.adjoint_of(g), C.adjoint_of(g)) <= 10 * tol<T>());
+        CHECK(adjoint_test(M, 7).relative_error < tol<T>());
+    }
+    CHECK_THROWS_WITH(ops::toeplitz_matrix<T>({}, 4), Catch::Contains("'kernel'"));
+    CHECK_THROWS_WITH(ops::toeplitz_matrix<T>({T(1)}, 0), Catch::Contains("'n'"));
+    CHECK_THROWS_WITH(ops::block_toeplitz_matrix<T>(Image<T>({2, 2}, T(1)), {0, 3}), Catch::Contains("'shape'"));
+}
+
+TEST_CASE("the lecture's blur matrix: weights [1 2 3 4 3 2 1]/15 along rows, zero boundary", "[toeplitz]") {
+    const std::size_t n = 5, m = 9;
+    const Eigen::MatrixXd A(ops::lecture_blur_matrix<double>(n, m));
+    REQUIRE(A.rows() == Eigen::Index(n * m));
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < m; ++j)
+            for (std::size_t p = 0; p < n; ++p)
+                for (std::size_t q = 0; q < m; ++q) {
+                    const long d = long(q) - long(j);
+                    const double want = (p == i && std::abs(d) <= 3) ? double(4 - std::abs(d)) / 15.0 : 0.0;
+                    CHECK(A(Eigen::Index(i * m + j), Eigen::Index(p * m + q)) == want);
+                }
+    // interior rows sum to 16/15 (the printed weights are not normalized)
+    CHECK(A.row(Eigen::Index(2 * m + 4)).sum() == Approx(16.0 / 15.0).epsilon(1e-15));
+    // = Convolution with the 1×7 kernel /15 and zero boundary
+    Image<double> k({1, 7});
+    for (std::size_t j = 0; j < 7; ++j) k(0, j) = (4.0 - std::abs(double(j) - 3)) / 15.0;
+    const auto x = random_array<double, 2>({n, m}, 8);
+    const Eigen::VectorXd y = A * as_eigen(x);
+    const auto c = Convolution<double>(k, {n, m}, Boundary::zero)(x);
+    CHECK((y - as_eigen(c)).cwiseAbs().maxCoeff() < 1e-15);
+}
+
+TEST_CASE("naive inversion of the lecture's blur amplifies 1e-3 noise more than 100x", "[toeplitz][ill-posed]") {
+    // (1) structure: A = I_n ⊗ T_m, so a dense SVD of the nm×nm matrix has the 1-D singular values
+    {
+        const std::size_t n = 6, m = 16;
+        const Eigen::MatrixXd A(ops::lecture_blur_matrix<double>(n, m));
+        const Eigen::VectorXd s = Eigen::BDCSVD<Eigen::MatrixXd>(A).singularValues();
+        const Eigen::MatrixXd T1(ops::lecture_blur_matrix<double>(1, m));
+        const Eigen::VectorXd s1 = Eigen::JacobiSVD<Eigen::MatrixXd>(T1).singularValues();
+        CHECK(s(0) == Approx(s1(0)).epsilon(1e-12));
+        CHECK(s(s.size() - 1) == Approx(s1(s1.size() - 1)).epsilon(1e-10));
+        // every singular value lies below the symbol's maximum 16/15
+        CHECK(s(0) <= 16.0 / 15.0);
+        // the iterative estimate agrees with the dense SVD
+        const auto e = ops::extreme_singular_values(ops::lecture_blur_matrix<double>(n, m));
+        CHECK(e.max == Approx(s(0)).epsilon(1e-6));
+        CHECK(e.min == Approx(s(s.size() - 1)).epsilon(1e-6));
+    }
+    // (2) a 64×64 crop of the camera image: cond(A) ≈ 1.8e3 by inverse iteration, checked against a dense 64×64 SVD
+    const std::size_t N = 64;
+    const auto full = io::read_gray<double>(test::source_path("data/camera.png"));
+    Image<double> x({N, N});
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = 0; j < N; ++j) x(i, j) = full(96 + i, 96 + j);
+    const auto A = ops::lecture_blur_matrix<double>(N, N);
+    const auto est = ops::extreme_singular_values(A);
+    const Eigen::VectorXd s1 =
+        Eigen::JacobiSVD<Eigen::MatrixXd>(Eigen::MatrixXd(ops::lecture_blur_matrix<double>(1, N))).singularValues();
+    CHECK(est.min == Approx(s1(Eigen::Index(N) - 1)).epsilon(1e-6));
+    CHECK(est.condition == Approx(s1(0) / s1(Eigen::Index(N) - 1)).epsilon(1e-6));
+    CHECK(est.condition > 1000);
+
+    Eigen::SparseLU<Eigen::SparseMatrix<double>> lu(A);
+    REQUIRE(lu.info() == Eigen::Success);
+    const Eigen::VectorXd xv = as_eigen(x);
+    const Eigen::VectorXd y = A * xv;
+    // without noise the solve is exact: the failure below is the problem, not the solver
+    CHECK((lu.solve(y) - xv).norm() <= 1e-9 * xv.norm());
+    std::mt19937 rng(2024);
+    std::normal_distribution<double> noise(0, 1e-3);
+    Eigen::VectorXd e(y.size());
+    for (auto& v : e) v = noise(rng);
+    const Eigen::VectorXd xhat = lu.solve(y + e);
+    const double rel_noise = e.norm() / y.norm(), rel_error = (xhat - xv).norm() / xv.norm();
+    const double amplification = rel_error / rel_noise;
+    INFO("cond(A) = " << est.condition << ", relative noise " << rel_noise << ", relative error " << rel_error
+                      << ", amplification " << amplification);
+    CHECK(amplification > 100);
+    CHECK(amplification <= est.condition);  // the worst case is cond(A)
+    CHECK(rel_error > 0.1);                 // 0.1 % noise ruins the image
 }
