@@ -17,6 +17,7 @@
 
 #include "lucid/lucid.hpp"
 #include "lucid/kernels/gaussian.hpp"
+#include "lucid/ops/convolution.hpp"
 #include "lucid/polyblur/polyblur.hpp"
 #include "support/peers.hpp"
 
@@ -669,4 +670,34 @@ TEMPLATE_TEST_CASE("deblur equals the numpy reading of §1–§5, gray and colou
     run(camera, "camera", 2, 2, 3, false);
     run(astronaut, "astronaut", 3, 6, 1, true);
     run(astronaut, "astronaut", 1, 2, 4, true);
+}
+
+TEMPLATE_TEST_CASE("Polyblur's p(K) on the library's Convolution operator agrees with the fast paths",
+                   "[polyblur][deconvolve][ops]", float, double) {
+    using T = TestType;
+    const auto v = to_type<T>(random_image<double>(64, 72, 21));
+    const auto k = kernels::gaussian<T>(1.4, 0.7, 0.9, 11);
+    // Replicate boundary at every application of K: exactly the spatial route, everywhere.
+    ops::Convolution<T> Krep(k, {64, 72}, Boundary::replicate);
+    const auto P = pb::deconvolution_operator(std::cref(Krep));
+    const auto u_op = P(v);
+    const auto u_spatial = pb::deconvolve(v, k, {.route = pb::Route::spatial});
+    CHECK(max_abs_diff(u_op, u_spatial) < tol<T>(1e-5, 1e-12));
+    // Any boundary: all agree away from the border (3 × radius).
+    for (Boundary b : {Boundary::reflect, Boundary::periodic, Boundary::zero}) {
+        ops::Convolution<T> K(k, {64, 72}, b);
+        const auto u = pb::deconvolution_operator(std::cref(K))(v);
+        for (pb::Route r : {pb::Route::fourier, pb::Route::tiled, pb::Route::spatial})
+            CHECK(interior_diff(u, pb::deconvolve(v, k, {.route = r, .tile_size = 64}), 15) < tol<T>(1e-5, 1e-12));
+    }
+    // With the reflect boundary and a point- and axis-symmetric kernel, p(K) is DCT-diagonal:
+    // its spectrum gives the same image as one DCT pair.
+    const auto kiso = kernels::gaussian<T>(1.2, 11);
+    ops::Convolution<T> Kr(kiso, {64, 72}, Boundary::reflect);
+    const auto Pr = pb::deconvolution_operator(std::cref(Kr), 2.0, 3.0);
+    const auto sym = Pr.spectrum();
+    REQUIRE(sym.has_value());
+    CHECK(sym->transform == Transform::cosine);
+    ops::SpectralOperator<T> fast(*sym, {64, 72});
+    CHECK(max_abs_diff(fast(v), Pr(v)) < tol<T>(2e-5, 1e-12));
 }

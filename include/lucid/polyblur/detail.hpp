@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <string_view>
 
 #if defined(_OPENMP)
@@ -21,6 +22,16 @@
 #else
 #define LUCID_POLYBLUR_AVX2 0
 #define LUCID_POLYBLUR_TARGET_AVX2
+#endif
+
+// Hot loops are written once with GCC/Clang vector extensions (32-byte
+// vectors) and force-inlined into a baseline and an AVX2+FMA copy.
+#if defined(__GNUC__) || defined(__clang__)
+#define LUCID_POLYBLUR_VECTORS 1
+#define LUCID_POLYBLUR_INLINE inline __attribute__((always_inline))
+#else
+#define LUCID_POLYBLUR_VECTORS 0
+#define LUCID_POLYBLUR_INLINE inline
 #endif
 
 namespace lucid::polyblur::detail {
@@ -57,15 +68,58 @@ void parallel_jobs(std::ptrdiff_t jobs, int workers, F&& body) {
     for (std::ptrdiff_t j = 0; j < jobs; ++j) body(j, 0);
 }
 
+#if LUCID_POLYBLUR_VECTORS
+/// A 32-byte vector of T (8 floats or 4 doubles).
+template <class T>
+struct Simd {
+    typedef T type __attribute__((vector_size(32)));
+    static constexpr std::size_t lanes = 32 / sizeof(T);
+};
+
+template <class V, class T>
+LUCID_POLYBLUR_INLINE void vload(V& v, const T* p) {
+    std::memcpy(&v, p, sizeof(V));
+}
+
+template <class V, class T>
+LUCID_POLYBLUR_INLINE void vstore(T* p, const V& v) {
+    std::memcpy(p, &v, sizeof(V));
+}
+#endif
+
 /// i clamped to [0, n − 1] (replicate extension).
 constexpr std::ptrdiff_t clamp_index(std::ptrdiff_t i, std::ptrdiff_t n) {
     return i < 0 ? 0 : (i >= n ? n - 1 : i);
 }
 
-/// Throws unless the image is non-empty and finite everywhere.
+/// True when every value of p[0..n) is finite: Σ 0·p_i is NaN exactly when
+/// some p_i is NaN or ±∞. Vectorizes (unlike a loop of std::isfinite with an
+/// early exit), so checking a 12 MP colour image costs one memory pass.
+template <class T>
+bool all_finite_fast(const T* p, std::size_t n) {
+    std::size_t i = 0;
+    T acc = T(0);
+#if LUCID_POLYBLUR_VECTORS
+    using V = typename Simd<T>::type;
+    constexpr std::size_t L = Simd<T>::lanes;
+    V a = {};
+    for (; i + L <= n; i += L) {
+        V x;
+        vload(x, p + i);
+        a += x * T(0);
+    }
+    for (std::size_t l = 0; l < L; ++l) acc += a[l];
+#endif
+    for (; i < n; ++i) acc += p[i] * T(0);
+    return acc == T(0);
+}
+
+/// Throws unless the image is non-empty and finite everywhere (the message
+/// of `require_finite_image`, which only runs when the fast check fails).
 template <class E>
 void require_image(std::string_view where, std::string_view name, const E& image) {
-    require_finite_image(where, name, image);
+    if (image.size() == 0 || !all_finite_fast(image.data(), image.size()))
+        require_finite_image(where, name, image);
 }
 
 }  // namespace lucid::polyblur::detail

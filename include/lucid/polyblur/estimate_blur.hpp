@@ -19,6 +19,8 @@
 #include <numbers>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -92,42 +94,77 @@ inline void finish_estimation(BlurEstimation& e, const EstimateOptions& o) {
     e.blur = GaussianBlur{sigma_from_maximum(e.f_theta, o), sigma_from_maximum(e.f_perpendicular, o), theta};
 }
 
-/// Largest |c·gx − s·gy| over n pixels for each of `na` directions, folded
-/// into m[0..na). Lanes keep the loop free of a serial dependency.
-template <class T>
-inline void directional_maxima_portable(const T* gx, const T* gy, std::size_t n, const T* c, const T* s,
-                                        std::size_t na, T* m) {
-    constexpr std::size_t L = 16;
-    for (std::size_t j = 0; j < na; ++j) {
-        T lane[L] = {};
-        const T cj = c[j], sj = s[j];
-        std::size_t i = 0;
-        for (; i + L <= n; i += L)
-            for (std::size_t l = 0; l < L; ++l) {
-                const T d = std::abs(cj * gx[i + l] - sj * gy[i + l]);
-                lane[l] = lane[l] < d ? d : lane[l];
+/// Largest |c_j·gx − s_j·gy| over n pixels for each direction j < NA,
+/// folded into m[0..NA). One vector accumulator per direction.
+template <std::size_t NA, class T>
+LUCID_POLYBLUR_INLINE void directional_maxima_kernel(const T* gx, const T* gy, std::size_t n, const T* c,
+                                                     const T* s, T* m) {
+    std::size_t i = 0;
+#if LUCID_POLYBLUR_VECTORS
+    using V = typename Simd<T>::type;
+    constexpr std::size_t L = Simd<T>::lanes;
+    if (n >= L) {
+        V acc[NA], cv[NA], sv[NA];
+        const V zero = {};
+        for (std::size_t j = 0; j < NA; ++j) {
+            acc[j] = zero;
+            cv[j] = zero + c[j];
+            sv[j] = zero + s[j];
+        }
+        for (; i + L <= n; i += L) {
+            V x, y;
+            vload(x, gx + i);
+            vload(y, gy + i);
+            for (std::size_t j = 0; j < NA; ++j) {
+                V d = cv[j] * x - sv[j] * y;
+                d = d < zero ? -d : d;
+                acc[j] = acc[j] > d ? acc[j] : d;
             }
-        T best = m[j];
-        for (std::size_t l = 0; l < L; ++l) best = best < lane[l] ? lane[l] : best;
-        for (; i < n; ++i) best = std::max(best, std::abs(cj * gx[i] - sj * gy[i]));
-        m[j] = best;
+        }
+        for (std::size_t j = 0; j < NA; ++j)
+            for (std::size_t l = 0; l < L; ++l) m[j] = std::max(m[j], acc[j][l]);
     }
+#endif
+    for (; i < n; ++i)
+        for (std::size_t j = 0; j < NA; ++j) m[j] = std::max(m[j], std::abs(c[j] * gx[i] - s[j] * gy[i]));
 }
 
 #if LUCID_POLYBLUR_AVX2
-template <class T>
+template <std::size_t NA, class T>
 LUCID_POLYBLUR_TARGET_AVX2 void directional_maxima_avx2(const T* gx, const T* gy, std::size_t n, const T* c,
-                                                        const T* s, std::size_t na, T* m) {
-    directional_maxima_portable(gx, gy, n, c, s, na, m);
+                                                        const T* s, T* m) {
+    directional_maxima_kernel<NA>(gx, gy, n, c, s, m);
 }
 #endif
 
+template <std::size_t NA, class T>
+void directional_maxima_baseline(const T* gx, const T* gy, std::size_t n, const T* c, const T* s, T* m) {
+    directional_maxima_kernel<NA>(gx, gy, n, c, s, m);
+}
+
+/// m[j] = max(m[j], max_i |c_j gx_i − s_j gy_i|) for j < na. Directions are
+/// processed in groups of at most 7 so the accumulators stay in registers.
 template <class T>
 void directional_maxima(const T* gx, const T* gy, std::size_t n, const T* c, const T* s, std::size_t na, T* m) {
+    for (std::size_t j = 0; j < na; j += 7) {
+        const std::size_t k = std::min<std::size_t>(7, na - j);
+        auto run = [&](auto group) {
+            constexpr std::size_t G = decltype(group)::value;
 #if LUCID_POLYBLUR_AVX2
-    if (has_avx2_fma()) return directional_maxima_avx2(gx, gy, n, c, s, na, m);
+            if (has_avx2_fma()) return directional_maxima_avx2<G>(gx, gy, n, c + j, s + j, m + j);
 #endif
-    directional_maxima_portable(gx, gy, n, c, s, na, m);
+            directional_maxima_baseline<G>(gx, gy, n, c + j, s + j, m + j);
+        };
+        switch (k) {
+            case 1: run(std::integral_constant<std::size_t, 1>{}); break;
+            case 2: run(std::integral_constant<std::size_t, 2>{}); break;
+            case 3: run(std::integral_constant<std::size_t, 3>{}); break;
+            case 4: run(std::integral_constant<std::size_t, 4>{}); break;
+            case 5: run(std::integral_constant<std::size_t, 5>{}); break;
+            case 6: run(std::integral_constant<std::size_t, 6>{}); break;
+            default: run(std::integral_constant<std::size_t, 7>{}); break;
+        }
+    }
 }
 
 /// q-quantile of n values with numpy's default (linear) rule, reordering `work`.
@@ -141,6 +178,56 @@ double quantile_linear(T* work, std::size_t n, double q) {
     const double b = double(*std::min_element(work + lo + 1, work + n));
     return a + (h - double(lo)) * (b - a);
 }
+
+/// gray = (mean of 1 or 3 planes), with its min and max, in one pass.
+template <class T>
+LUCID_POLYBLUR_INLINE void gray_minmax_kernel(const T* planes, std::size_t channels, std::size_t np, T inv, T* gray,
+                                              T& mn_out, T& mx_out) {
+    const T* r = planes;
+    const T* g = channels == 3 ? planes + np : planes;
+    const T* b = channels == 3 ? planes + 2 * np : planes;
+    auto value = [&](std::size_t i) { return channels == 3 ? (r[i] + g[i] + b[i]) * inv : r[i]; };
+    T mn = value(0), mx = mn;
+    std::size_t i = 0;
+#if LUCID_POLYBLUR_VECTORS
+    using V = typename Simd<T>::type;
+    constexpr std::size_t L = Simd<T>::lanes;
+    V vmn = V{} + mn, vmx = vmn;
+    for (; i + L <= np; i += L) {
+        V x;
+        vload(x, r + i);
+        if (channels == 3) {
+            V y, z;
+            vload(y, g + i);
+            vload(z, b + i);
+            x = (x + y + z) * inv;
+        }
+        vstore(gray + i, x);
+        vmn = x < vmn ? x : vmn;
+        vmx = x > vmx ? x : vmx;
+    }
+    for (std::size_t l = 0; l < L; ++l) {
+        mn = std::min(mn, vmn[l]);
+        mx = std::max(mx, vmx[l]);
+    }
+#endif
+    for (; i < np; ++i) {
+        const T x = value(i);
+        gray[i] = x;
+        mn = std::min(mn, x);
+        mx = std::max(mx, x);
+    }
+    mn_out = mn;
+    mx_out = mx;
+}
+
+#if LUCID_POLYBLUR_AVX2
+template <class T>
+LUCID_POLYBLUR_TARGET_AVX2 void gray_minmax_avx2(const T* planes, std::size_t channels, std::size_t np, T inv,
+                                                 T* gray, T& mn, T& mx) {
+    gray_minmax_kernel(planes, channels, np, inv, gray, mn, mx);
+}
+#endif
 
 /// The estimator's scratch: the 1-D FFT engine and per-thread maxima.
 /// Two H×W planes (gray, ∂y) are passed in by the caller so that Polyblur can
@@ -163,15 +250,14 @@ public:
                                   lucid::detail::concat(h, "x", w));
         BlurEstimation e;
         const std::size_t np = h * w;
-        // 1. Gray image: plain mean of the channels.
-        gray_mean(planes, channels, np, gray);
-        // 2. Range normalization between the q and 1−q quantiles.
-        double lo, hi;
-        if (o.quantile == 0) {
-            const auto [mn, mx] = std::minmax_element(gray, gray + np);
-            lo = double(*mn);
-            hi = double(*mx);
-        } else {
+        // 1. Gray image: plain mean of the channels (and its extremes, same pass).
+        const auto [mn, mx] = gray_mean(planes, channels, np, gray);
+        // 2. Range normalization between the q and 1−q quantiles. With q = 0
+        //    (min and max) the clip never acts and g ↦ (g − lo)/(hi − lo) is
+        //    affine: the gradient just scales by 1/(hi − lo), applied to the
+        //    maxima at the end instead of rewriting the image.
+        double lo = mn, hi = mx;
+        if (o.quantile > 0) {
             std::copy(gray, gray + np, gy);
             lo = quantile_linear(gy, np, o.quantile);
             hi = quantile_linear(gy, np, 1 - o.quantile);
@@ -185,8 +271,12 @@ public:
             e.blur = GaussianBlur{o.sigma_min, o.sigma_min, 0.0};
             return e;
         }
-        const T tlo = T(lo), scale = T(1.0 / (hi - lo));
-        for (std::size_t i = 0; i < np; ++i) gray[i] = std::clamp((gray[i] - tlo) * scale, T(0), T(1));
+        double gradient_scale = 1.0 / (hi - lo);
+        if (o.quantile > 0) {
+            const T tlo = T(lo), scale = T(1.0 / (hi - lo));
+            for (std::size_t i = 0; i < np; ++i) gray[i] = std::clamp((gray[i] - tlo) * scale, T(0), T(1));
+            gradient_scale = 1.0;
+        }
         // 3. Exact spectral gradients; 4. directional maxima over the interior.
         const int workers = workers_for(std::ptrdiff_t(std::max(h, w) / 32 + 1));
         engine_.prepare(h, w, workers);
@@ -208,7 +298,7 @@ public:
         for (std::size_t j = 0; j < na; ++j) {
             T m = 0;
             for (int t = 0; t < workers; ++t) m = std::max(m, maxima_[std::size_t(t) * na + j]);
-            e.directional_maxima[j] = double(m);
+            e.directional_maxima[j] = double(m) * gradient_scale;
         }
         // 5–7. Interpolation, direction, calibrated model.
         finish_estimation(e, o);
@@ -216,18 +306,28 @@ public:
     }
 
 private:
-    static void gray_mean(const T* planes, std::size_t channels, std::size_t np, T* gray) {
-        if (channels == 1) {
-            std::copy(planes, planes + np, gray);
-            return;
-        }
-        std::copy(planes, planes + np, gray);
-        for (std::size_t c = 1; c < channels; ++c) {
-            const T* p = planes + c * np;
-            for (std::size_t i = 0; i < np; ++i) gray[i] += p[i];
-        }
+    /// gray = mean of the channels; returns its minimum and maximum.
+    static std::pair<double, double> gray_mean(const T* planes, std::size_t channels, std::size_t np, T* gray) {
         const T inv = T(1) / T(channels);
-        for (std::size_t i = 0; i < np; ++i) gray[i] *= inv;
+        if (channels != 1 && channels != 3) {
+            std::copy(planes, planes + np, gray);
+            for (std::size_t c = 1; c < channels; ++c) {
+                const T* p = planes + c * np;
+                for (std::size_t i = 0; i < np; ++i) gray[i] += p[i];
+            }
+            for (std::size_t i = 0; i < np; ++i) gray[i] *= inv;
+            const auto [a, b] = std::minmax_element(gray, gray + np);
+            return {double(*a), double(*b)};
+        }
+        T mn, mx;
+#if LUCID_POLYBLUR_AVX2
+        if (has_avx2_fma()) {
+            gray_minmax_avx2(planes, channels, np, inv, gray, mn, mx);
+            return {double(mn), double(mx)};
+        }
+#endif
+        gray_minmax_kernel(planes, channels, np, inv, gray, mn, mx);
+        return {double(mn), double(mx)};
     }
 
     SpectralGradientEngine<T> engine_;
@@ -238,7 +338,7 @@ template <class T, std::size_t Rank>
 void require_polyblur_image(std::string_view where, const xt::xtensor<T, Rank>& image) {
     static_assert(Rank == 2 || Rank == 3, "Polyblur acts on H×W images or C×H×W stacks");
     static_assert(std::is_floating_point_v<T>, "Polyblur images are float or double");
-    require_finite_image(where, "image", image);
+    require_image(where, "image", image);
 }
 
 }  // namespace detail

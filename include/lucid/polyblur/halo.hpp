@@ -55,51 +55,120 @@ inline T halo_pixel(T vx, T vy, T ux, T uy, T v, T u, T add, bool halo, bool cla
     return w;
 }
 
-/// Pixels [1, n−1) of one row: neighbours i±1 are read from the same rows,
-/// rows above/below from vm/vp and um/up. `src` (may be null) adds src − v.
-template <class T>
-inline void halo_span_portable(const T* vm, const T* v0, const T* vp, const T* um, const T* u0, const T* up,
-                               const T* src, T* out, std::size_t n, bool halo, bool clamp) {
-    if (n < 3) return;
+/// Pixels [i0, i1) of one row (0 < i0, i1 < n): neighbours i±1 are read
+/// from the same rows, rows above/below from vm/vp and um/up. With `Src`,
+/// adds src − v. The formula of `halo_pixel`, branch-free.
+template <bool Halo, bool Src, bool Clamp, class T>
+LUCID_POLYBLUR_INLINE void halo_span_scalar(const T* vm, const T* v0, const T* vp, const T* um, const T* u0,
+                                            const T* up, const T* src, T* out, std::size_t i0, std::size_t i1) {
     const T tiny = std::numeric_limits<T>::min();
-    if (halo) {
-        for (std::size_t i = 1; i + 1 < n; ++i) {
+    for (std::size_t i = i0; i < i1; ++i) {
+        T w = u0[i];
+        if constexpr (Halo) {
             const T vx = v0[i + 1] - v0[i - 1], vy = vp[i] - vm[i];
             const T ux = u0[i + 1] - u0[i - 1], uy = up[i] - um[i];
             T m = -(vx * ux + vy * uy);
             m = m > T(0) ? m : T(0);
             T den = vx * vx + vy * vy + m;
             den = den > tiny ? den : tiny;
-            const T z = m / den;
-            T w = u0[i] + z * (v0[i] - u0[i]);
-            if (src) w += src[i] - v0[i];
-            if (clamp) {
-                w = w < T(0) ? T(0) : w;
-                w = w > T(1) ? T(1) : w;
-            }
-            out[i] = w;
+            w = w + (m / den) * (v0[i] - w);
         }
-    } else {
-        for (std::size_t i = 1; i + 1 < n; ++i) {
-            T w = u0[i];
-            if (src) w += src[i] - v0[i];
-            if (clamp) {
-                w = w < T(0) ? T(0) : w;
-                w = w > T(1) ? T(1) : w;
-            }
-            out[i] = w;
+        if constexpr (Src) w += src[i] - v0[i];
+        if constexpr (Clamp) {
+            w = w < T(0) ? T(0) : w;
+            w = w > T(1) ? T(1) : w;
         }
+        out[i] = w;
     }
 }
 
+template <bool Halo, bool Src, bool Clamp, class T>
+LUCID_POLYBLUR_INLINE void halo_span_kernel(const T* vm, const T* v0, const T* vp, const T* um, const T* u0,
+                                            const T* up, const T* src, T* out, std::size_t n) {
+    std::size_t i = 1;
+#if LUCID_POLYBLUR_VECTORS
+    using V = typename Simd<T>::type;
+    constexpr std::size_t L = Simd<T>::lanes;
+    const V zero = {}, one = zero + T(1), tiny = zero + std::numeric_limits<T>::min();
+    for (; i + L + 1 <= n; i += L) {
+        V w, c;
+        vload(w, u0 + i);
+        vload(c, v0 + i);
+        if constexpr (Halo) {
+            V a, b, vx, vy, ux, uy;
+            vload(a, v0 + i + 1);
+            vload(b, v0 + i - 1);
+            vx = a - b;
+            vload(a, vp + i);
+            vload(b, vm + i);
+            vy = a - b;
+            vload(a, u0 + i + 1);
+            vload(b, u0 + i - 1);
+            ux = a - b;
+            vload(a, up + i);
+            vload(b, um + i);
+            uy = a - b;
+            V m = -(vx * ux + vy * uy);
+            m = m > zero ? m : zero;
+            V den = vx * vx + vy * vy + m;
+            den = den > tiny ? den : tiny;
+            w = w + (m / den) * (c - w);
+        }
+        if constexpr (Src) {
+            V s;
+            vload(s, src + i);
+            w += s - c;
+        }
+        if constexpr (Clamp) {
+            w = w < zero ? zero : w;
+            w = w > one ? one : w;
+        }
+        vstore(out + i, w);
+    }
+#endif
+    if (i + 1 < n) halo_span_scalar<Halo, Src, Clamp>(vm, v0, vp, um, u0, up, src, out, i, n - 1);
+}
+
 #if LUCID_POLYBLUR_AVX2
-template <class T>
+template <bool Halo, bool Src, bool Clamp, class T>
 LUCID_POLYBLUR_TARGET_AVX2 void halo_span_avx2(const T* vm, const T* v0, const T* vp, const T* um, const T* u0,
-                                               const T* up, const T* src, T* out, std::size_t n, bool halo,
-                                               bool clamp) {
-    halo_span_portable(vm, v0, vp, um, u0, up, src, out, n, halo, clamp);
+                                               const T* up, const T* src, T* out, std::size_t n) {
+    halo_span_kernel<Halo, Src, Clamp>(vm, v0, vp, um, u0, up, src, out, n);
 }
 #endif
+
+template <bool Halo, bool Src, bool Clamp, class T>
+void halo_span_baseline(const T* vm, const T* v0, const T* vp, const T* um, const T* u0, const T* up, const T* src,
+                        T* out, std::size_t n) {
+    halo_span_kernel<Halo, Src, Clamp>(vm, v0, vp, um, u0, up, src, out, n);
+}
+
+template <bool Halo, bool Src, bool Clamp, class T>
+void halo_span_dispatch(const T* vm, const T* v0, const T* vp, const T* um, const T* u0, const T* up,
+                        const T* src, T* out, std::size_t n) {
+#if LUCID_POLYBLUR_AVX2
+    if (has_avx2_fma()) return halo_span_avx2<Halo, Src, Clamp>(vm, v0, vp, um, u0, up, src, out, n);
+#endif
+    halo_span_baseline<Halo, Src, Clamp>(vm, v0, vp, um, u0, up, src, out, n);
+}
+
+/// Pixels [1, n−1) of one row (see halo_span_kernel); `src` may be null.
+template <class T>
+void halo_span(const T* vm, const T* v0, const T* vp, const T* um, const T* u0, const T* up, const T* src, T* out,
+               std::size_t n, bool halo, bool clamp) {
+    if (n < 3) return;
+    const int mode = (halo ? 4 : 0) | (src ? 2 : 0) | (clamp ? 1 : 0);
+    switch (mode) {
+        case 0: return halo_span_dispatch<false, false, false>(vm, v0, vp, um, u0, up, src, out, n);
+        case 1: return halo_span_dispatch<false, false, true>(vm, v0, vp, um, u0, up, src, out, n);
+        case 2: return halo_span_dispatch<false, true, false>(vm, v0, vp, um, u0, up, src, out, n);
+        case 3: return halo_span_dispatch<false, true, true>(vm, v0, vp, um, u0, up, src, out, n);
+        case 4: return halo_span_dispatch<true, false, false>(vm, v0, vp, um, u0, up, src, out, n);
+        case 5: return halo_span_dispatch<true, false, true>(vm, v0, vp, um, u0, up, src, out, n);
+        case 6: return halo_span_dispatch<true, true, false>(vm, v0, vp, um, u0, up, src, out, n);
+        default: return halo_span_dispatch<true, true, true>(vm, v0, vp, um, u0, up, src, out, n);
+    }
+}
 
 /// One output row of the blend, pixels [0, n). Rows are pointers to the
 /// pixel at the span's first column; `left_edge` / `right_edge` say whether
@@ -117,10 +186,7 @@ void halo_row(const T* vm, const T* v0, const T* vp, const T* um, const T* u0, c
     };
     edge(0);
     if (n > 1) edge(n - 1);
-#if LUCID_POLYBLUR_AVX2
-    if (has_avx2_fma()) return halo_span_avx2(vm, v0, vp, um, u0, up, src, out, n, halo, clamp);
-#endif
-    halo_span_portable(vm, v0, vp, um, u0, up, src, out, n, halo, clamp);
+    halo_span(vm, v0, vp, um, u0, up, src, out, n, halo, clamp);
 }
 
 /// The blend of whole H×W planes (v input, u restored) into out.
@@ -151,9 +217,9 @@ void remove_halo(const xt::xtensor<T, Rank>& input, const xt::xtensor<T, Rank>& 
                  xt::xtensor<T, Rank>& out) {
     static_assert(Rank == 2 || Rank == 3, "remove_halo acts on H×W images or C×H×W stacks");
     constexpr std::string_view where = "lucid::polyblur::remove_halo";
-    require_finite_image(where, "input", input);
+    detail::require_image(where, "input", input);
     require_shape(where, "restored", restored.shape(), input.shape());
-    require_finite_image(where, "restored", restored);
+    detail::require_image(where, "restored", restored);
     require(&out != &input && &out != &restored, where, "out", "a buffer distinct from input and restored",
             "an alias");
     if (!(out.shape() == input.shape())) out = xt::xtensor<T, Rank>(input.shape());
