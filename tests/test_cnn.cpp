@@ -110,13 +110,24 @@ TEMPLATE_TEST_CASE("Cnn matches PyTorch on the tiny network (reflect pad, sigma 
     using T = TestType;
     const auto y = load_image<T>("tiny_input.npy");
     for (std::size_t tile : {256u, 8u, 11u}) {
-        auto cnn = Cnn<T>::load(ref("tiny.lcnn"), {.tile = tile});
+        auto cnn = Cnn<T>::load(ref("tiny.lcnn"), {.tile = tile, .portable_kernel = tile == 11u});
         Image<T> out(y.shape());
         cnn.denoise(y, T(0.1), out);
         CHECK(max_abs_diff(out, load_image<T>("tiny_output_s01.npy")) < 1e-4);
         cnn.denoise_blind(y, out);
         CHECK(max_abs_diff(out, load_image<T>("tiny_output_s0.npy")) < 1e-4);
     }
+}
+
+TEST_CASE("Cnn: the AVX2+FMA and portable kernels agree", "[cnn]") {
+    const auto y = random_image<float>(37, 61, 13);
+    auto fast = Cnn<float>::load(ref("tiny.lcnn"));
+    auto portable = Cnn<float>::load(ref("tiny.lcnn"), {.portable_kernel = true});
+    Image<float> a(y.shape()), b(y.shape());
+    fast.denoise(y, 0.07f, a);
+    portable.denoise(y, 0.07f, b);
+    CHECK(max_abs_diff(a, b) < 1e-5);
+    CHECK(max_abs_diff(b, a) > -1.0);
 }
 
 TEST_CASE("Cnn is positively homogeneous: D(a y, a s) = a D(y, s)", "[cnn][property]") {

@@ -1,8 +1,8 @@
 #pragma once
 /// \file cnn.hpp
 /// A learned denoiser: a small bias-free residual convolutional network
-/// (DnCNN-style) trained by scripts/train-denoiser.py, run in float with
-/// Eigen's GEMM kernel, threaded and tiled.
+/// (DnCNN-style) trained by scripts/train-denoiser.py, run in float with a
+/// register-blocked convolution kernel, threaded and tiled.
 
 #include <algorithm>
 #include <array>
@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
-#include <Eigen/Core>
 #include <xtensor/xtensor.hpp>
 
+#include "lucid/core/cpu_features.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/fft.hpp"
 #include "lucid/core/image.hpp"
@@ -38,6 +38,8 @@ struct CnnParams {
     /// the untiled one; larger tiles waste less on halos and use more memory
     /// (about 2·width·(tile + 2·depth + 2)² floats).
     std::size_t tile = 256;
+    /// Use the portable kernel even where AVX2+FMA is available (for tests).
+    bool portable_kernel = false;
 
     void validate() const {
         require(tile >= 8 && tile <= 8192, "lucid::denoisers::CnnParams", "tile", "in [8, 8192]", tile);
@@ -46,28 +48,77 @@ struct CnnParams {
 
 namespace detail::cnn {
 
-/// One single-threaded GEMM C += A·B on column-major blocks, with a
-/// persistent blocking workspace (Eigen's level-3 kernel, no allocation and
-/// no nested threading: the caller splits the work).
-class Gemm {
-public:
-    Gemm(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth)
-        : blocking_(rows, cols, depth, 1, true) {
-        blocking_.allocateAll();
+/// A 3×3 convolution layer on the zero-bordered planar layout, written
+/// directly (a register-blocked "GEMM" with the nine taps as the inner
+/// dimension, no im2col copy): for output channels o and flat pixels n in
+/// [n0, n1), out[o][n] = Σ_{s<9} Σ_c w[o][c][s] · in[c][n + shift_s].
+/// Blocks of 4 output channels × 3 vectors of pixels stay in registers;
+/// VB is the vector width in bytes (32 for the AVX2+FMA copy, 16 portable).
+/// `w` is packed as [cout/4][9][cin][4] (cout padded to a multiple of 4).
+template <std::size_t VB>
+[[gnu::always_inline]] inline void conv3x3_block(const float* in, std::size_t plane_in, const std::ptrdiff_t* shifts,
+                                                 const float* w, std::size_t cin, std::size_t cout, float* out,
+                                                 std::size_t plane_out, std::size_t n0, std::size_t n1) {
+    typedef float V __attribute__((vector_size(VB)));
+    typedef float U __attribute__((vector_size(VB), aligned(4)));
+    constexpr std::size_t L = VB / sizeof(float), P = 3 * L;
+    const std::size_t cout4 = (cout + 3) / 4 * 4;
+    for (std::size_t n = n0; n < n1; n += P) {
+        const std::size_t m = std::min(P, n1 - n);
+        for (std::size_t ob = 0; ob < cout4; ob += 4) {
+            V acc[4][3] = {};
+            const float* wp = w + ob * 9 * cin;
+            for (std::size_t s = 0; s < 9; ++s) {
+                const float* src = in + shifts[s] + std::ptrdiff_t(n);
+                for (std::size_t c = 0; c < cin; ++c, wp += 4) {
+                    const float* sc = src + c * plane_in;
+                    const V x0 = *reinterpret_cast<const U*>(sc);
+                    const V x1 = *reinterpret_cast<const U*>(sc + L);
+                    const V x2 = *reinterpret_cast<const U*>(sc + 2 * L);
+                    for (std::size_t o = 0; o < 4; ++o) {
+                        const V wv = V{} + wp[o];
+                        acc[o][0] += wv * x0;
+                        acc[o][1] += wv * x1;
+                        acc[o][2] += wv * x2;
+                    }
+                }
+            }
+            for (std::size_t o = 0; o < 4 && ob + o < cout; ++o) {
+                float* d = out + (ob + o) * plane_out + n;
+                if (m == P) {
+                    *reinterpret_cast<U*>(d) = acc[o][0];
+                    *reinterpret_cast<U*>(d + L) = acc[o][1];
+                    *reinterpret_cast<U*>(d + 2 * L) = acc[o][2];
+                } else {
+                    float tmp[P];
+                    std::memcpy(tmp, &acc[o][0], sizeof(V));
+                    std::memcpy(tmp + L, &acc[o][1], sizeof(V));
+                    std::memcpy(tmp + 2 * L, &acc[o][2], sizeof(V));
+                    std::memcpy(d, tmp, m * sizeof(float));
+                }
+            }
+        }
     }
-    /// C(rows×cols, ldc) += A(rows×depth, lda) · B(depth×cols, ldb), all column-major.
-    void run(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth, const float* a, Eigen::Index lda,
-             const float* b, Eigen::Index ldb, float* c, Eigen::Index ldc) {
-        using P = Eigen::internal::general_matrix_matrix_product<Eigen::Index, float, Eigen::ColMajor, false, float,
-                                                                 Eigen::ColMajor, false, Eigen::ColMajor, 1>;
-        P::run(rows, cols, depth, a, lda, b, ldb, c, 1, ldc, 1.0f, blocking_, nullptr);
-    }
+}
 
-private:
-    Eigen::internal::gemm_blocking_space<Eigen::ColMajor, float, float, Eigen::Dynamic, Eigen::Dynamic,
-                                         Eigen::Dynamic>
-        blocking_;
-};
+#if LUCID_HAS_AVX2_DISPATCH
+__attribute__((target("avx2,fma"))) inline void conv3x3_avx2(const float* in, std::size_t plane_in,
+                                                             const std::ptrdiff_t* shifts, const float* w,
+                                                             std::size_t cin, std::size_t cout, float* out,
+                                                             std::size_t plane_out, std::size_t n0, std::size_t n1) {
+    conv3x3_block<32>(in, plane_in, shifts, w, cin, cout, out, plane_out, n0, n1);
+}
+#endif
+
+inline void conv3x3_portable(const float* in, std::size_t plane_in, const std::ptrdiff_t* shifts, const float* w,
+                             std::size_t cin, std::size_t cout, float* out, std::size_t plane_out, std::size_t n0,
+                             std::size_t n1) {
+    conv3x3_block<16>(in, plane_in, shifts, w, cin, cout, out, plane_out, n0, n1);
+}
+
+/// Slack (floats) after each activation buffer: blocked loads may read up to
+/// 3 vectors past the last pixel.
+inline constexpr std::size_t buffer_slack = 64;
 
 /// Half-sample symmetric index into [0, n) (numpy 'symmetric', any distance).
 inline std::ptrdiff_t reflect(std::ptrdiff_t i, std::ptrdiff_t n) {
@@ -95,10 +146,12 @@ inline std::ptrdiff_t reflect(std::ptrdiff_t i, std::ptrdiff_t n) {
 /// itself when the noise map is 0 (`denoise_blind`), which is what
 /// Kadkhodaie–Simoncelli sampling needs.
 ///
-/// Inference: float throughout (double inputs are converted per tile), each
-/// convolution as nine accumulated GEMMs (one per kernel tap) on a
-/// zero-bordered activation layout, so no im2col copy is made; the columns
-/// of every layer are split across lucid::num_threads(). Large images are
+/// Inference: float throughout (double inputs are converted per tile); each
+/// convolution is a register-blocked direct kernel (4 output channels × 3
+/// SIMD vectors of pixels, the 9·cin taps as inner dimension) on a
+/// zero-bordered activation layout, so no im2col copy is made; an AVX2+FMA
+/// copy is chosen at run time. The pixels of every layer are split across
+/// lucid::num_threads(). Large images are
 /// processed in tiles of `CnnParams::tile` pixels with a `depth()`-pixel
 /// halo (exactly equal to the untiled result). Buffers are allocated on the
 /// first call for the largest tile and reused; later calls do not allocate.
@@ -197,17 +250,18 @@ private:
     struct LayerW {
         std::size_t cin, cout;
         bool relu;
-        std::vector<float> taps;  // 9 blocks, each cin×cout column-major: taps[s][c + o·cin] = w[o][c][s]
+        std::vector<float> packed;  // [cout/4][9][cin][4]: packed[((ob/4)·9 + s)·cin·4 + c·4 + o%4] = w[o][c][s]
     };
 
     void prepare_weights() {
         width_ = 0;
         for (const auto& l : model_.layers) {
-            LayerW w{l.cin, l.cout, l.relu, std::vector<float>(9 * l.cin * l.cout)};
+            const std::size_t cout4 = (l.cout + 3) / 4 * 4;
+            LayerW w{l.cin, l.cout, l.relu, std::vector<float>(cout4 * 9 * l.cin, 0.0f)};
             for (std::size_t o = 0; o < l.cout; ++o)
                 for (std::size_t c = 0; c < l.cin; ++c)
                     for (std::size_t s = 0; s < 9; ++s)
-                        w.taps[s * l.cin * l.cout + c + o * l.cin] = l.weights[(o * l.cin + c) * 9 + s];
+                        w.packed[(((o / 4) * 9 + s) * l.cin + c) * 4 + o % 4] = l.weights[(o * l.cin + c) * 9 + s];
             width_ = std::max({width_, l.cin, l.cout});
             layers_.push_back(std::move(w));
         }
@@ -216,18 +270,10 @@ private:
     /// Allocates buffers for a padded tile of hp×wp once; grows only.
     void reserve(std::size_t hp, std::size_t wp) const {
         Scratch& w = scratch_;
-        const std::size_t need = width_ * hp * wp + 4;
+        const std::size_t need = width_ * hp * wp + detail::cnn::buffer_slack;
         if (w.a.size() < need) {
             w.a = fft::AlignedBuffer<float>(need);
             w.b = fft::AlignedBuffer<float>(need);
-        }
-        const std::size_t nt = std::size_t(std::max(1, num_threads()));
-        if (w.gemms.size() < nt || hp * wp > w.gemm_rows) {
-            w.gemms.clear();
-            w.gemm_rows = std::max(hp * wp, w.gemm_rows);
-            for (std::size_t t = 0; t < nt; ++t)
-                w.gemms.push_back(std::make_unique<detail::cnn::Gemm>(Eigen::Index(w.gemm_rows), Eigen::Index(width_),
-                                                                        Eigen::Index(width_)));
         }
     }
 
@@ -254,7 +300,7 @@ private:
         float* b = scratch_.b.data();
         // Input: channel 0 = reflected image, channel 1 = σ map, zero borders.
         const std::size_t cin0 = layers_.front().cin;
-        std::fill(a, a + cin0 * plane + 4, 0.0f);
+        std::fill(a, a + cin0 * plane + detail::cnn::buffer_slack, 0.0f);
         for (std::size_t i = 0; i < H; ++i) {
             const std::ptrdiff_t yi = detail::cnn::reflect(std::ptrdiff_t(r0 + i) - std::ptrdiff_t(p), std::ptrdiff_t(h));
             float* row = a + (i + 1) * ld + 1;
@@ -272,7 +318,7 @@ private:
                 std::fill(b + o * plane, b + o * plane + ld + 1, 0.0f);
                 std::fill(b + o * plane + ld + 1 + N, b + (o + 1) * plane, 0.0f);
             }
-            b[L.cout * plane] = b[L.cout * plane + 1] = 0.0f;
+            std::fill(b + L.cout * plane, b + L.cout * plane + detail::cnn::buffer_slack, 0.0f);
             run_layer(L, a, b, N, ld, plane, W);
             std::swap(a, b);
         }
@@ -289,30 +335,34 @@ private:
         }
     }
 
-    /// One conv layer: out = act(Σ_s W_s · shift_s(in)), columns split over threads.
+    /// One conv layer: out = act(Σ_s W_s · shift_s(in)), pixel ranges split over threads.
     void run_layer(const LayerW& L, const float* in, float* out, std::size_t N, std::size_t ld, std::size_t plane,
                    std::size_t W) const {
-        const std::size_t nt = std::min<std::size_t>(scratch_.gemms.size(), std::max<std::size_t>(1, N / 2048));
-        const std::size_t chunk = ((N + nt - 1) / nt + 15) / 16 * 16;
+        const std::size_t nt = std::min<std::size_t>(std::size_t(std::max(1, num_threads())),
+                                                     std::max<std::size_t>(1, N / 4096));
+        const std::size_t chunk = ((N + nt - 1) / nt + 23) / 24 * 24;
         float* dst = out + ld + 1;
+        std::ptrdiff_t shifts[9];
+        for (std::size_t s = 0; s < 9; ++s) shifts[s] = std::ptrdiff_t((s / 3) * ld + (s % 3));
+#if LUCID_HAS_AVX2_DISPATCH
+        const bool avx2 = !params_.portable_kernel && lucid::detail::cpu_has_avx2_fma();
+#endif
         parallel_for(0, std::ptrdiff_t(nt), [&](std::ptrdiff_t t) {
             const std::size_t n0 = std::size_t(t) * chunk;
             if (n0 >= N) return;
-            const std::size_t n1 = std::min(N, n0 + chunk), m = n1 - n0;
-            for (std::size_t o = 0; o < L.cout; ++o) std::fill(dst + o * plane + n0, dst + o * plane + n1, 0.0f);
-            detail::cnn::Gemm& g = *scratch_.gemms[std::size_t(t)];
-            for (std::size_t s = 0; s < 9; ++s) {
-                const std::size_t shift = (s / 3) * ld + (s % 3);
-                g.run(Eigen::Index(m), Eigen::Index(L.cout), Eigen::Index(L.cin), in + shift + n0,
-                      Eigen::Index(plane), L.taps.data() + s * L.cin * L.cout, Eigen::Index(L.cin), dst + n0,
-                      Eigen::Index(plane));
-            }
+            const std::size_t n1 = std::min(N, n0 + chunk);
+#if LUCID_HAS_AVX2_DISPATCH
+            if (avx2)
+                detail::cnn::conv3x3_avx2(in, plane, shifts, L.packed.data(), L.cin, L.cout, dst, plane, n0, n1);
+            else
+#endif
+                detail::cnn::conv3x3_portable(in, plane, shifts, L.packed.data(), L.cin, L.cout, dst, plane, n0, n1);
             for (std::size_t o = 0; o < L.cout; ++o) {
                 float* d = dst + o * plane;
                 if (L.relu)
                     for (std::size_t n = n0; n < n1; ++n) d[n] = d[n] > 0.0f ? d[n] : 0.0f;
                 // positions with j = n mod ld ∈ {W, W+1} are the zero borders of the next layer
-                std::size_t first = n0 - n0 % ld + W;
+                const std::size_t first = n0 - n0 % ld + W;
                 for (std::size_t n = first; n < n1 + ld; n += ld)
                     for (std::size_t q = n; q < n + 2; ++q)
                         if (q >= n0 && q < n1) d[q] = 0.0f;
@@ -324,12 +374,10 @@ private:
     CnnParams params_;
     std::vector<LayerW> layers_;
     std::size_t width_ = 0;
-    /// Activation ping-pong buffers and per-thread GEMM workspaces; a copy
-    /// of the denoiser starts with empty scratch (warmed up on first use).
+    /// Activation ping-pong buffers; a copy of the denoiser starts with
+    /// empty scratch (allocated on its first call).
     struct Scratch {
         fft::AlignedBuffer<float> a, b;
-        std::vector<std::unique_ptr<detail::cnn::Gemm>> gemms;
-        std::size_t gemm_rows = 0;
         Scratch() = default;
         Scratch(const Scratch&) {}
         Scratch(Scratch&&) noexcept = default;
