@@ -70,3 +70,9 @@
 #include "lucid/denoisers/prox_denoiser.hpp"
 #include "lucid/denoisers/tv_denoiser.hpp"
 #include "lucid/denoisers/wavelet_denoiser.hpp"
+
+// learned priors: CNN denoiser, losses, posterior sampling
+#include "lucid/denoisers/cnn.hpp"
+#include "lucid/denoisers/cnn_model.hpp"
+#include "lucid/learning/losses.hpp"
+#include "lucid/sampling/sampling.hpp"
