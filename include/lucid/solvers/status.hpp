@@ -29,21 +29,38 @@ constexpr std::string_view to_string(Status s) {
 
 /// Per-iteration records. `objective` is NaN where a solver has no cheap
 /// objective; `residual` is the quantity its stopping rule tests.
+///
+/// Splitting methods (ADMM, PDHG, HQS, PnP) also record their primal and dual
+/// residuals and the penalty / step parameter of each iteration (ρ for ADMM,
+/// μ for HQS, the step 1/L for proximal gradient); these stay empty for
+/// solvers that have no such quantity.
 struct History {
     std::vector<double> objective;
     std::vector<double> residual;
-    std::vector<double> elapsed;  ///< seconds since the start of the run
+    std::vector<double> elapsed;          ///< seconds since the start of the run
+    std::vector<double> primal_residual;  ///< splitting methods: ‖Kx − z‖ (or their own primal residual)
+    std::vector<double> dual_residual;    ///< splitting methods: ‖ρKᵀ(z − z_prev)‖ (or their own dual residual)
+    std::vector<double> penalty;          ///< ρ, μ or step size used in the iteration
 
+    /// Reserves room for n iterations in every series (no allocation while recording).
     void reserve(std::size_t n) {
         objective.reserve(n);
         residual.reserve(n);
         elapsed.reserve(n);
+        primal_residual.reserve(n);
+        dual_residual.reserve(n);
+        penalty.reserve(n);
     }
     void push(double obj, double res, double t) {
         objective.push_back(obj);
         residual.push_back(res);
         elapsed.push_back(t);
     }
+    void push_split(double primal, double dual) {
+        primal_residual.push_back(primal);
+        dual_residual.push_back(dual);
+    }
+    void push_penalty(double p) { penalty.push_back(p); }
     std::size_t size() const { return residual.size(); }
 };
 

@@ -1,0 +1,76 @@
+#pragma once
+/// \file tikhonov.hpp
+/// Tikhonov-regularized least squares in closed form when the normal
+/// operator is diagonalized (DFT or DCT), by conjugate gradients otherwise.
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <type_traits>
+
+#include "lucid/core/error.hpp"
+#include "lucid/core/linear_operator.hpp"
+#include "lucid/functionals/least_squares.hpp"
+#include "lucid/ops/identity.hpp"
+#include "lucid/solvers/conjugate_gradient.hpp"
+#include "lucid/solvers/quadratic_update.hpp"
+#include "lucid/solvers/status.hpp"
+
+namespace lucid {
+
+/// Parameters of `tikhonov` (only the CG fallback uses them).
+struct TikhonovParams {
+    int cg_max_iter = 1000;   ///< CG budget when (AᵀA + λDᵀD) has no closed-form inverse
+    double cg_tol = 1e-10;    ///< CG relative residual (raised to 1e-6 in float)
+
+    void validate() const {
+        require(cg_max_iter >= 1, "lucid::tikhonov", "cg_max_iter", ">= 1", cg_max_iter);
+        require(std::isfinite(cg_tol) && cg_tol > 0, "lucid::tikhonov", "cg_tol", "finite and > 0", cg_tol);
+    }
+};
+
+/// Generalized Tikhonov regularization (Tikhonov 1963; Hansen, Nagy & O'Leary
+/// 2006, "Deblurring Images: Matrices, Spectra, and Filtering", ch. 5):
+/// \f[ \hat x = \arg\min_x \tfrac12\|Ax - y\|^2 + \tfrac\lambda2\|Dx\|^2 = (A^\top A + \lambda D^\top D)^{-1} A^\top y. \f]
+/// Closed form by one transform pair when `gram_spectrum_of(A)` and
+/// `gram_spectrum_of(D)` share the DFT (periodic convolution, periodic
+/// differences) or the DCT (reflect boundary with a symmetric kernel, Neumann
+/// differences): \f$ \hat x = \mathcal T^{-1}\big(\mathcal T(A^\top y) / (|\hat A|^2 + \lambda|\hat D|^2)\big) \f$
+/// (frequencies where the denominator vanishes get 0: the minimum-norm solution).
+/// Otherwise conjugate gradients on the normal equations. `message` says which.
+/// ```cpp
+/// auto r = lucid::tikhonov(A, y, 1e-3, lucid::ops::Gradient<double>(y.shape()));
+/// ```
+template <LinearOperator A, LinearOperator D>
+    requires std::same_as<domain_t<A>, domain_t<D>>
+SolverResult<domain_t<A>> tikhonov(const A& op, const range_t<A>& y, double lambda, const D& reg,
+                                   TikhonovParams params = {}) {
+    constexpr const char* where = "lucid::tikhonov";
+    params.validate();
+    require_positive(where, "lambda", lambda);
+    require(shape_of(y) == op.range_shape(), where, "y", "of the operator's range shape", element_count(y));
+    require(op.domain_shape() == reg.domain_shape(), where, "reg", "an operator on the domain of op",
+            element_count(make_domain(reg)));
+    using V = domain_t<A>;
+    using T = op_scalar_t<A>;
+    LeastSquares f(std::cref(op), y);
+    CgParams cg;
+    cg.max_iter = params.cg_max_iter;
+    cg.tol = std::is_same_v<T, float> ? std::max(params.cg_tol, 1e-6) : params.cg_tol;
+    cg.record_history = false;
+    SolverResult<V> out;
+    out.x = make_domain(op);
+    detail::QuadraticUpdate<decltype(f), D, V, false> update(f, reg, out.x, cg);
+    update.set_rho(T(lambda));
+    out.status = update.solve_normal(*update.atb(), out.x);
+    out.message = update.closed_form() ? "closed form (one transform pair)" : "conjugate gradients on the normal equations";
+    return out;
+}
+
+/// Standard-form Tikhonov (D = I): \f$ \hat x = (A^\top A + \lambda I)^{-1}A^\top y \f$.
+template <LinearOperator A>
+SolverResult<domain_t<A>> tikhonov(const A& op, const range_t<A>& y, double lambda, TikhonovParams params = {}) {
+    return tikhonov(op, y, lambda, ops::Identity<domain_t<A>>(op.domain_shape()), params);
+}
+
+}  // namespace lucid

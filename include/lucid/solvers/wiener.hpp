@@ -1,0 +1,115 @@
+#pragma once
+/// \file wiener.hpp
+/// Wiener deconvolution in the Fourier domain (periodic) or the DCT domain
+/// (reflect boundary with a symmetric kernel).
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstddef>
+
+#include "lucid/core/error.hpp"
+#include "lucid/core/fft.hpp"
+#include "lucid/core/image.hpp"
+#include "lucid/core/linear_operator.hpp"
+#include "lucid/ops/spectrum.hpp"
+#include "lucid/solvers/status.hpp"
+
+namespace lucid {
+
+/// Parameters of `wiener`.
+struct WienerParams {
+    /// Noise-to-signal power ratio K of the filter conj(Â)/(|Â|² + K). > 0 wins;
+    /// 0 = estimated as σ²/max(var(y) − σ², σ²) from `noise_sigma`.
+    double nsr = 0;
+    double noise_sigma = 0;   ///< standard deviation of the additive noise (used when nsr = 0)
+
+    void validate() const {
+        constexpr const char* where = "lucid::wiener";
+        require(std::isfinite(nsr) && nsr >= 0, where, "nsr", "finite and >= 0", nsr);
+        require(std::isfinite(noise_sigma) && noise_sigma >= 0, where, "noise_sigma", "finite and >= 0", noise_sigma);
+        require(nsr > 0 || noise_sigma > 0, where, "nsr", "> 0, or noise_sigma > 0 to estimate it", nsr);
+    }
+};
+
+namespace detail {
+
+/// The one-block Fourier or cosine symbol of a square image operator, or an Error naming `op`.
+template <class A>
+Spectrum<op_scalar_t<A>> require_transform_symbol(const char* where, const A& op) {
+    auto s = spectrum_of(op);
+    if (!s || s->blocks() != 1 || s->transform == Transform::any)
+        fail_argument(where, "op",
+                      "an operator diagonalized by the DFT or the DCT (spectrum(): periodic convolution, or "
+                      "reflect boundary with a symmetric kernel)",
+                      s ? "a spectrum without a transform" : "an operator without a spectrum");
+    const auto hw = plane_shape(op.domain_shape());
+    if (s->plane != hw) fail_argument<ShapeError>(where, "op", "a spectrum on the image plane", shape_string(s->plane));
+    return *s;
+}
+
+/// out = T⁻¹(m(Â) ⊙ T y) per plane, for a transform symbol Â and a filter m.
+template <class T, std::size_t Rank, class Filter>
+void apply_filter(const Spectrum<T>& s, const xt::xtensor<T, Rank>& y, xt::xtensor<T, Rank>& out, Filter&& m) {
+    const auto hw = plane_shape(Shape<Rank>(y.shape()));
+    const std::size_t h = hw[0], w = hw[1], plane = h * w, planes = y.size() / plane;
+    const auto* sym = s.values.data();
+    if (s.transform == Transform::fourier) {
+        auto fwd = fft::plan<T>(fft::Kind::r2c, h, w), inv = fft::plan<T>(fft::Kind::c2r, h, w);
+        const std::size_t n = h * (w / 2 + 1);
+        fft::AlignedBuffer<std::complex<T>> spec(n);
+        for (std::size_t c = 0; c < planes; ++c) {
+            fwd->r2c(y.data() + c * plane, spec.data());
+            for (std::size_t i = 0; i < n; ++i) spec[i] *= m(sym[i]) / T(plane);
+            inv->c2r(spec.data(), out.data() + c * plane);
+        }
+    } else {
+        auto fwd = fft::plan<T>(fft::Kind::dct2, h, w), inv = fft::plan<T>(fft::Kind::dct3, h, w);
+        fft::AlignedBuffer<T> coef(plane);
+        for (std::size_t c = 0; c < planes; ++c) {
+            fwd->r2r(y.data() + c * plane, coef.data());
+            for (std::size_t i = 0; i < plane; ++i) coef[i] *= m(sym[i]).real() / T(4 * plane);
+            inv->r2r(coef.data(), out.data() + c * plane);
+        }
+    }
+}
+
+}  // namespace detail
+
+/// Wiener deconvolution (Wiener 1949; e.g. Gonzalez & Woods, "Digital Image
+/// Processing", §5.8) with a constant noise-to-signal ratio K:
+/// \f[ \hat x = \mathcal T^{-1}\Big(\frac{\overline{\hat A}}{|\hat A|^2 + K}\,\mathcal T y\Big), \f]
+/// 𝒯 the 2-D DFT for periodic operators or the DCT-II for reflect-boundary
+/// operators with a symmetric kernel (Ng, Chan & Tang 1999), read from
+/// `op.spectrum()`. Planes of a C×H×W stack are filtered independently.
+/// Throws lucid::Error naming `op` when the operator reports no such spectrum
+/// (e.g. zero or valid boundaries: use `tikhonov` or an iterative solver).
+/// Returns converged with 0 iterations (a closed form).
+template <LinearOperator A>
+SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams params = {}) {
+    constexpr const char* where = "lucid::wiener";
+    params.validate();
+    using T = op_scalar_t<A>;
+    static_assert(std::is_same_v<domain_t<A>, range_t<A>>, "lucid::wiener needs a square image operator");
+    require_shape(where, "y", y.shape(), op.range_shape());
+    require_finite_image(where, "y", y);
+    const auto s = detail::require_transform_symbol(where, op);
+    double k = params.nsr;
+    if (k == 0) {
+        double mean = 0, sq = 0;
+        for (auto v : y) mean += double(v);
+        mean /= double(y.size());
+        for (auto v : y) sq += (double(v) - mean) * (double(v) - mean);
+        const double var = sq / double(y.size()), s2 = params.noise_sigma * params.noise_sigma;
+        k = s2 / std::max(var - s2, s2);
+    }
+    SolverResult<domain_t<A>> out;
+    out.x = make_domain(op);
+    const T kk = T(k);
+    detail::apply_filter(s, y, out.x, [kk](std::complex<T> a) { return std::conj(a) / (std::norm(a) + kk); });
+    out.status = Status::converged;
+    out.message = detail::concat("closed form (", s.transform == Transform::fourier ? "DFT" : "DCT", ", nsr ", k, ")");
+    return out;
+}
+
+}  // namespace lucid
