@@ -1,0 +1,249 @@
+#pragma once
+// Shared pieces of the lucid command-line tool: exit codes, the error types
+// that map onto them, SIGINT handling, options every computing command takes,
+// image input/output with argument-naming errors, and wall-clock timing.
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+#include "args.hpp"
+#include "json.hpp"
+#include "lucid/core/error.hpp"
+#include "lucid/core/image.hpp"
+#include "lucid/core/threading.hpp"
+#include "lucid/io/read.hpp"
+#include "lucid/io/write.hpp"
+
+namespace lucid::cli {
+
+/// Exit codes of every command (also listed by `lucid --help` and docs/cli.md).
+enum ExitCode : int {
+    exit_ok = 0,           ///< success
+    exit_failure = 1,      ///< runtime or data error: unreadable/corrupt file, write failure, solver diverged
+    exit_usage = 2,        ///< bad command line: unknown command/option/method, malformed value or SPEC
+    exit_interrupted = 130 ///< SIGINT (Ctrl-C): the run was stopped and nothing was written
+};
+
+/// A runtime or data error raised by the tool itself (exit code 1).
+class Failure : public lucid::Error {
+public:
+    using Error::Error;
+};
+
+/// Thrown when SIGINT stopped the run (exit code 130).
+class Interrupted : public std::exception {
+public:
+    const char* what() const noexcept override { return "interrupted"; }
+};
+
+// ---- SIGINT -----------------------------------------------------------------
+//
+// While a solver runs, SIGINT only raises a flag: the solver's callback sees it
+// and stops the run, the command then throws Interrupted and writes nothing.
+// Outside such sections (reading, closed-form steps without a callback) the
+// handler ends the process at once with status 130: no output is being written
+// there, and every write is atomic anyway. A second SIGINT always ends at once.
+
+namespace detail {
+inline std::atomic<bool>& interrupt_flag() {
+    static std::atomic<bool> f{false};
+    return f;
+}
+inline std::atomic<int>& cooperative_depth() {
+    static std::atomic<int> d{0};
+    return d;
+}
+inline std::atomic<bool>& handler_installed() {
+    static std::atomic<bool> h{false};
+    return h;
+}
+extern "C" inline void on_sigint(int) {
+    static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+    const bool again = interrupt_flag().exchange(true);
+    if (again || cooperative_depth().load() == 0) {
+        static const char msg[] = "\nlucid: interrupted; no output written\n";
+        [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+        ::_exit(exit_interrupted);
+    }
+}
+}  // namespace detail
+
+/// Installs the SIGINT handler (once).
+inline void install_sigint_handler() {
+    if (detail::handler_installed().exchange(true)) return;
+    struct sigaction sa {};
+    sa.sa_handler = detail::on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, nullptr);
+}
+
+/// True once SIGINT arrived.
+inline bool interrupt_requested() { return detail::interrupt_flag().load(std::memory_order_relaxed); }
+
+/// Throws Interrupted if SIGINT arrived.
+inline void check_interrupt() {
+    if (interrupt_requested()) throw Interrupted();
+}
+
+/// Marks a section in which SIGINT is handled by polling (solver callbacks).
+class CooperativeSection {
+public:
+    CooperativeSection() { detail::cooperative_depth().fetch_add(1); }
+    ~CooperativeSection() { detail::cooperative_depth().fetch_sub(1); }
+    CooperativeSection(const CooperativeSection&) = delete;
+    CooperativeSection& operator=(const CooperativeSection&) = delete;
+};
+
+// ---- options shared by commands ----------------------------------------------
+
+inline OptionSpec threads_option() {
+    return {"threads", true, "N", "worker threads (default: all cores)"};
+}
+inline OptionSpec quiet_option() { return {"quiet", false, "", "no progress or summary on stderr/stdout"}; }
+inline OptionSpec json_option() { return {"json", false, "", "print one JSON object with the results on stdout"}; }
+inline OptionSpec reference_option() {
+    return {"reference", true, "REF", "sharp image: report PSNR/SSIM of the result against it"};
+}
+
+/// Options every computing command shares, read once.
+struct CommonOptions {
+    bool json = false;
+    bool quiet = false;
+    int threads = 0;
+};
+
+/// Reads --json, --quiet, --threads (whichever the command declares) and applies --threads.
+inline CommonOptions read_common(const Args& args, const CommandSpec& spec) {
+    CommonOptions c;
+    auto declared = [&](const char* n) {
+        for (const auto& o : spec.options)
+            if (o.name == n) return true;
+        return false;
+    };
+    if (declared("json")) c.json = args.flag("json");
+    if (declared("quiet")) c.quiet = args.flag("quiet");
+    if (declared("threads")) {
+        c.threads = int(args.integer("threads", lucid::num_threads(), 1, 1024));
+        lucid::set_num_threads(c.threads);
+    }
+    return c;
+}
+
+// ---- errors that name an argument ---------------------------------------------
+
+/// One line: newlines of a message become spaces.
+inline std::string one_line(std::string s) {
+    for (char& c : s)
+        if (c == '\n' || c == '\r') c = ' ';
+    return s;
+}
+
+/// Runs fn(); a lucid::Error it throws is rethrown as E with "ARG: " in front.
+/// IoError stays an IoError (exit 1); everything else becomes `Rethrow`.
+template <class Rethrow = Failure, class Fn>
+auto naming(const std::string& argument, Fn&& fn) -> decltype(fn()) {
+    try {
+        return fn();
+    } catch (const lucid::IoError& e) {
+        throw lucid::IoError(argument + ": " + e.what());
+    } catch (const Interrupted&) {
+        throw;
+    } catch (const UsageError&) {
+        throw;
+    } catch (const Failure&) {
+        throw;
+    } catch (const lucid::Error& e) {
+        throw Rethrow(argument + ": " + e.what());
+    }
+}
+
+// ---- images -----------------------------------------------------------------
+
+/// Reads an image with its own channel count (C×H×W, C = 1 or 3); errors name `argument`.
+inline lucid::io::ReadResult<double> read_image(const std::string& path, const std::string& argument) {
+    return naming(argument, [&] { return lucid::io::read_with_info<double>(path); });
+}
+
+/// The single plane of a C×H×W stack with C = 1.
+inline Image<double> plane_of(const ImageStack<double>& s, std::size_t c) {
+    const std::size_t h = s.shape()[1], w = s.shape()[2];
+    Image<double> out({h, w});
+    std::copy(s.data() + c * h * w, s.data() + (c + 1) * h * w, out.data());
+    return out;
+}
+
+inline void set_plane(ImageStack<double>& s, std::size_t c, const Image<double>& p) {
+    std::copy(p.data(), p.data() + p.size(), s.data() + c * p.size());
+}
+
+/// Checks before any computation that `path` can be an output image: a known
+/// extension (.png, .pgm, .ppm, .pnm), an existing directory, and not a directory itself.
+inline void check_output_path(const std::string& path, const std::string& argument, std::size_t channels) {
+    namespace fs = std::filesystem;
+    const fs::path p(path);
+    try {
+        (void)lucid::io::format_from_extension(p, channels);
+    } catch (const lucid::Error&) {
+        throw UsageError(argument + ": '" + path + "' must end in .png, .pgm, .ppm or .pnm (the format follows the name)");
+    }
+    if (channels == 3 && lucid::io::format_from_extension(p, channels) == lucid::io::Format::pgm)
+        throw UsageError(argument + ": '" + path + "' is a PGM name, but the image has 3 channels (use .png or .ppm)");
+    const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw Failure(argument + ": cannot write '" + path + "': directory '" + dir.string() + "' does not exist");
+    if (fs::is_directory(p, ec)) throw Failure(argument + ": cannot write '" + path + "': it is a directory");
+}
+
+/// Writes atomically unless SIGINT arrived (then throws Interrupted, nothing written).
+template <class Img>
+void write_image(const std::string& path, const Img& image, const std::string& argument, int bit_depth = 8) {
+    check_interrupt();
+    naming(argument, [&] { lucid::io::write(path, image, {.bit_depth = bit_depth}); });
+}
+
+/// Writes a small text file atomically.
+inline void write_text(const std::filesystem::path& path, const std::string& text, const std::string& argument) {
+    check_interrupt();
+    naming(argument, [&] {
+        lucid::io::write_file_atomic(path, std::span<const std::uint8_t>(
+                                               reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    });
+}
+
+// ---- timing -------------------------------------------------------------------
+
+class Stopwatch {
+public:
+    Stopwatch() : t0_(std::chrono::steady_clock::now()) {}
+    double seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count(); }
+
+private:
+    std::chrono::steady_clock::time_point t0_;
+};
+
+/// "%.3g"-style formatting for messages and tables.
+inline std::string fmt(double v, const char* f = "%.4g") {
+    if (!std::isfinite(v)) return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+
+/// True when stderr is a terminal (progress lines are printed only then).
+inline bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+}  // namespace lucid::cli
