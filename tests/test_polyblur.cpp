@@ -52,7 +52,6 @@ std::ptrdiff_t reflect(std::ptrdiff_t i, std::ptrdiff_t n) {
     while (i < 0 || i >= n) i = i < 0 ? -i - 1 : 2 * n - i - 1;
     return i;
 }
-std::ptrdiff_t wrap(std::ptrdiff_t i, std::ptrdiff_t n) { return ((i % n) + n) % n; }
 std::ptrdiff_t replicate(std::ptrdiff_t i, std::ptrdiff_t n) { return std::clamp<std::ptrdiff_t>(i, 0, n - 1); }
 
 // Brute-force convolution of every plane of x (H×W or C×H×W) with kernel k
@@ -198,27 +197,28 @@ TEST_CASE("gaussian kernel equals scipy.ndimage.gaussian_filter's impulse respon
     }
     // gaussian_filter(σ, truncate=4) samples exp(−t²/2σ²) on |t| <= ⌊4σ + ½⌋ per axis and
     // normalizes each axis: the outer product is our kernel of that size, up to rounding.
-    for (double sigma : {0.6, 1.0, 1.7, 3.0}) {
+    const std::vector<double> sigmas = {0.6, 1.0, 1.7, 3.0};
+    test::run_python_code("import sys, numpy as np\n"
+                          "from scipy import ndimage\n"
+                          "for i, s in enumerate([0.6, 1.0, 1.7, 3.0]):\n"
+                          "    r = int(4 * s + 0.5); d = np.zeros((2*r+1, 2*r+1)); d[r, r] = 1\n"
+                          "    np.save(sys.argv[1] + '/scipy_gauss_%d.npy' % i, ndimage.gaussian_filter(d, s, mode='constant'))\n",
+                          {test::scratch_dir().string()});
+    for (std::size_t i = 0; i < sigmas.size(); ++i) {
+        const double sigma = sigmas[i];
         const std::size_t r = std::size_t(4 * sigma + 0.5), size = 2 * r + 1;
         const auto ours = kernels::gaussian<double>(sigma, size);
-        const auto path = scratch("scipy_gauss.npy");
-        test::run_python_code(
-            "import sys, numpy as np\nfrom scipy import ndimage\n"
-            "s = float(sys.argv[1]); r = int(sys.argv[2])\n"
-            "d = np.zeros((2*r+1, 2*r+1)); d[r, r] = 1\n"
-            "np.save(sys.argv[3], ndimage.gaussian_filter(d, s, mode='constant'))\n",
-            {num(sigma), std::to_string(r), path.string()});
-        const auto theirs = test::read_npy<double>(path);
+        const auto theirs = test::read_npy<double>(scratch("scipy_gauss_" + std::to_string(i) + ".npy"));
         CHECK(max_abs_diff(ours, theirs) < 1e-15);
         // The automatic size drops the mass beyond 3σ: the difference is bounded by it.
         const auto small = kernels::gaussian<double>(sigma);
         const std::size_t rs = small.shape()[0] / 2;
         double dropped = 1, worst = 0;
-        for (std::size_t i = 0; i < small.shape()[0]; ++i)
-            for (std::size_t j = 0; j < small.shape()[1]; ++j) dropped -= theirs(i + r - rs, j + r - rs);
-        for (std::size_t i = 0; i < small.shape()[0]; ++i)
-            for (std::size_t j = 0; j < small.shape()[1]; ++j)
-                worst = std::max(worst, std::abs(small(i, j) - theirs(i + r - rs, j + r - rs)));
+        for (std::size_t a = 0; a < small.shape()[0]; ++a)
+            for (std::size_t b = 0; b < small.shape()[1]; ++b) {
+                dropped -= theirs(a + r - rs, b + r - rs);
+                worst = std::max(worst, std::abs(small(a, b) - theirs(a + r - rs, b + r - rs)));
+            }
         CHECK(dropped < 0.01);
         CHECK(worst <= dropped * 1.0001 + 1e-15);
     }
@@ -341,7 +341,7 @@ TEMPLATE_TEST_CASE("disk oracle: a blurred disk gives sigma = sqrt(2π c² σ² 
                                                             {4, 3.618}};
     for (auto [sigma, expected] : sampled) {
         const auto k = kernels::gaussian<double>(sigma, 2 * std::size_t(std::ceil(5 * sigma)) + 1);
-        const auto blurred = to_type<T>(convolve_direct(d, k, wrap));
+        const auto blurred = to_type<T>(ops::Convolution<double>(k, {256, 256}, Boundary::periodic)(d));
         const auto e = pb::estimate_blur(blurred, {.border = 0});
         const double c = 0.362, b = 0.468;
         const double closed = std::sqrt(2 * pi * c * c * sigma * sigma - b * b);
@@ -364,7 +364,7 @@ TEMPLATE_TEST_CASE("disk oracle: the direction of an anisotropic blur is found t
     for (double deg : {0.0, 20.0, 45.0, 72.0, 90.0, 111.0, 150.0, 174.0}) {
         const double theta = deg * pi / 180;
         const auto k = kernels::gaussian<double>(3.0, 1.0, theta, 31);
-        const auto blurred = to_type<T>(convolve_direct(d, k, wrap));
+        const auto blurred = to_type<T>(ops::Convolution<double>(k, {256, 256}, Boundary::periodic)(d));
         const auto e = pb::estimate_blur(blurred, {.border = 0});
         INFO("theta " << deg << "°: estimate " << e.sigma0 << ", " << e.sigma1 << " at " << e.theta_degrees());
         CHECK(std::abs(angle_error_deg(e.theta, theta)) <= 6.0 + 1e-9);
@@ -378,9 +378,8 @@ TEMPLATE_TEST_CASE("disk oracle: the direction of an anisotropic blur is found t
     }
 }
 
-TEMPLATE_TEST_CASE("estimator equals the numpy reading of §2 step by step", "[polyblur][estimate][peers]", float,
-                   double) {
-    using T = TestType;
+TEST_CASE("estimator equals the numpy reading of §2 step by step (float and double)",
+          "[polyblur][estimate][peers]") {
     if (!test::python_has("numpy")) {
         WARN("skipped: numpy not available");
         return;
@@ -388,40 +387,53 @@ TEMPLATE_TEST_CASE("estimator equals the numpy reading of §2 step by step", "[p
     const auto camera = io::read_gray<double>(test::source_path("data/camera.png"));
     const auto chelsea = io::read_color<double>(test::source_path("data/chelsea.png"));
     const auto k = kernels::gaussian<double>(2.0, 1.0, 0.5, 25);
-    struct Case {
-        std::string name;
-        pb::EstimateOptions o;
-    };
-    const std::vector<Case> cases = {
+    const std::vector<std::pair<std::string, pb::EstimateOptions>> cases = {
         {"default", {}},
         {"quantile", {.quantile = 0.01}},
         {"border0", {.border = 0}},
         {"angles", {.c = 0.352, .b = 0.768, .n_angles = 8, .n_interpolated_angles = 36, .border = 5}},
     };
-    auto compare = [&](const auto& img, const std::string& tag) {
-        const auto in = scratch("est_" + tag + ".npy"), out = scratch("est_out_" + tag + ".npy");
-        test::write_npy(in, img);
-        for (const auto& c : cases) {
-            const auto& o = c.o;
-            test::run_python(spec_script(), {"estimate", in.string(), out.string(), num(o.c), num(o.b),
-                                             std::to_string(o.n_angles), std::to_string(o.n_interpolated_angles),
-                                             num(o.quantile), std::to_string(o.border)});
-            const auto ref = test::read_npy<double>(out);
-            const auto e = pb::estimate_blur_details(to_type<T>(img), o);
-            INFO(tag << " / " << c.name);
-            REQUIRE(ref.size() == 3 + e.directional_maxima.size() + e.interpolated_maxima.size());
-            const double t = tol<T>(2e-5, 1e-10);
-            for (std::size_t j = 0; j < e.directional_maxima.size(); ++j)
-                CHECK(e.directional_maxima[j] == Approx(ref(3 + j)).epsilon(t));
-            for (std::size_t i = 0; i < e.interpolated_maxima.size(); ++i)
-                CHECK(e.interpolated_maxima[i] == Approx(ref(3 + e.directional_maxima.size() + i)).epsilon(t));
-            CHECK(e.blur.sigma0 == Approx(ref(0)).epsilon(10 * t));
-            CHECK(e.blur.sigma1 == Approx(ref(1)).epsilon(10 * t));
-            CHECK(e.blur.theta == Approx(ref(2)).margin(1e-12));
-        }
+    const Image<double> gray = convolve_direct(camera, k, reflect);
+    const ImageStack<double> color = add_noise(convolve_direct(chelsea, k, reflect), 0.01, 5);
+    test::write_npy(scratch("est_0.npy"), gray);
+    test::write_npy(scratch("est_1.npy"), color);
+    // One Python run computes every reference: image i, case j -> est_i_j.npy.
+    std::string list;
+    for (const auto& [name, o] : cases)
+        list += "(" + num(o.c) + "," + num(o.b) + "," + std::to_string(o.n_angles) + "," +
+                std::to_string(o.n_interpolated_angles) + "," + num(o.quantile) + "," + std::to_string(o.border) + "),";
+    test::run_python_code("import sys, numpy as np\n"
+                          "sys.path.insert(0, sys.argv[1])\n"
+                          "import polyblur_spec as ps\n"
+                          "cases = [" + list + "]\n"
+                          "for i in range(2):\n"
+                          "    img = np.load(sys.argv[2] + '/est_%d.npy' % i)\n"
+                          "    for j, (c, b, na, ni, q, border) in enumerate(cases):\n"
+                          "        s0, s1, th, f, F = ps.estimate(img, c, b, na, ni, q, border)\n"
+                          "        np.save(sys.argv[2] + '/est_%d_%d.npy' % (i, j), np.concatenate([[s0, s1, th], f, F]))\n",
+                          {test::source_path("tests/support"), test::scratch_dir().string()});
+    auto check = [&](auto tag, const auto& img, const pb::EstimateOptions& o, const xt::xarray<double>& ref) {
+        using T = decltype(tag);
+        const auto e = pb::estimate_blur_details(to_type<T>(img), o);
+        REQUIRE(ref.size() == 3 + e.directional_maxima.size() + e.interpolated_maxima.size());
+        const double t = tol<T>(2e-5, 1e-10);
+        for (std::size_t j = 0; j < e.directional_maxima.size(); ++j)
+            CHECK(e.directional_maxima[j] == Approx(ref(3 + j)).epsilon(t));
+        for (std::size_t i = 0; i < e.interpolated_maxima.size(); ++i)
+            CHECK(e.interpolated_maxima[i] == Approx(ref(3 + e.directional_maxima.size() + i)).epsilon(t));
+        CHECK(e.blur.sigma0 == Approx(ref(0)).epsilon(10 * t));
+        CHECK(e.blur.sigma1 == Approx(ref(1)).epsilon(10 * t));
+        CHECK(e.blur.theta == Approx(ref(2)).margin(1e-12));
     };
-    compare(convolve_direct(camera, k, reflect), "camera");
-    compare(add_noise(convolve_direct(chelsea, k, reflect), 0.01, 5), "chelsea");
+    for (std::size_t j = 0; j < cases.size(); ++j) {
+        INFO("case " << cases[j].first);
+        const auto r0 = test::read_npy<double>(scratch("est_0_" + std::to_string(j) + ".npy"));
+        const auto r1 = test::read_npy<double>(scratch("est_1_" + std::to_string(j) + ".npy"));
+        check(float{}, gray, cases[j].second, r0);
+        check(double{}, gray, cases[j].second, r0);
+        check(float{}, color, cases[j].second, r1);
+        check(double{}, color, cases[j].second, r1);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -629,9 +641,8 @@ TEST_CASE("halo blend equals the numpy reading of §5", "[polyblur][halo][peers]
 // §1 the whole method against the numpy reading of the spec
 // ---------------------------------------------------------------------------
 
-TEMPLATE_TEST_CASE("deblur equals the numpy reading of §1–§5, gray and colour", "[polyblur][deblur][peers]", float,
-                   double) {
-    using T = TestType;
+TEST_CASE("deblur equals the numpy reading of §1–§5, gray and colour, float and double",
+          "[polyblur][deblur][peers]") {
     if (!test::python_has("numpy")) {
         WARN("skipped: numpy not available");
         return;
@@ -639,37 +650,55 @@ TEMPLATE_TEST_CASE("deblur equals the numpy reading of §1–§5, gray and colou
     const auto camera = io::read_gray<double>(test::source_path("data/camera.png"));
     const auto astronaut = io::read_color<double>(test::source_path("data/astronaut.png"));
     const auto k = kernels::gaussian<double>(1.5, 1.5, 0.0, 25);
-    auto run = [&](const auto& sharp, const std::string& tag, int n_iter, double alpha, double beta, bool halo) {
-        const auto blurred = add_noise(convolve_direct(sharp, k, reflect), 0.01, 9);
-        test::write_npy(scratch("p_in.npy"), blurred);
-        test::run_python(spec_script(), {"polyblur", scratch("p_in.npy").string(), scratch("p_out.npy").string(),
-                                         scratch("p_est.npy").string(), std::to_string(n_iter), num(alpha),
-                                         num(beta), halo ? "1" : "0"});
-        const auto ref = test::read_npy<double>(scratch("p_out.npy"));
-        const auto est = test::read_npy<double>(scratch("p_est.npy"));
+    const Image<double> gray = add_noise(convolve_direct(camera, k, reflect), 0.01, 9);
+    const ImageStack<double> color = add_noise(convolve_direct(astronaut, k, reflect), 0.01, 9);
+    test::write_npy(scratch("pb_0.npy"), gray);
+    test::write_npy(scratch("pb_1.npy"), color);
+    struct Run {
+        int image, n_iter;
+        double alpha, beta;
+        bool halo;
+    };
+    const std::vector<Run> runs = {{0, 3, 6, 1, true}, {0, 2, 2, 3, false}, {1, 3, 6, 1, true}, {1, 1, 2, 4, true}};
+    std::string list;
+    for (const auto& r : runs)
+        list += "(" + std::to_string(r.image) + "," + std::to_string(r.n_iter) + "," + num(r.alpha) + "," +
+                num(r.beta) + "," + (r.halo ? "True" : "False") + "),";
+    test::run_python_code("import sys, numpy as np\n"
+                          "sys.path.insert(0, sys.argv[1])\n"
+                          "import polyblur_spec as ps\n"
+                          "for j, (i, n, a, b, h) in enumerate([" + list + "]):\n"
+                          "    u, est = ps.polyblur(np.load(sys.argv[2] + '/pb_%d.npy' % i), n, a, b, h)\n"
+                          "    np.save(sys.argv[2] + '/pb_out_%d.npy' % j, u)\n"
+                          "    np.save(sys.argv[2] + '/pb_est_%d.npy' % j, est)\n",
+                          {test::source_path("tests/support"), test::scratch_dir().string()});
+    auto check = [&](auto tag, const auto& blurred, const Run& run, std::size_t j) {
+        using T = decltype(tag);
+        const auto ref = test::read_npy<double>(scratch("pb_out_" + std::to_string(j) + ".npy"));
+        const auto est = test::read_npy<double>(scratch("pb_est_" + std::to_string(j) + ".npy"));
         // 256 + 24 = 280: the fourier route's grid is the spec's exactly.
-        const auto r = pb::deblur(to_type<T>(blurred), {.n_iter = n_iter, .alpha = alpha, .beta = beta,
-                                                        .remove_halo = halo, .route = pb::Route::fourier});
-        INFO(tag << " n_iter " << n_iter << " alpha " << alpha << " beta " << beta << " halo " << halo);
-        REQUIRE(r.estimates.size() == std::size_t(n_iter));
-        for (int i = 0; i < n_iter; ++i) {
+        const auto r = pb::deblur(to_type<T>(blurred), {.n_iter = run.n_iter, .alpha = run.alpha, .beta = run.beta,
+                                                        .remove_halo = run.halo, .route = pb::Route::fourier});
+        INFO((sizeof(T) == 4 ? "float" : "double") << " run " << j);
+        REQUIRE(r.estimates.size() == std::size_t(run.n_iter));
+        for (int i = 0; i < run.n_iter; ++i) {
             CHECK(r.estimates[i].sigma0 == Approx(est(i, 0)).epsilon(tol<T>(1e-4, 1e-9)));
             CHECK(r.estimates[i].sigma1 == Approx(est(i, 1)).epsilon(tol<T>(1e-4, 1e-9)));
             CHECK(r.estimates[i].theta == Approx(est(i, 2)).margin(1e-12));
         }
         CHECK(max_abs_diff(r.image, ref) < tol<T>(2e-4, 1e-9));
-        double lo = 1, hi = 0;
-        for (auto x : r.image) {
-            lo = std::min(lo, double(x));
-            hi = std::max(hi, double(x));
-        }
-        CHECK(lo >= 0);
-        CHECK(hi <= 1);
+        CHECK(*std::min_element(r.image.begin(), r.image.end()) >= T(0));
+        CHECK(*std::max_element(r.image.begin(), r.image.end()) <= T(1));
     };
-    run(camera, "camera", 3, 6, 1, true);
-    run(camera, "camera", 2, 2, 3, false);
-    run(astronaut, "astronaut", 3, 6, 1, true);
-    run(astronaut, "astronaut", 1, 2, 4, true);
+    for (std::size_t j = 0; j < runs.size(); ++j) {
+        if (runs[j].image == 0) {
+            check(float{}, gray, runs[j], j);
+            check(double{}, gray, runs[j], j);
+        } else {
+            check(float{}, color, runs[j], j);
+            check(double{}, color, runs[j], j);
+        }
+    }
 }
 
 TEMPLATE_TEST_CASE("Polyblur's p(K) on the library's Convolution operator agrees with the fast paths",
@@ -700,4 +729,111 @@ TEMPLATE_TEST_CASE("Polyblur's p(K) on the library's Convolution operator agrees
     CHECK(sym->transform == Transform::cosine);
     ops::SpectralOperator<T> fast(*sym, {64, 72});
     CHECK(max_abs_diff(fast(v), Pr(v)) < tol<T>(2e-5, 1e-12));
+}
+
+// ---------------------------------------------------------------------------
+// Natural images (data/): estimates, monotonicity, PSNR, re-estimation, angles
+// ---------------------------------------------------------------------------
+
+namespace {
+
+struct Photo {
+    std::string name;
+    ImageStack<double> pixels;  // C×H×W, C = 1 for gray
+};
+
+std::vector<Photo> natural_photos() {
+    std::vector<Photo> out;
+    auto add_gray = [&](const std::string& name) {
+        const auto g = io::read_gray<double>(test::source_path("data/" + name));
+        ImageStack<double> s({1, g.shape()[0], g.shape()[1]});
+        std::copy(g.begin(), g.end(), s.begin());
+        out.push_back({name, s});
+    };
+    add_gray("camera.png");
+    out.push_back({"astronaut.png", io::read_color<double>(test::source_path("data/astronaut.png"))});
+    out.push_back({"chelsea.png", io::read_color<double>(test::source_path("data/chelsea.png"))});
+    return out;
+}
+
+double mean_sigma(const pb::GaussianBlur& b) { return 0.5 * (b.sigma0 + b.sigma1); }
+
+// Blur with a kernel (reflect boundary, = scipy.ndimage.convolve mode 'reflect', by the
+// library's Convolution operator) and add 1 % noise, clipped to [0, 1].
+ImageStack<double> degrade(const ImageStack<double>& x, const Image<double>& k, unsigned seed) {
+    ops::Convolution<double, 3> K(k, {x.shape()[0], x.shape()[1], x.shape()[2]}, Boundary::reflect);
+    return add_noise(K(x), 0.01, seed);
+}
+
+}  // namespace
+
+TEST_CASE("natural photos, isotropic blur 1–2.5 px + 1 % noise: estimates track σ, passes sharpen",
+          "[polyblur][natural]") {
+    // Truth: σ_eff = √(σ² + s²) with s the photo's own blur as the estimator
+    // reads it on the noise-free original (the calibration c = 0.362,
+    // b = 0.468 maps a perfect step to σ = 0). Measured (this test's seeds):
+    // median |σ̂ − σ_eff| = 0.26 px, max 0.53 px (chelsea's fur at σ = 1),
+    // σ̂ = (σ0 + σ1)/2.
+    const std::vector<double> sigmas = {1.0, 1.5, 2.0, 2.5};
+    std::vector<double> errors;
+    for (const auto& photo : natural_photos()) {
+        const double intrinsic = mean_sigma(pb::estimate_blur(photo.pixels));
+        double previous = 0;
+        for (double sigma : sigmas) {
+            INFO(photo.name << ", sigma " << sigma);
+            const auto y = degrade(photo.pixels, kernels::gaussian<double>(sigma, 25), unsigned(100 * sigma));
+            const auto e = pb::estimate_blur(y);
+            const double eff = std::sqrt(sigma * sigma + intrinsic * intrinsic);
+            const double s = mean_sigma(e);
+            errors.push_back(std::abs(s - eff));
+            CHECK(s > previous);  // σ̂ increases with σ
+            previous = s;
+            // One pass (§6): PSNR up, and the blur re-estimated on the output is smaller.
+            const auto one = pb::deblur(y, {.n_iter = 1});
+            const double p_blurry = metrics::psnr(photo.pixels, y);
+            const double p_one = metrics::psnr(photo.pixels, one.image);
+            if (sigma <= 2) CHECK(p_one > p_blurry + 0.05);
+            CHECK(mean_sigma(pb::estimate_blur(one.image)) < s - 0.2);
+            // The default three passes: the estimates shrink pass after pass; PSNR
+            // gains on the portrait at every σ and on the cameraman from σ = 1.5
+            // (measured +0.4 to +2.8 dB). On chelsea's fur they over-sharpen
+            // (−2.9 to −4.5 dB): the §8 weakness, see docs/polyblur.md.
+            const auto three = pb::deblur(y);
+            CHECK(mean_sigma(three.estimates[1]) < mean_sigma(three.estimates[0]));
+            CHECK(mean_sigma(three.estimates[2]) < mean_sigma(three.estimates[1]));
+            const double p_three = metrics::psnr(photo.pixels, three.image);
+            if (photo.name == "astronaut.png" || (photo.name == "camera.png" && sigma >= 1.5))
+                CHECK(p_three > p_blurry + 0.3);
+        }
+    }
+    std::sort(errors.begin(), errors.end());
+    const double median = 0.5 * (errors[errors.size() / 2 - 1] + errors[errors.size() / 2]);
+    CHECK(median < 0.35);
+    CHECK(errors.back() < 0.7);
+}
+
+TEST_CASE("natural photos, anisotropic blur σ0/σ1 = 2 + 1 % noise: the blur direction", "[polyblur][natural]") {
+    // Measured over 3 photos × {2/1, 3/1.5} × θ ∈ {0, 30, 60, 90, 120}°: median
+    // |error| 0°, 27 of 30 within ±15°, worst 24° (camera 2/1 at 120°, chelsea
+    // 2/1 at 90°; astronaut 3/1.5 at 60° is 18°). With 1 % noise the noise's own
+    // gradient maxima (isotropic, ~0.08 here) compete with the edges' (0.1–0.2).
+    std::vector<double> errs;
+    for (const auto& photo : natural_photos()) {
+        for (auto [s0, s1] : {std::pair{2.0, 1.0}, std::pair{3.0, 1.5}}) {
+            for (double deg : {0.0, 30.0, 60.0, 90.0, 120.0}) {
+                const auto k = kernels::gaussian<double>(s0, s1, deg * pi / 180, 25);
+                const auto e = pb::estimate_blur(degrade(photo.pixels, k, unsigned(deg + 7 * s0)));
+                INFO(photo.name << " " << s0 << "/" << s1 << " at " << deg << "°: estimate (" << e.sigma0 << ", "
+                                << e.sigma1 << ", " << e.theta_degrees() << "°)");
+                const double err = std::abs(angle_error_deg(e.theta, deg * pi / 180));
+                errs.push_back(err);
+                CHECK(err <= 24 + 1e-9);
+                CHECK(e.sigma0 > e.sigma1);
+            }
+        }
+    }
+    std::sort(errs.begin(), errs.end());
+    CHECK(errs[errs.size() / 2] <= 6 + 1e-9);
+    const auto within = std::count_if(errs.begin(), errs.end(), [](double e) { return e <= 15 + 1e-9; });
+    CHECK(double(within) >= 0.85 * double(errs.size()));
 }
