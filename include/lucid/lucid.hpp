@@ -15,6 +15,7 @@
 // operators and their algebra
 #include "lucid/ops/adjoint_test.hpp"
 #include "lucid/ops/algebra.hpp"
+#include "lucid/ops/convolution.hpp"
 #include "lucid/ops/decimation.hpp"
 #include "lucid/ops/diagonal.hpp"
 #include "lucid/ops/divergence.hpp"
@@ -28,8 +29,18 @@
 #include "lucid/ops/spectral_operator.hpp"
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/ops/stationary_wavelet2d.hpp"
+#include "lucid/ops/toeplitz.hpp"
 #include "lucid/ops/wavelet2d.hpp"
 #include "lucid/ops/wavelet_filters.hpp"
+
+// blur kernels (gaussian.hpp comes with parse_spec.hpp)
+#include "lucid/kernels/box.hpp"
+#include "lucid/kernels/disk.hpp"
+#include "lucid/kernels/from_image.hpp"
+#include "lucid/kernels/motion.hpp"
+#include "lucid/kernels/normalize.hpp"
+#include "lucid/kernels/parse_spec.hpp"
+#include "lucid/kernels/toeplitz_row.hpp"
 
 // image files
 #include "lucid/io/atomic_file.hpp"
