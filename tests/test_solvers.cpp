@@ -19,6 +19,10 @@ using Catch::Contains;
 
 namespace {
 
+// Single-threaded: solver results do not depend on the thread count, and on a
+// shared 2-core machine fork/join under load costs more than it saves.
+const bool single_threaded = (lucid::set_num_threads(1), true);
+
 template <class T>
 using MatX = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
