@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <memory>
 #include <optional>
 #include <type_traits>
 
@@ -57,7 +58,7 @@ public:
     using T = scalar_type;
 
     NormalOperator(const F& f, const K& k, const V& like) : f_(f), k_(k), kx_(make_range(k)), tmp_(zeros_like(like)) {
-        if constexpr (QuadraticDataTerm<F>) ax_.emplace(make_range(f.op()));
+        if constexpr (QuadraticDataTerm<F>) ax_ = std::make_unique<typename data_range_of<F>::type>(make_range(f.op()));
     }
     void set_rho(T rho) { rho_ = rho; }
     auto domain_shape() const { return k_.domain_shape(); }
@@ -81,7 +82,7 @@ private:
     T rho_ = 1;
     mutable range_t<K> kx_;
     mutable V tmp_;
-    mutable std::optional<typename data_range_of<F>::type> ax_;
+    std::unique_ptr<typename data_range_of<F>::type> ax_;
 };
 
 /// Solves x = argmin f(x) + (ρ/2)‖Kx − v‖² (see file comment). `AllowProx` =
@@ -101,16 +102,16 @@ public:
     QuadraticUpdate(const F& f, const K& k, const V& like, CgParams cg) : f_(f), k_(k), cg_params_(cg) {
         cg_params_.record_history = false;
         if constexpr (normal_equations) {
-            rhs_.emplace(zeros_like(like));
+            rhs_ = std::make_unique<V>(zeros_like(like));
             if constexpr (QuadraticDataTerm<F>) {
-                atb_.emplace(zeros_like(like));
+                atb_ = std::make_unique<V>(zeros_like(like));
                 f.op().apply_adjoint(f.data(), *atb_);
                 scale(T(f.weight()), *atb_);
             }
             if constexpr (rank != 0) build_spectral(like);
             if (!spectral_) {
-                normal_.emplace(f, k, like);
-                cg_ws_.emplace(like);
+                normal_ = std::make_unique<NormalOperator<F, K, V>>(f, k, like);
+                cg_ws_ = std::make_unique<CgWorkspace<V>>(like);
             }
         }
     }
@@ -118,7 +119,7 @@ public:
     /// True when each solve is one transform pair (or a closed-form prox of f).
     bool closed_form() const {
         if constexpr (by_prox) return true;
-        else return spectral_.has_value();
+        else return spectral_ != nullptr;
     }
 
     /// Sets ρ (rewrites the closed-form symbol in place; no allocation).
@@ -192,7 +193,7 @@ public:
     }
 
     /// wAᵀb (quadratic f) — nullptr otherwise.
-    const V* atb() const { return atb_ ? &*atb_ : nullptr; }
+    const V* atb() const { return atb_.get(); }
 
 private:
     void build_spectral(const V& like) {
@@ -223,8 +224,8 @@ private:
                 max_a_ = std::max(max_a_, std::abs(b.real()));
                 max_k_ = std::max(max_k_, std::abs(b.imag()));
             }
-            spectral_.emplace(*base, shape);
-            base_ = std::move(base);
+            spectral_ = std::make_unique<ops::SpectralOperator<T, (rank == 0 ? 2 : rank)>>(*base, shape);
+            base_ = std::make_unique<Spectrum<T>>(std::move(*base));
             set_rho(rho_);
         }
     }
@@ -234,11 +235,13 @@ private:
     CgParams cg_params_;
     T rho_ = 1;
     T max_a_ = 0, max_k_ = 0;
-    std::optional<V> rhs_, atb_;
-    std::optional<Spectrum<T>> base_;
-    std::optional<ops::SpectralOperator<T, (rank == 0 ? 2 : rank)>> spectral_;
-    std::optional<NormalOperator<F, K, V>> normal_;
-    std::optional<CgWorkspace<V>> cg_ws_;
+    // unique_ptr rather than optional: GCC 12 reports false maybe-uninitialized
+    // warnings for disengaged optionals of containers.
+    std::unique_ptr<V> rhs_, atb_;
+    std::unique_ptr<Spectrum<T>> base_;
+    std::unique_ptr<ops::SpectralOperator<T, (rank == 0 ? 2 : rank)>> spectral_;
+    std::unique_ptr<NormalOperator<F, K, V>> normal_;
+    std::unique_ptr<CgWorkspace<V>> cg_ws_;
 };
 
 }  // namespace lucid::detail

@@ -10,6 +10,7 @@
 /// (ops::SpectralOperator) instead of one A and one Aᵀ — half the FFTs of a
 /// convolution's forward and adjoint. Values still use f.value.
 
+#include <memory>
 #include <optional>
 #include <type_traits>
 
@@ -63,10 +64,11 @@ class SmoothTerm {
 public:
     using T = scalar_t<V>;
 
-    SmoothTerm(const F& f, const V& like) : f_(f), normal_(spectral_normal_operator(f, like)) {
+    SmoothTerm(const F& f, const V& like) : f_(f) {
         if constexpr (QuadraticDataTerm<F> && image_rank<V>::value != 0) {
-            if (normal_) {
-                atb_.emplace(zeros_like(like));
+            if (auto op = spectral_normal_operator(f, like)) {
+                normal_ = std::make_unique<NormalOp>(std::move(*op));
+                atb_ = std::make_unique<V>(zeros_like(like));
                 f.op().apply_adjoint(f.data(), *atb_);
                 scale(T(f.weight()), *atb_);  // w·Aᵀb
             }
@@ -74,7 +76,7 @@ public:
     }
 
     /// True when the gradient costs one transform pair (spectral normal operator).
-    bool spectral() const { return normal_.has_value(); }
+    bool spectral() const { return normal_ != nullptr; }
 
     /// g = ∇f(x).
     void gradient(const V& x, V& g) const {
@@ -92,9 +94,12 @@ public:
     std::optional<T> lipschitz() const { return lipschitz_constant(f_); }
 
 private:
+    // unique_ptr rather than optional: GCC 12 reports false maybe-uninitialized
+    // warnings for disengaged optionals of containers.
+    using NormalOp = ops::SpectralOperator<T, (image_rank<V>::value == 0 ? 2 : image_rank<V>::value)>;
     const F& f_;
-    std::optional<ops::SpectralOperator<T, (image_rank<V>::value == 0 ? 2 : image_rank<V>::value)>> normal_;
-    std::optional<V> atb_;
+    std::unique_ptr<NormalOp> normal_;
+    std::unique_ptr<V> atb_;
 };
 
 }  // namespace lucid::detail
