@@ -33,10 +33,11 @@
 #include "lucid/ops/wavelet2d.hpp"
 #include "lucid/ops/wavelet_filters.hpp"
 
-// blur kernels (gaussian.hpp comes with parse_spec.hpp)
+// blur kernels
 #include "lucid/kernels/box.hpp"
 #include "lucid/kernels/disk.hpp"
 #include "lucid/kernels/from_image.hpp"
+#include "lucid/kernels/gaussian.hpp"
 #include "lucid/kernels/motion.hpp"
 #include "lucid/kernels/normalize.hpp"
 #include "lucid/kernels/parse_spec.hpp"
@@ -111,3 +112,15 @@
 #include "lucid/denoisers/cnn_model.hpp"
 #include "lucid/learning/losses.hpp"
 #include "lucid/sampling/sampling.hpp"
+
+// Polyblur: blind estimation and removal of mild blur
+#include "lucid/polyblur/bilateral.hpp"
+#include "lucid/polyblur/deblur.hpp"
+#include "lucid/polyblur/deconvolve.hpp"
+#include "lucid/polyblur/edge_taper.hpp"
+#include "lucid/polyblur/estimate_blur.hpp"
+#include "lucid/polyblur/gaussian_blur.hpp"
+#include "lucid/polyblur/halo.hpp"
+#include "lucid/polyblur/options.hpp"
+#include "lucid/polyblur/polyblur.hpp"
+#include "lucid/polyblur/spectral_gradient.hpp"
