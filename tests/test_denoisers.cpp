@@ -272,7 +272,7 @@ TEMPLATE_TEST_CASE("WaveletL1: exact prox for the orthonormal DWT, balanced prox
     static_assert(!decltype(g)::exact_prox());
     g.prox(v, T(1), p);
     auto c = S(v);
-    for (auto& e : c) e = detail::soft_threshold(e, T(0.05));
+    for (auto& e : c) e = lucid::detail::soft_threshold(e, T(0.05));
     CHECK(double(distance(S.adjoint_of(c), p)) <= (is_float ? 1e-5 : 1e-12));
     struct Balanced {
         const ops::StationaryWavelet2D<T>* s;
