@@ -290,3 +290,26 @@ TEMPLATE_TEST_CASE("parse_spec rejects malformed SPECs naming the key", "[kernel
     CHECK_THROWS_WITH(p("file:"), Contains("'path'"));
     CHECK_THROWS_AS(p("file:/nonexistent/k.png"), Error);
 }
+
+// Found by fuzzing (motion:length=9210 took minutes and gigabytes): every
+// generator refuses kernels wider than max_kernel_side before allocating, and
+// the limit itself is reachable.
+TEMPLATE_TEST_CASE("kernel generators bound the kernel side", "[kernels][errors]", float, double) {
+    using T = TestType;
+    using Catch::Contains;
+    const auto side = kernels::max_kernel_side;
+    CHECK_THROWS_WITH(kernels::motion<T>(9210, 0), Contains("'length'") && Contains("2049"));
+    CHECK_THROWS_WITH(kernels::disk<T>(1e6), Contains("'radius'"));
+    CHECK_THROWS_WITH(kernels::box<T>(side + 1), Contains("'size'"));
+    CHECK_THROWS_WITH(kernels::box<T>(3, side + 1), Contains("'width'"));
+    CHECK_THROWS_WITH(kernels::gaussian<T>(1e300), Contains("'sigma'"));
+    CHECK_THROWS_WITH(kernels::gaussian<T>(1, 1e9, 0.3), Contains("'sigma1'"));
+    CHECK_THROWS_WITH(kernels::gaussian<T>(1.0, side + 2), Contains("'size'"));
+    CHECK_THROWS_WITH(kernels::toeplitz_row<T>(std::vector<double>(side + 1, 1.0)), Contains("'weights'"));
+    CHECK_THROWS_WITH(kernels::parse_spec<T>("motion:length=9210"), Contains("'length'"));
+    CHECK_THROWS_WITH(kernels::parse_spec<T>("gaussian:sigma=1e200"), Contains("'sigma'"));
+    // the bound is not off by one: the largest allowed sides are built
+    CHECK(kernels::box<T>(side).shape()[0] == side);
+    CHECK(kernels::gaussian<T>(1.0, side).shape()[1] == side);
+    CHECK(kernels::motion<T>(2044, 0).shape()[0] <= side);
+}

@@ -38,6 +38,7 @@
 #include "lucid/kernels/disk.hpp"
 #include "lucid/kernels/from_image.hpp"
 #include "lucid/kernels/gaussian.hpp"
+#include "lucid/kernels/limits.hpp"
 #include "lucid/kernels/motion.hpp"
 #include "lucid/kernels/normalize.hpp"
 #include "lucid/kernels/parse_spec.hpp"

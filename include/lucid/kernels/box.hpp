@@ -6,6 +6,7 @@
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/kernels/limits.hpp"
 
 namespace lucid::kernels {
 
@@ -16,6 +17,8 @@ template <class T>
 Image<T> box(std::size_t height, std::size_t width) {
     require(height >= 1, "lucid::kernels::box", "height", ">= 1", height);
     require(width >= 1, "lucid::kernels::box", "width", ">= 1", width);
+    lucid::detail::require_kernel_side("lucid::kernels::box", "height", double(height));
+    lucid::detail::require_kernel_side("lucid::kernels::box", "width", double(width));
     return Image<T>({height, width}, T(1.0 / (double(height) * double(width))));
 }
 
@@ -26,6 +29,7 @@ Image<T> box(std::size_t height, std::size_t width) {
 template <class T>
 Image<T> box(std::size_t size) {
     require(size >= 1, "lucid::kernels::box", "size", ">= 1", size);
+    lucid::detail::require_kernel_side("lucid::kernels::box", "size", double(size));
     return box<T>(size, size);
 }
 

@@ -9,6 +9,7 @@
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/kernels/limits.hpp"
 
 namespace lucid::kernels {
 
@@ -73,7 +74,7 @@ template <class T>
 Image<T> disk(double radius) {
     constexpr const char* where = "lucid::kernels::disk";
     require_positive(where, "radius", radius);
-    require(radius <= 1e4, where, "radius", "<= 10000 pixels", radius);
+    lucid::detail::require_kernel_side(where, "radius", 2 * (std::ceil(radius + 0.5) - 1) + 1);
     const std::ptrdiff_t r = std::max<std::ptrdiff_t>(0, std::ptrdiff_t(std::ceil(radius + 0.5)) - 1);
     const std::size_t side = std::size_t(2 * r + 1);
     xt::xtensor<double, 2> cover({side, side}, 0.0);

@@ -2,9 +2,12 @@
 /// \file from_image.hpp
 /// A blur kernel read from an image file.
 
+#include <algorithm>
 #include <filesystem>
+#include <utility>
 
 #include "lucid/core/image.hpp"
+#include "lucid/kernels/limits.hpp"
 #include "lucid/io/read.hpp"
 #include "lucid/kernels/normalize.hpp"
 
@@ -20,7 +23,10 @@ namespace lucid::kernels {
 /// ```
 template <class T>
 Image<T> from_image(const std::filesystem::path& path) {
-    return normalize(io::read_gray<T>(path), "lucid::kernels::from_image", "path");
+    auto k = io::read_gray<T>(path);
+    lucid::detail::require_kernel_side("lucid::kernels::from_image", "path",
+                                       double(std::max(k.shape()[0], k.shape()[1])));
+    return normalize(std::move(k), "lucid::kernels::from_image", "path");
 }
 
 }  // namespace lucid::kernels

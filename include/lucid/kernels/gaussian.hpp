@@ -9,6 +9,7 @@
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/kernels/limits.hpp"
 
 namespace lucid::kernels {
 
@@ -21,8 +22,7 @@ inline std::size_t automatic_gaussian_size(double largest_sigma) {
 
 inline void require_kernel_size(std::string_view where, std::size_t size) {
     require(size == 0 || size % 2 == 1, where, "size", "0 (automatic) or an odd number >= 1", size);
-    // Bound the allocation: a side above 2^15 is certainly a caller's mistake.
-    require(size <= (std::size_t(1) << 15), where, "size", "at most 32768", size);
+    lucid::detail::require_kernel_side(where, "size", double(size));
 }
 
 }  // namespace detail
@@ -59,6 +59,9 @@ Image<T> gaussian(double sigma0, double sigma1, double theta, std::size_t size =
     require_positive(where, "sigma1", sigma1);
     require_finite(where, "theta", theta);
     detail::require_kernel_size(where, size);
+    if (size == 0)  // 2⌈3σ⌉ + 1, checked in double before the cast
+        lucid::detail::require_kernel_side(where, sigma0 >= sigma1 ? "sigma0" : "sigma1",
+                                           2 * std::ceil(3 * std::max(sigma0, sigma1)) + 1);
     if (size == 0) size = detail::automatic_gaussian_size(std::max(sigma0, sigma1));
     const double phi = -theta;
     const double c = std::cos(phi), s = std::sin(phi);
@@ -101,6 +104,7 @@ Image<T> gaussian(double sigma, std::size_t size = 0) {
     constexpr std::string_view where = "lucid::kernels::gaussian";
     require_positive(where, "sigma", sigma);
     detail::require_kernel_size(where, size);
+    if (size == 0) lucid::detail::require_kernel_side(where, "sigma", 2 * std::ceil(3 * sigma) + 1);
     return gaussian<T>(sigma, sigma, 0.0, size);
 }
 

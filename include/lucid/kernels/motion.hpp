@@ -8,6 +8,7 @@
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/kernels/limits.hpp"
 
 namespace lucid::kernels {
 
@@ -63,7 +64,7 @@ Image<T> motion(double length, double angle_degrees) {
     constexpr const char* where = "lucid::kernels::motion";
     require_positive(where, "length", length);
     require_finite(where, "angle_degrees", angle_degrees);
-    require(length <= 1e4, where, "length", "<= 10000 pixels", length);
+    lucid::detail::require_kernel_side(where, "length", 2 * (std::ceil(length / 2) + 1) + 1);
     const double theta = angle_degrees * 3.14159265358979323846 / 180.0;
     const double dx = std::cos(theta), dy = -std::sin(theta);  // column, row steps (rows go down)
     const std::ptrdiff_t r = std::max<std::ptrdiff_t>(1, std::ptrdiff_t(std::ceil(length / 2)) + 1);

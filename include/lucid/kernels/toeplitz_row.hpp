@@ -7,6 +7,7 @@
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/kernels/limits.hpp"
 
 namespace lucid::kernels {
 
@@ -22,6 +23,7 @@ template <class T>
 Image<T> toeplitz_row(const std::vector<double>& weights = {1, 2, 3, 4, 3, 2, 1}) {
     constexpr const char* where = "lucid::kernels::toeplitz_row";
     require(!weights.empty(), where, "weights", "a non-empty list", "an empty list");
+    lucid::detail::require_kernel_side(where, "weights", double(weights.size()));
     double sum = 0;
     for (std::size_t j = 0; j < weights.size(); ++j) {
         const double w = weights[j];
