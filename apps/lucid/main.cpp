@@ -11,7 +11,10 @@
 
 #include "cli/common.hpp"
 #include "commands/blur.hpp"
+#include "commands/deblur.hpp"
+#include "commands/demo.hpp"
 #include "commands/denoise.hpp"
+#include "commands/estimate_kernel.hpp"
 #include "commands/metrics.hpp"
 #include "commands/polyblur.hpp"
 #include "lucid/core/fft.hpp"
@@ -27,11 +30,16 @@ struct Command {
 };
 
 const Command commands[] = {
+    {"demo", "demo [--out DIR]                     simulate blurs, restore with every method, write a report",
+     lucid::cli::run_demo},
     {"blur", "blur IN OUT --kernel SPEC [--boundary B] [--noise SIGMA] [--seed N]", lucid::cli::run_blur},
+    {"deblur", "deblur IN OUT --kernel SPEC --method M [--lambda L] [--iters N] [--json]", lucid::cli::run_deblur},
     {"estimate-blur", "estimate-blur IN [--json]            Polyblur's estimate: sigma0, sigma1, theta",
      lucid::cli::run_estimate_blur},
     {"polyblur", "polyblur IN OUT [--iters N] [--alpha A] [--beta B] [--no-halo-removal]",
      lucid::cli::run_polyblur_command},
+    {"estimate-kernel", "estimate-kernel IN KERNEL_OUT --size N   blind kernel estimation",
+     lucid::cli::run_estimate_kernel},
     {"denoise", "denoise IN OUT --method tv|wavelet|nlm|cnn [--lambda L | --sigma S] [--iters N]",
      lucid::cli::run_denoise},
     {"metrics", "metrics REF IMG [--json]             PSNR, SSIM, MSE", lucid::cli::run_metrics},
