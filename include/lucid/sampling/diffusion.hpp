@@ -64,6 +64,7 @@ struct DiffusionParams {
     double eta = 1.0;            ///< 1: DDPM ancestral (posterior variance), 0: deterministic DDIM
     double rho_min = 1e-6;       ///< floor of ρₜ (noise-free y)
     int cg_iter = 30;            ///< CG iterations per data step
+    int warm_start = 10;         ///< PnP iterations x ← P_y(D(x, σ̄_start)) before the chain (0: start from P_y(½))
     std::uint64_t seed = 0;      ///< seed (one sample per seed)
 
     void validate() const {
@@ -75,6 +76,7 @@ struct DiffusionParams {
         require(std::isfinite(eta) && eta >= 0 && eta <= 1, w, "eta", "in [0, 1]", eta);
         require_positive(w, "rho_min", rho_min);
         require(cg_iter >= 1, w, "cg_iter", ">= 1", cg_iter);
+        require(warm_start >= 0, w, "warm_start", ">= 0", warm_start);
     }
 };
 
@@ -118,6 +120,17 @@ SolverResult<domain_t<A>> diffusion_posterior_sample(const D& denoiser, const A&
     fill(x0, T(0.5));
     copy(x0, xhat);
     dc.solve(x0, T(params.rho_min * 1e3), xhat);
+    {
+        // The chain starts at the denoiser's largest σ, far below DDPM's σ̄_T, so
+        // it cannot invent what P_y(½) lacks (holes, lost frequencies): first
+        // fill them by plug-and-play at that σ, then add the chain's noise.
+        const double sb = sched.sigma_bar(t_start);
+        const double rho = std::max(params.lambda * params.noise_sigma * params.noise_sigma / (sb * sb), params.rho_min);
+        for (int i = 0; i < params.warm_start; ++i) {
+            denoiser.denoise(xhat, T(sb), x0);
+            dc.solve(x0, T(rho), xhat);
+        }
+    }
     noise.fill(z);
     lincomb(T(1), xhat, T(sched.sigma_bar(t_start)), z, xt);  // x̃_{t_start}
 
