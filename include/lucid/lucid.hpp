@@ -35,6 +35,7 @@
 
 // blur kernels
 #include "lucid/kernels/box.hpp"
+#include "lucid/kernels/camera_shake.hpp"
 #include "lucid/kernels/disk.hpp"
 #include "lucid/kernels/from_image.hpp"
 #include "lucid/kernels/gaussian.hpp"
@@ -125,3 +126,11 @@
 #include "lucid/polyblur/options.hpp"
 #include "lucid/polyblur/polyblur.hpp"
 #include "lucid/polyblur/spectral_gradient.hpp"
+
+// blind deblurring: joint estimation of kernel and image
+#include "lucid/blind/aligned_error.hpp"
+#include "lucid/blind/deblur.hpp"
+#include "lucid/blind/deconvolve.hpp"
+#include "lucid/blind/estimate_kernel.hpp"
+#include "lucid/blind/kernel_similarity.hpp"
+#include "lucid/blind/options.hpp"
