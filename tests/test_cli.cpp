@@ -1,0 +1,620 @@
+// Integration tests of the `lucid` command-line tool, run as a subprocess on
+// small crops of the shipped photo: every command and every deblur method
+// (shape, value range, PSNR improvement measured here, not taken from the
+// tool), the --json output, the demo's files, and every bad-input case (exit
+// code, one stderr line naming the problem, no output file left behind).
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "lucid/core/image.hpp"
+#include "lucid/io/read.hpp"
+#include "lucid/io/write.hpp"
+#include "lucid/metrics/psnr.hpp"
+#include "support/peers.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+#ifdef LUCID_CLI_PATH
+constexpr bool have_cli = true;
+constexpr const char* cli_path = LUCID_CLI_PATH;
+#else
+constexpr bool have_cli = false;
+constexpr const char* cli_path = "";
+#endif
+
+// ---- running the tool ---------------------------------------------------------
+
+struct Output {
+    int code = -1;
+    std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) {
+        if (c == '\'') q.append("'\\''");
+        else q.push_back(c);
+    }
+    q.push_back('\'');
+    return q;
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+/// Runs `lucid ARGS...` with stdout/stderr captured; stderr is not a terminal,
+/// so no progress lines appear.
+Output lucid_run(const std::vector<std::string>& args) {
+    static int counter = 0;
+    const fs::path base = lucid::test::scratch_dir() / ("run" + std::to_string(counter++));
+    std::string cmd = quote(cli_path);
+    // append(), not " " + string: GCC 12 warns falsely (-Wrestrict) on the latter.
+    for (const auto& a : args) cmd.append(" ").append(quote(a));
+    cmd.append(" >").append(quote(base.string() + ".out")).append(" 2>").append(quote(base.string() + ".err"));
+    cmd.append(" </dev/null");
+    const int status = std::system(cmd.c_str());
+    Output o;
+    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    o.out = slurp(base.string() + ".out");
+    o.err = slurp(base.string() + ".err");
+    return o;
+}
+
+// ---- a minimal JSON reader (objects, arrays, strings, numbers, literals) ---------
+
+struct Json {
+    enum Kind { null, boolean, number, string, array, object } kind = null;
+    double num = 0;
+    bool b = false;
+    std::string str;
+    std::vector<Json> arr;
+    std::map<std::string, Json> obj;
+
+    bool has(const std::string& k) const { return kind == object && obj.count(k) > 0; }
+    const Json& operator[](const std::string& k) const { return obj.at(k); }
+};
+
+class JsonParser {
+public:
+    explicit JsonParser(const std::string& s) : s_(s) {}
+    Json document() {
+        Json v = value();
+        ws();
+        if (i_ != s_.size()) fail("trailing characters");
+        return v;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) {
+        throw std::runtime_error("JSON: " + what + " at offset " + std::to_string(i_));
+    }
+    void ws() {
+        while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+    }
+    char peek() {
+        ws();
+        if (i_ >= s_.size()) fail("unexpected end");
+        return s_[i_];
+    }
+    void expect(char c) {
+        if (peek() != c) fail(std::string("expected '") + c + "'");
+        ++i_;
+    }
+    std::string text() {
+        expect('"');
+        std::string out;
+        while (i_ < s_.size() && s_[i_] != '"') {
+            if (s_[i_] == '\\') {
+                if (++i_ >= s_.size()) fail("bad escape");
+                const char e = s_[i_];
+                if (e == 'u') {
+                    if (i_ + 4 >= s_.size()) fail("bad \\u escape");
+                    out += '?';
+                    i_ += 4;
+                } else {
+                    out += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+                }
+            } else {
+                if (static_cast<unsigned char>(s_[i_]) < 0x20) fail("control character in string");
+                out += s_[i_];
+            }
+            ++i_;
+        }
+        if (i_ >= s_.size()) fail("unterminated string");
+        ++i_;
+        return out;
+    }
+    Json value() {
+        Json v;
+        const char c = peek();
+        if (c == '{') {
+            v.kind = Json::object;
+            ++i_;
+            if (peek() == '}') return ++i_, v;
+            for (;;) {
+                std::string k = text();
+                expect(':');
+                v.obj[k] = value();
+                if (peek() == ',') {
+                    ++i_;
+                    continue;
+                }
+                expect('}');
+                return v;
+            }
+        }
+        if (c == '[') {
+            v.kind = Json::array;
+            ++i_;
+            if (peek() == ']') return ++i_, v;
+            for (;;) {
+                v.arr.push_back(value());
+                if (peek() == ',') {
+                    ++i_;
+                    continue;
+                }
+                expect(']');
+                return v;
+            }
+        }
+        if (c == '"') {
+            v.kind = Json::string;
+            v.str = text();
+            return v;
+        }
+        for (const char* lit : {"true", "false", "null"}) {
+            if (s_.compare(i_, std::strlen(lit), lit) == 0) {
+                i_ += std::strlen(lit);
+                v.kind = lit[0] == 'n' ? Json::null : Json::boolean;
+                v.b = lit[0] == 't';
+                return v;
+            }
+        }
+        const std::size_t start = i_;
+        while (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) || std::strchr("+-.eE", s_[i_])))
+            ++i_;
+        if (i_ == start) fail("unexpected character");
+        v.kind = Json::number;
+        std::size_t used = 0;
+        v.num = std::stod(s_.substr(start, i_ - start), &used);
+        if (used != i_ - start) fail("bad number");
+        return v;
+    }
+    const std::string& s_;
+    std::size_t i_ = 0;
+};
+
+Json parse_json(const std::string& s) { return JsonParser(s).document(); }
+
+// ---- shared inputs --------------------------------------------------------------
+
+/// The test's working files: a 48×48 crop of the shipped photo, its blurred
+/// and noisy version (made here, not by the tool), and directories.
+struct Fixture {
+    fs::path dir, sharp, blurred, bad_dir;
+    lucid::Image<double> sharp_img, blurred_img;
+    double psnr_blurred = 0;
+};
+
+/// y = k ∗ x + n with a Gaussian k (σ = 1.5, replicate borders) computed
+/// directly, noise σ = 0.01, rounded to 8 bits like a file.
+lucid::Image<double> blur_reference(const lucid::Image<double>& x) {
+    const int r = 5;
+    std::vector<double> g(2 * r + 1);
+    double s = 0;
+    for (int i = -r; i <= r; ++i) s += g[std::size_t(i + r)] = std::exp(-i * i / (2 * 1.5 * 1.5));
+    for (auto& v : g) v /= s;
+    const auto H = std::ptrdiff_t(x.shape()[0]), W = std::ptrdiff_t(x.shape()[1]);
+    lucid::Image<double> y({x.shape()[0], x.shape()[1]});
+    std::mt19937 rng(7);
+    std::normal_distribution<double> noise(0, 0.01);
+    for (std::ptrdiff_t i = 0; i < H; ++i)
+        for (std::ptrdiff_t j = 0; j < W; ++j) {
+            double acc = 0;
+            for (int a = -r; a <= r; ++a)
+                for (int b = -r; b <= r; ++b) {
+                    const auto ii = std::clamp<std::ptrdiff_t>(i + a, 0, H - 1);
+                    const auto jj = std::clamp<std::ptrdiff_t>(j + b, 0, W - 1);
+                    acc += g[std::size_t(a + r)] * g[std::size_t(b + r)] * x(std::size_t(ii), std::size_t(jj));
+                }
+            y(std::size_t(i), std::size_t(j)) = std::round(std::clamp(acc + noise(rng), 0.0, 1.0) * 255) / 255;
+        }
+    return y;
+}
+
+const Fixture& fixture() {
+    static const Fixture f = [] {
+        Fixture f;
+        f.dir = lucid::test::scratch_dir() / "cli";
+        f.bad_dir = f.dir / "bad";
+        fs::create_directories(f.bad_dir);
+        const auto photo = lucid::io::read_gray<double>(lucid::test::source_path("data/camera.png"));
+        f.sharp_img = lucid::Image<double>({48, 48});
+        for (std::size_t i = 0; i < 48; ++i)
+            for (std::size_t j = 0; j < 48; ++j) f.sharp_img(i, j) = photo(60 + i, 100 + j);
+        f.sharp = f.dir / "sharp.png";
+        lucid::io::write(f.sharp, f.sharp_img);
+        f.sharp_img = lucid::io::read_gray<double>(f.sharp);  // exactly what the tool will read
+        f.blurred_img = blur_reference(f.sharp_img);
+        f.blurred = f.dir / "blurred.png";
+        lucid::io::write(f.blurred, f.blurred_img);
+        f.blurred_img = lucid::io::read_gray<double>(f.blurred);
+        f.psnr_blurred = lucid::metrics::psnr(f.sharp_img, f.blurred_img);
+        return f;
+    }();
+    return f;
+}
+
+/// Reads a result and checks shape and value range.
+lucid::Image<double> read_checked(const fs::path& p, std::size_t h, std::size_t w) {
+    REQUIRE(fs::exists(p));
+    auto img = lucid::io::read_gray<double>(p);
+    REQUIRE(img.shape()[0] == h);
+    REQUIRE(img.shape()[1] == w);
+    for (double v : img) REQUIRE((std::isfinite(v) && v >= 0 && v <= 1));
+    return img;
+}
+
+std::size_t lines_of(const std::string& s) { return std::size_t(std::count(s.begin(), s.end(), '\n')); }
+
+bool dir_empty(const fs::path& d) { return fs::is_empty(d); }
+
+/// Bad input: non-zero exit (= `code` when given), exactly one line on stderr
+/// that names `what`, nothing on stdout, and nothing written into bad_dir.
+void expect_rejected(const std::vector<std::string>& args, const std::string& what, int code = -1) {
+    const Output o = lucid_run(args);
+    std::string cmd;
+    for (const auto& a : args) cmd += a + " ";
+    INFO("lucid " << cmd << "\nstderr: " << o.err);
+    CHECK(o.code != 0);
+    if (code >= 0) CHECK(o.code == code);
+    CHECK(lines_of(o.err) == 1);
+    CHECK(o.err.back() == '\n');
+    CHECK_THAT(o.err, Catch::Contains(what));
+    CHECK(o.out.empty());
+    CHECK(dir_empty(fixture().bad_dir));
+}
+
+#define REQUIRE_CLI()                                                   \
+    do {                                                                \
+        if (!have_cli) {                                                \
+            WARN("skipped: built without LUCID_BUILD_APPS (no lucid CLI)"); \
+            return;                                                     \
+        }                                                               \
+    } while (0)
+
+const std::string gauss = "gaussian:sigma=1.5";
+
+}  // namespace
+
+TEST_CASE("cli: the fixture's blur is what the tool's blur computes", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const fs::path out = f.dir / "tool-blurred.png";
+    const Output o = lucid_run({"blur", f.sharp, out, "--kernel", gauss, "--boundary", "replicate", "--quiet"});
+    REQUIRE(o.code == 0);
+    const auto y = read_checked(out, 48, 48);
+    // Noise-free tool blur vs our noisy one: they differ by the noise only (σ = 0.01 → ~40 dB).
+    CHECK(lucid::metrics::psnr(f.blurred_img, y) > 36);
+    CHECK(f.psnr_blurred < 25);  // the blur is strong enough for restoration to show
+}
+
+TEST_CASE("cli deblur: every non-blind method restores the blurred crop", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const std::vector<std::string> methods = {"wiener",  "tikhonov", "richardson-lucy", "fista-wavelet", "fista-tv",
+                                              "admm-tv", "hqs-tv",   "pdhg-tv",         "pnp-admm",      "pnp-hqs",
+                                              "pnp-fista", "red"};
+    for (const auto& m : methods) {
+        DYNAMIC_SECTION("method " << m) {
+            const fs::path out = f.dir / ("deblur-" + m + ".png");
+            const Output o = lucid_run({"deblur", f.blurred, out, "--kernel", gauss, "--method", m, "--threads", "1"});
+            INFO(o.err);
+            REQUIRE(o.code == 0);
+            CHECK(o.err.empty());
+            const auto x = read_checked(out, 48, 48);
+            const double p = lucid::metrics::psnr(f.sharp_img, x);
+            INFO(m << ": PSNR " << p << " dB, blurred " << f.psnr_blurred << " dB");
+            CHECK(p > f.psnr_blurred + 1.0);
+        }
+    }
+}
+
+TEST_CASE("cli deblur: the naive inverse amplifies the noise", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const fs::path out = f.dir / "deblur-inverse.png";
+    REQUIRE(lucid_run({"deblur", f.blurred, out, "--kernel", gauss, "--method", "inverse"}).code == 0);
+    const auto x = read_checked(out, 48, 48);
+    CHECK(lucid::metrics::psnr(f.sharp_img, x) < f.psnr_blurred - 10);
+}
+
+TEST_CASE("cli deblur: every denoiser of pnp-admm, pnp-hqs and red", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    for (const std::string m : {"pnp-admm", "pnp-hqs", "red"})
+        for (const std::string d : {"tv", "wavelet", "nlm", "cnn"}) {
+            DYNAMIC_SECTION(m << " with " << d) {
+                const fs::path out = f.dir / ("deblur-" + m + "-" + d + ".png");
+                const Output o = lucid_run(
+                    {"deblur", f.blurred, out, "--kernel", gauss, "--method", m, "--denoiser", d, "--threads", "1"});
+                INFO(o.err);
+                REQUIRE(o.code == 0);
+                const auto x = read_checked(out, 48, 48);
+                const double p = lucid::metrics::psnr(f.sharp_img, x);
+                INFO(m << "/" << d << ": PSNR " << p << " dB, blurred " << f.psnr_blurred << " dB");
+                CHECK(p > f.psnr_blurred + 0.3);
+            }
+        }
+}
+
+TEST_CASE("cli deblur --json: one object with parameters, iterations, time and quality", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const fs::path out = f.dir / "deblur-json.png";
+    const Output o = lucid_run({"deblur", f.blurred, out, "--kernel", gauss, "--method", "admm-tv", "--lambda", "0.001",
+                                "--iters", "40", "--reference", f.sharp, "--json"});
+    REQUIRE(o.code == 0);
+    REQUIRE(lines_of(o.out) == 1);
+    const Json j = parse_json(o.out);
+    REQUIRE(j.kind == Json::object);
+    CHECK(j["command"].str == "deblur");
+    CHECK(j["parameters"]["method"].str == "admm-tv");
+    CHECK(j["parameters"]["lambda"].num == Approx(0.001));
+    CHECK(j["parameters"]["iters"].num == 40);
+    CHECK(j["parameters"]["kernel"].str == gauss);
+    CHECK(j["iterations"].num >= 1);
+    CHECK(j["iterations"].num <= 40);
+    CHECK(j["time_seconds"].num >= 0);
+    REQUIRE(j["shape"].arr.size() == 3);
+    CHECK(j["shape"].arr[1].num == 48);
+    CHECK(j["objective"].arr.size() == std::size_t(j["iterations"].num));
+    // The reported PSNR is the one of the written file (8-bit rounding aside).
+    const auto x = read_checked(out, 48, 48);
+    CHECK(j["psnr"].num == Approx(lucid::metrics::psnr(f.sharp_img, x)).margin(0.05));
+    CHECK(j["ssim"].num > 0);
+    CHECK(j["ssim"].num <= 1);
+}
+
+TEST_CASE("cli deblur --method polyblur: blind Gaussian deblurring of the full photo", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const fs::path y = f.dir / "camera-blurred.png", out = f.dir / "camera-polyblur.png";
+    const std::string camera = lucid::test::source_path("data/camera.png");
+    REQUIRE(lucid_run({"blur", camera, y, "--kernel", "gaussian:sigma=2", "--noise", "0.01", "--seed", "1", "--quiet"})
+                .code == 0);
+    const Output o = lucid_run({"deblur", y, out, "--method", "polyblur", "--json"});
+    INFO(o.err);
+    REQUIRE(o.code == 0);
+    const Json j = parse_json(o.out);
+    REQUIRE(j["estimates"].arr.size() >= 1);
+    CHECK(j["estimates"].arr[0]["sigma0"].num == Approx(2).margin(0.6));
+    const auto sharp = lucid::io::read_gray<double>(camera);
+    const auto x = read_checked(out, 256, 256);
+    CHECK(lucid::metrics::psnr(sharp, x) > lucid::metrics::psnr(sharp, lucid::io::read_gray<double>(y)) + 0.3);
+}
+
+TEST_CASE("cli deblur --method blind and estimate-kernel", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const fs::path out = f.dir / "deblur-blind.png", k = f.dir / "kernel.png";
+    const Output o = lucid_run({"deblur", f.blurred, out, "--method", "blind", "--size", "7", "--json"});
+    if (o.code != 0 && o.err.find("not available") != std::string::npos) {
+        WARN("skipped: this build has no lucid::blind");
+        return;
+    }
+    INFO(o.err);
+    REQUIRE(o.code == 0);
+    const Json j = parse_json(o.out);
+    CHECK(j["parameters"]["size"].num == 7);
+    const auto x = read_checked(out, 48, 48);
+    CHECK(lucid::metrics::psnr(f.sharp_img, x) > f.psnr_blurred + 1.0);
+
+    const Output e = lucid_run({"estimate-kernel", f.blurred, k, "--size", "7", "--json"});
+    INFO(e.err);
+    REQUIRE(e.code == 0);
+    CHECK(parse_json(e.out)["kernel_size"].arr.at(0).num == 7);
+    const auto kernel = read_checked(k, 7, 7);  // scaled to a maximum of 1
+    CHECK(*std::max_element(kernel.begin(), kernel.end()) == Approx(1).margin(1e-3));
+    // Its centroid is near the centre, and --kernel file: accepts it.
+    double s = 0, ci = 0, cj = 0;
+    for (std::size_t i = 0; i < 7; ++i)
+        for (std::size_t jj = 0; jj < 7; ++jj) s += kernel(i, jj), ci += double(i) * kernel(i, jj), cj += double(jj) * kernel(i, jj);
+    CHECK(ci / s == Approx(3).margin(1));
+    CHECK(cj / s == Approx(3).margin(1));
+    const fs::path re = f.dir / "deblur-estimated-kernel.png";
+    REQUIRE(lucid_run({"deblur", f.blurred, re, "--kernel", "file:" + k.string(), "--method", "admm-tv"}).code == 0);
+    CHECK(lucid::metrics::psnr(f.sharp_img, read_checked(re, 48, 48)) > f.psnr_blurred + 1.0);
+}
+
+TEST_CASE("cli: blur, estimate-blur, polyblur, denoise, metrics", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    SECTION("estimate-blur") {
+        const Output o = lucid_run({"estimate-blur", f.blurred, "--json"});
+        REQUIRE(o.code == 0);
+        const Json j = parse_json(o.out);
+        CHECK(j["sigma0"].num > 0.5);
+        CHECK(j["sigma0"].num >= j["sigma1"].num);
+    }
+    SECTION("polyblur") {
+        const fs::path out = f.dir / "polyblur.png";
+        REQUIRE(lucid_run({"polyblur", f.blurred, out, "--quiet"}).code == 0);
+        read_checked(out, 48, 48);
+    }
+    SECTION("denoise") {
+        const fs::path out = f.dir / "denoised.png";
+        const fs::path noisy = f.dir / "noisy.png";
+        REQUIRE(lucid_run({"blur", f.sharp, noisy, "--kernel", "box:size=1", "--noise", "0.05", "--seed", "2", "--quiet"})
+                    .code == 0);
+        const auto n = read_checked(noisy, 48, 48);
+        REQUIRE(lucid_run({"denoise", noisy, out, "--method", "tv", "--lambda", "0.05", "--quiet"}).code == 0);
+        CHECK(lucid::metrics::psnr(f.sharp_img, read_checked(out, 48, 48)) > lucid::metrics::psnr(f.sharp_img, n) + 1);
+    }
+    SECTION("metrics") {
+        const Output o = lucid_run({"metrics", f.sharp, f.blurred, "--json"});
+        REQUIRE(o.code == 0);
+        CHECK(parse_json(o.out)["psnr"].num == Approx(f.psnr_blurred).margin(1e-3));
+    }
+}
+
+TEST_CASE("cli demo: every image, the comparison, the plots and the report", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    // The demo on a 64×64 crop (its smallest input) keeps this test short.
+    const fs::path photo = f.dir / "demo-photo.png", out = f.dir / "demo";
+    {
+        const auto p = lucid::io::read_gray<double>(lucid::test::source_path("data/camera.png"));
+        lucid::Image<double> c({64, 64});
+        for (std::size_t i = 0; i < 64; ++i)
+            for (std::size_t j = 0; j < 64; ++j) c(i, j) = p(50 + i, 90 + j);
+        lucid::io::write(photo, c);
+    }
+    const Output o = lucid_run({"demo", "--out", out, "--image", photo, "--json"});
+    INFO(o.err);
+    REQUIRE(o.code == 0);
+    const Json j = parse_json(o.out);
+    CHECK(j["report"].str == (out / "report.md").string());
+    const std::vector<std::string> methods = {"inverse",       "wiener",  "tikhonov", "richardson-lucy",
+                                              "fista-wavelet", "admm-tv", "pnp",      "polyblur"};
+    REQUIRE(j["cases"].arr.size() == 3);
+    for (const auto& c : j["cases"].arr) {
+        const std::string name = c["case"].str;
+        INFO("case " << name);
+        read_checked(out / (name + "-blurred.png"), 64, 64);
+        REQUIRE(c["methods"].arr.size() == methods.size());
+        double best = 0, inverse = 0;
+        for (std::size_t m = 0; m < methods.size(); ++m) {
+            CHECK(c["methods"].arr[m]["method"].str == methods[m]);
+            read_checked(out / (name + "-" + methods[m] + ".png"), 64, 64);
+            best = std::max(best, c["methods"].arr[m]["psnr"].num);
+            if (methods[m] == "inverse") inverse = c["methods"].arr[m]["psnr"].num;
+        }
+        CHECK(best > c["psnr_blurred"].num + 1);
+        CHECK(inverse < c["psnr_blurred"].num - 10);
+    }
+    const auto cmp = lucid::io::read_with_info<double>(out / "comparison.png").image;
+    CHECK(cmp.shape()[2] > 10 * 64);  // ten tiles side by side
+    CHECK(cmp.shape()[1] > 3 * 64);   // three cases
+    const std::string svg = slurp(out / "convergence.svg");
+    CHECK(svg.find("<svg") != std::string::npos);
+    CHECK(svg.find("</svg>") != std::string::npos);
+    CHECK(svg.find("ADMM-TV") != std::string::npos);
+    const std::string md = slurp(out / "report.md");
+    for (const char* s : {"| method | PSNR (dB) | SSIM | time (s) |", "naive inverse", "Wiener", "Tikhonov",
+                          "Richardson-Lucy", "FISTA-wavelet", "ADMM-TV", "PnP", "Polyblur", "comparison.png"})
+        CHECK_THAT(md, Catch::Contains(s));
+
+    SECTION("without --json it prints where the report is") {
+        const fs::path out2 = f.dir / "demo2";
+        const Output p = lucid_run({"demo", "--out", out2, "--image", photo});
+        REQUIRE(p.code == 0);
+        CHECK_THAT(p.out, Catch::Contains((out2 / "report.md").string()));
+    }
+}
+
+TEST_CASE("cli: bad input gives one line, a non-zero exit and no file", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const std::string in = f.blurred.string(), out = (f.bad_dir / "out.png").string();
+    const std::string missing = (f.dir / "missing.png").string();
+    const std::string corrupt = (f.dir / "corrupt.png").string(), truncated = (f.dir / "truncated.png").string();
+    {
+        std::ofstream(corrupt, std::ios::binary) << "this is not an image\n";
+        const std::string png = slurp(f.blurred);
+        std::ofstream(truncated, std::ios::binary) << png.substr(0, png.size() / 2);
+    }
+    auto deblur = [&](std::vector<std::string> extra, std::string input = "") {
+        std::vector<std::string> a = {"deblur", input.empty() ? in : input, out};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    };
+    const std::vector<std::string> ok = {"--kernel", gauss, "--method", "wiener"};
+
+    SECTION("files") {
+        expect_rejected(deblur(ok, missing), "missing.png", 1);
+        expect_rejected(deblur(ok, corrupt), "corrupt.png", 1);
+        expect_rejected(deblur(ok, truncated), "truncated.png", 1);
+        expect_rejected({"deblur", in, (f.bad_dir / "out.jpg").string(), "--kernel", gauss, "--method", "wiener"},
+                        "OUT", 2);
+        expect_rejected({"deblur", in, (f.dir / "no-such-dir" / "o.png").string(), "--kernel", gauss, "--method",
+                         "wiener"},
+                        "no-such-dir", 1);
+        expect_rejected(deblur({"--kernel", "file:" + missing, "--method", "wiener"}), "--kernel", 1);
+        expect_rejected(deblur({"--kernel", gauss, "--method", "wiener", "--reference", missing}), "--reference", 1);
+        expect_rejected({"metrics", f.sharp, missing}, "missing.png", 1);
+        expect_rejected({"blur", corrupt, out, "--kernel", gauss}, "corrupt.png", 1);
+        expect_rejected({"polyblur", truncated, out}, "truncated.png", 1);
+        expect_rejected({"estimate-kernel", missing, out, "--size", "7"}, "missing.png", 1);
+        expect_rejected({"denoise", corrupt, out, "--method", "tv"}, "corrupt.png", 1);
+    }
+    SECTION("methods and options") {
+        expect_rejected(deblur({"--kernel", gauss, "--method", "magic"}), "--method", 2);
+        expect_rejected(deblur({"--kernel", gauss}), "--method", 2);
+        expect_rejected(deblur({"--method", "wiener"}), "--kernel", 2);
+        expect_rejected(deblur({"--kernel", gauss, "--method", "pnp-admm", "--denoiser", "bm3d"}), "--denoiser", 2);
+        expect_rejected(deblur({"--kernel", gauss, "--method", "wiener", "--lamda", "1"}), "--lamda", 2);
+        expect_rejected(deblur({"--kernel", gauss, "--method", "blind", "--size", "7"}), "--kernel", 2);
+        expect_rejected(deblur({"--method", "blind", "--size", "8"}), "--size", 2);
+        expect_rejected(deblur({"--method", "blind", "--size", "31"}), "--size", 2);
+        expect_rejected({"denoise", in, out, "--method", "magic"}, "--method", 2);
+        expect_rejected({"frobnicate"}, "frobnicate", 2);
+    }
+    SECTION("malformed SPEC") {
+        for (const std::string spec : {"gaussian:sigma=", "gaussian:sigma=abc", "blob:size=3", "gaussian",
+                                       "motion:length=15,angel=45", "toeplitz:1,,2", "box:size=2.5", ""})
+            expect_rejected(deblur({"--kernel", spec, "--method", "wiener"}), "--kernel", 2);
+        expect_rejected({"blur", in, out, "--kernel", "disk:radius=oops"}, "--kernel", 2);
+    }
+    SECTION("negative and non-finite numbers") {
+        for (const std::string v : {"-1", "0", "nan", "inf", "-inf", "1e999", "abc"})
+            expect_rejected(deblur({"--kernel", gauss, "--method", "admm-tv", "--lambda", v}), "--lambda", 2);
+        for (const std::string v : {"-5", "0", "nan", "2.5"})
+            expect_rejected(deblur({"--kernel", gauss, "--method", "admm-tv", "--iters", v}), "--iters", 2);
+        for (const std::string v : {"-0.1", "nan", "inf"})
+            expect_rejected(deblur({"--kernel", gauss, "--method", "wiener", "--sigma", v}), "--sigma", 2);
+        for (const std::string spec : {"gaussian:sigma=-2", "gaussian:sigma=nan", "gaussian:sigma=inf",
+                                       "motion:length=-3,angle=0", "disk:radius=-1", "box:size=0",
+                                       "toeplitz:1,-2,1", "toeplitz:1,nan,1"})
+            expect_rejected(deblur({"--kernel", spec, "--method", "wiener"}), "--kernel", 2);
+        expect_rejected({"blur", in, out, "--kernel", gauss, "--noise", "-0.1"}, "--noise", 2);
+        expect_rejected({"blur", in, out, "--kernel", gauss, "--noise", "nan"}, "--noise", 2);
+        expect_rejected({"estimate-kernel", in, out, "--size", "-3"}, "--size", 2);
+        expect_rejected({"deblur", in, out, "--kernel", gauss, "--method", "wiener", "--threads", "-2"}, "--threads", 2);
+    }
+    SECTION("kernel larger than the image") {
+        expect_rejected(deblur({"--kernel", "box:size=61", "--method", "admm-tv"}), "larger than the image", 2);
+        expect_rejected(deblur({"--kernel", "motion:length=80,angle=0", "--method", "wiener"}), "--kernel", 2);
+        expect_rejected({"blur", in, out, "--kernel", "gaussian:sigma=20"}, "--kernel", 2);
+        expect_rejected({"estimate-kernel", in, out, "--size", "41"}, "--size", 2);
+    }
+    SECTION("demo") {
+        const fs::path file = f.bad_dir.parent_path() / "a-file";
+        std::ofstream(file) << "x";
+        expect_rejected({"demo", "--out", file.string()}, "--out", 2);
+        expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--noise", "-1"}, "--noise", 2);
+        expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--image", missing}, "missing.png", 1);
+        expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--image", f.blurred.string()}, "64x64", 2);
+    }
+}
