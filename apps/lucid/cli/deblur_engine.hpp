@@ -77,8 +77,8 @@ inline const std::vector<MethodInfo>& deblur_methods() {
         {"red", "regularization by denoising (fixed-point iteration)", "RED weight", 0.5, 50, true, true},
         {"polyblur", "blind Polyblur (estimate a Gaussian blur, polynomial deconvolution); no --kernel", "", none, 3,
          false},
-        {"blind", "blind deconvolution: estimate the kernel (size --size) and the image; no --kernel", "", none, 0,
-         false},
+        {"blind", "blind deconvolution (lucid::blind): estimate the kernel (size --size), then ADMM-TV; no --kernel;"
+                   " --iters: alternations per pyramid level (default 5)", "", none, 0, false},
     };
     return m;
 }

@@ -50,7 +50,7 @@ inline CommandSpec deblur_spec() {
              {"iters", true, "N", "iteration budget, >= 1"},
              {"boundary", true, "B",
               "periodic | zero | reflect | replicate | valid (default reflect; inverse/wiener: reflect for "
-              "symmetric kernels, else periodic)"},
+              "symmetric kernels, else periodic on a smoothly periodized copy of IN)"},
              {"denoiser", true, "D", "tv | wavelet | nlm | cnn: prior of pnp-admm, pnp-hqs, pnp-fista, red (default tv)"},
              {"sigma", true, "S", "noise standard deviation of IN on the [0,1] scale, > 0 (default 0.01)"},
              {"size", true, "N", "blind: kernel size bound, odd, >= 3 (default 15)"},
