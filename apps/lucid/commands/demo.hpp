@@ -16,6 +16,7 @@
 #include "cli/quality.hpp"
 #include "commands/blur.hpp"
 #include "commands/polyblur.hpp"
+#include "lucid/ops/toeplitz.hpp"
 #include "render/canvas.hpp"
 #include "render/svg_plot.hpp"
 
@@ -319,7 +320,13 @@ inline int run_demo(const std::vector<std::string>& argv) {
                   "(the inverse filter zeroes exactly singular frequencies), and the noise swamps the image. Every "
                   "regularized method damps exactly those frequencies. (The lecture prints the weights /15, which sum "
                   "to 16/15; the SPEC normalizes them to sum 1. That scales A by 15/16 and leaves the zeros of its "
-                  "symbol, hence the failure of A^-1, unchanged.)\n";
+                  "symbol, hence the failure of A^-1, unchanged.)";
+            // The lecture's own matrix: zero boundary, weights /15; A = I (x) T_W,
+            // so cond(A) = cond(T_W) (Lanczos on one row's W x W matrix).
+            const auto e = lucid::ops::extreme_singular_values(lucid::ops::lecture_blur_matrix<double>(1, W));
+            md += " The lecture's matrix itself (zero boundary, /15) has singular values from " + fmt(e.min, "%.2g") +
+                  " to " + fmt(e.max, "%.3g") + ": cond(A) = " + fmt(e.condition, "%.3g") + " for rows of " +
+                  std::to_string(W) + " pixels (`lucid::ops::extreme_singular_values`).\n";
         }
         if (cr.c.name == "motion")
             md += "\nPolyblur is blind and models the blur as a Gaussian; a 15-pixel line is outside that model, "
