@@ -12,6 +12,7 @@
 #include "lucid/functionals/concepts.hpp"
 #include "lucid/solvers/callbacks.hpp"
 #include "lucid/solvers/monitor.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -79,6 +80,7 @@ template <class F, Vector V, class Callback = callbacks::None>
     requires Differentiable<F, V>
 SolverResult<V> gradient_descent(F f, const V& x0, GradientDescentParams params = {}, Callback&& callback = {}) {
     params.validate();
+    lucid::detail::require_start_in_domain("lucid::gradient_descent", f, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
     out.x = x0;

@@ -12,6 +12,7 @@
 #include "lucid/solvers/monitor.hpp"
 #include "lucid/solvers/proximal_gradient.hpp"
 #include "lucid/solvers/smooth_term.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -57,6 +58,7 @@ template <class F, class G, Vector V, class Callback = callbacks::None>
     requires Differentiable<F, V> && Proximable<G, V>
 SolverResult<V> ista(F f, G g, const V& x0, IstaParams params = {}, Callback&& callback = {}) {
     params.validate();
+    lucid::detail::require_start_in_domain("lucid::ista", f, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
     V x = x0, x_next = zeros_like(x0), grad = zeros_like(x0);

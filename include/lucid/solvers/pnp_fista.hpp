@@ -15,6 +15,7 @@
 #include "lucid/solvers/proximal_gradient.hpp"
 #include "lucid/solvers/sigma_schedule.hpp"
 #include "lucid/solvers/smooth_term.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -51,6 +52,7 @@ template <class F, class D, Vector V, class Callback = callbacks::None>
     requires Differentiable<F, V> && Denoiser<D, V>
 SolverResult<V> pnp_fista(F f, D denoiser, const V& x0, PnpFistaParams params = {}, Callback&& callback = {}) {
     params.validate();
+    lucid::detail::require_start_in_domain("lucid::pnp_fista", f, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
     V x = x0, x_prev = x0, y = x0, grad = zeros_like(x0), work = zeros_like(x0);

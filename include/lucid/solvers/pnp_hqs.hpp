@@ -15,6 +15,7 @@
 #include "lucid/solvers/monitor.hpp"
 #include "lucid/solvers/quadratic_update.hpp"
 #include "lucid/solvers/sigma_schedule.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -51,6 +52,7 @@ template <class F, class D, Vector V, class Callback = callbacks::None>
     requires Functional<F, V> && Denoiser<D, V>
 SolverResult<V> pnp_hqs(F f, D denoiser, const V& x0, PnpHqsParams params = {}, Callback&& callback = {}) {
     params.validate();
+    lucid::detail::require_start_in_domain("lucid::pnp_hqs", f, x0);
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;
     SolverResult<V> out;

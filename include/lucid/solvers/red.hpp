@@ -17,6 +17,7 @@
 #include "lucid/solvers/quadratic_update.hpp"
 #include "lucid/solvers/sigma_schedule.hpp"
 #include "lucid/solvers/smooth_term.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -73,6 +74,7 @@ template <class F, class D, Vector V, class Callback = callbacks::None>
     requires Differentiable<F, V> && Denoiser<D, V>
 SolverResult<V> red(F f, D denoiser, const V& x0, RedParams params = {}, Callback&& callback = {}) {
     params.validate();
+    lucid::detail::require_start_in_domain("lucid::red", f, x0);
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;
     SolverResult<V> out;
