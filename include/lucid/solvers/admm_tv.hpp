@@ -313,12 +313,18 @@ private:
 /// DFT (Fourier = true, periodic differences). Image-sized buffers: x, u (2
 /// planes), rhs, q = ∇ᵀz, and the transform's b̂, multiplier and coefficients:
 /// 8 planes (the Fourier ones are H×(W/2+1) complex ≈ one plane each).
+/// `gram_a` and `aty` are consumed: released once the x-solver holds their
+/// transforms, so they do not add to the peak memory of the loop.
 template <bool Fourier, class T, class Callback>
-SolverResult<Image<T>> admm_tv_fused(const Spectrum<T>& gram_a, const Image<T>& aty, double y_norm2, T lambda,
+SolverResult<Image<T>> admm_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, double y_norm2, T lambda,
                                      const Image<T>& x0, const AdmmTvParams& params, Callback& callback) {
     const std::size_t h = x0.shape()[0], w = x0.shape()[1], n = h * w;
     SolverResult<Image<T>> out;
     TvSpectralSolve<T, Fourier> xsolve(gram_a, aty.data(), h, w, y_norm2);
+    {  // release before the iteration buffers are allocated
+        [[maybe_unused]] const Spectrum<T> g = std::move(gram_a);
+        [[maybe_unused]] const Image<T> b = std::move(aty);
+    }
     Image<T> x = x0;
     Image<T> u0({h, w}, T(0)), u1({h, w}, T(0)), rhs({h, w}), q({h, w}, T(0));
     std::vector<T> rows(7 * w);
@@ -465,8 +471,8 @@ SolverResult<domain_t<A>> admm_tv(const A& op, const range_t<A>& y, op_scalar_t<
             op.apply_adjoint(y, aty);
             const double y2 = double(squared_norm(y));
             if (g->transform == Transform::fourier)
-                return detail::admm_tv_fused<true>(*g, aty, y2, lambda, x0, params, callback);
-            return detail::admm_tv_fused<false>(*g, aty, y2, lambda, x0, params, callback);
+                return detail::admm_tv_fused<true>(std::move(*g), std::move(aty), y2, lambda, x0, params, callback);
+            return detail::admm_tv_fused<false>(std::move(*g), std::move(aty), y2, lambda, x0, params, callback);
         }
     }
     // Generic: Neumann gradient, CG x-updates.
