@@ -23,6 +23,7 @@ struct BlindOutcome {
     Image<double> kernel;     ///< n×n, sums to 1
     int iterations = 0;       ///< alternations run over all pyramid levels
     int max_iter = 0;         ///< alternations per level
+    double lambda = 0;        ///< TV weight of the deconvolution
     std::string message;
 };
 
@@ -46,7 +47,7 @@ inline void check_blind_size(std::size_t size, std::size_t h, std::size_t w) {
 /// Estimates the kernel of y (luma for colour) and, when `restore`, deconvolves
 /// every channel with it (ADMM-TV, lucid::blind's default).
 inline BlindOutcome run_blind(const ImageStack<double>& y, int size, std::optional<int> iters, Progress& progress,
-                              bool restore = true) {
+                              bool restore = true, std::optional<double> lambda = std::nullopt) {
     require_blind_available();
     BlindOutcome out;
 #if LUCID_CLI_HAVE_BLIND
@@ -54,6 +55,8 @@ inline BlindOutcome run_blind(const ImageStack<double>& y, int size, std::option
     blind::DeblurOptions o;
     o.estimation.kernel_size = std::size_t(size);
     if (iters) o.estimation.iterations = *iters;
+    if (lambda) o.deconvolution.lambda = *lambda;
+    out.lambda = o.deconvolution.lambda;
     out.max_iter = o.estimation.iterations;
     int count = 0;
     // Progress and Ctrl-C: the estimator calls back after every alternation.
@@ -77,7 +80,7 @@ inline BlindOutcome run_blind(const ImageStack<double>& y, int size, std::option
         for (auto& v : out.x) v = std::clamp(v, 0.0, 1.0);
     }
 #else
-    (void)y, (void)size, (void)iters, (void)progress, (void)restore;
+    (void)y, (void)size, (void)iters, (void)progress, (void)restore, (void)lambda;
 #endif
     return out;
 }

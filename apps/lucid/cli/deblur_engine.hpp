@@ -78,7 +78,8 @@ inline const std::vector<MethodInfo>& deblur_methods() {
         {"polyblur", "blind Polyblur (estimate a Gaussian blur, polynomial deconvolution); no --kernel", "", none, 3,
          false},
         {"blind", "blind deconvolution (lucid::blind): estimate the kernel (size --size), then ADMM-TV; no --kernel;"
-                   " --iters: alternations per pyramid level (default 5)", "", none, 0, false},
+                   " --iters: alternations per pyramid level (default 5)",
+         "TV weight of the final ADMM-TV", 1.5e-3, 0, false},
     };
     return m;
 }

@@ -143,7 +143,8 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         for (const auto& e : r.estimates) est.push_back(blur_json(e));
         extra.add("estimates", est);
     } else if (method == "blind") {
-        BlindOutcome r = run_blind(y, int(blind_size), s.iters, progress);
+        BlindOutcome r = run_blind(y, int(blind_size), s.iters, progress, true, s.lambda);
+        lambda_used = r.lambda;
         x = std::move(r.x);
         iterations = r.iterations;
         max_iter = r.max_iter;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/blind_bridge.hpp"
 #include "cli/common.hpp"
 #include "cli/deblur_engine.hpp"
 #include "cli/kernel_arg.hpp"
@@ -43,10 +44,15 @@ inline const std::vector<Case>& cases() {
     return c;
 }
 
-/// The restorations of the demo, in the order of the report.
+/// The restorations of the demo, in the order of the report; the last one,
+/// blind deconvolution, only when this build has lucid::blind.
 inline const std::vector<std::string>& methods() {
-    static const std::vector<std::string> m = {"inverse",       "wiener",  "tikhonov", "richardson-lucy",
-                                               "fista-wavelet", "admm-tv", "pnp", "polyblur"};
+    static const std::vector<std::string> m = [] {
+        std::vector<std::string> v = {"inverse",       "wiener",  "tikhonov", "richardson-lucy",
+                                      "fista-wavelet", "admm-tv", "pnp",      "polyblur"};
+        if (blind_available()) v.push_back("blind");
+        return v;
+    }();
     return m;
 }
 
@@ -59,6 +65,7 @@ inline std::string label_of(const std::string& m) {
     if (m == "admm-tv") return "ADMM-TV";
     if (m == "pnp") return "PnP";
     if (m == "polyblur") return "Polyblur";
+    if (m == "blind") return "blind (est. k)";
     return m;
 }
 
@@ -72,6 +79,7 @@ struct Run {
     std::string params;  ///< what the report's "parameters" column shows
     std::vector<double> objective, residual, psnr;
     std::string command;  ///< the equivalent `lucid deblur` command
+    Image<double> kernel; ///< the estimated kernel (blind only)
 };
 
 struct CaseResult {
@@ -183,7 +191,21 @@ inline int run_demo(const std::vector<std::string>& argv) {
             Progress progress("lucid demo: " + c.name + " " + m, show);
             Stopwatch clock;
             const std::string blurred_name = c.name + "-blurred.png";
-            if (m == "polyblur") {
+            if (m == "blind") {
+                // Kernel support: 21 px covers the 15-px motion blur; smaller photos cap it.
+                const std::size_t size = std::min<std::size_t>(21, ((std::min(H, W) - 1) / 2 - 1) | 1);
+                ImageStack<double> yb({1, H, W});
+                std::copy(cr.blurred.data(), cr.blurred.data() + cr.blurred.size(), yb.data());
+                BlindOutcome r = run_blind(yb, int(size), std::nullopt, progress);
+                run.x = plane_of(r.x, 0);
+                run.kernel = std::move(r.kernel);
+                run.iterations = r.iterations;
+                run.status = "converged";
+                run.params = "kernel " + std::to_string(size) + "x" + std::to_string(size) +
+                             " estimated (L0 gradients, coarse to fine), then ADMM-TV lambda " + fmt(r.lambda, "%.3g");
+                run.command = "lucid deblur " + blurred_name + " " + c.name + "-blind.png --method blind --size " +
+                              std::to_string(size);
+            } else if (m == "polyblur") {
                 ImageStack<double> yb({1, H, W});
                 std::copy(cr.blurred.data(), cr.blurred.data() + cr.blurred.size(), yb.data());
                 auto r = run_polyblur(yb, {});
@@ -252,9 +274,20 @@ inline int run_demo(const std::vector<std::string>& argv) {
         };
         tile(0, sharp, "sharp", "reference");
         tile(1, cr.blurred, "blurred + noise", fmt(cr.q_blurred.psnr, "%.2f") + " dB " + fmt(cr.q_blurred.ssim, "%.3f"));
-        for (std::size_t m = 0; m < cr.runs.size(); ++m)
+        for (std::size_t m = 0; m < cr.runs.size(); ++m) {
             tile(2 + m, cr.runs[m].x, label_of(cr.runs[m].method),
                  fmt(cr.runs[m].q.psnr, "%.2f") + " dB " + fmt(cr.runs[m].q.ssim, "%.3f"));
+            // The estimated kernel, framed, in the tile's top-right corner.
+            const Image<double>& k = cr.runs[m].kernel;
+            if (k.size() > 0) {
+                const std::size_t kf = std::max<std::size_t>(1, tw / (3 * k.shape()[1]));
+                const Image<double> ki = render::kernel_image(k, kf);
+                const auto x1 = std::ptrdiff_t(gap + (2 + m) * (tw + gap) + tw - ki.shape()[1] - 1);
+                const auto y1 = y0 + std::ptrdiff_t(title_h) + 1;
+                canvas.fill_rect(x1 - 1, y1 - 1, ki.shape()[1] + 2, ki.shape()[0] + 2, {0.9, 0.2, 0.1});
+                canvas.blit(ki, x1, y1);
+            }
+        }
     }
 
     // ---- convergence plots --------------------------------------------------------
@@ -358,7 +391,11 @@ inline int run_demo(const std::vector<std::string>& argv) {
     write_image((out_dir / "sharp.png").string(), sharp, arg);
     for (const auto& cr : results) {
         write_image((out_dir / (cr.c.name + "-blurred.png")).string(), cr.blurred, arg);
-        for (const auto& run : cr.runs) write_image((out_dir / (cr.c.name + "-" + run.method + ".png")).string(), run.x, arg);
+        for (const auto& run : cr.runs) {
+            write_image((out_dir / (cr.c.name + "-" + run.method + ".png")).string(), run.x, arg);
+            if (run.kernel.size() > 0) write_image((out_dir / (cr.c.name + "-blind-kernel.png")).string(),
+                                                   render::kernel_image(run.kernel, 8), arg);
+        }
     }
     write_image((out_dir / "comparison.png").string(), canvas.stack(), arg);
     write_text(out_dir / "convergence.svg", svg, arg);

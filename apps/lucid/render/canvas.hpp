@@ -108,4 +108,16 @@ inline Image<double> downscale(const Image<double>& g, std::size_t f) {
     return out;
 }
 
+/// A kernel for display: scaled to a maximum of 1 and enlarged f×f per tap
+/// (nearest neighbour), so that its shape is visible.
+inline Image<double> kernel_image(const Image<double>& k, std::size_t f) {
+    double mx = 0;
+    for (double v : k) mx = std::max(mx, v);
+    const double s = mx > 0 ? 1 / mx : 0;
+    Image<double> out({k.shape()[0] * f, k.shape()[1] * f});
+    for (std::size_t i = 0; i < out.shape()[0]; ++i)
+        for (std::size_t j = 0; j < out.shape()[1]; ++j) out(i, j) = k(i / f, j / f) * s;
+    return out;
+}
+
 }  // namespace lucid::cli::render
