@@ -11,8 +11,12 @@
 //   thread count). This is the floor of any FFT-based convolution on that
 //   grid: whatever else it does (padding, crops) comes on top.
 //
-// Both run for at least `min_seconds` (or `repeats` passes) and keep the
-// fastest pass, i.e. they are optimistic, as bounds should be.
+// Both keep the fastest of several passes (optimistic, as bounds should be)
+// and time them in CPU time of the calling thread, like Google Benchmark's
+// default "CPU" column: on a shared, loaded machine wall time inflates both
+// the bound and the measurement unpredictably. For this to be the whole cost
+// the FFTW plans must be single-threaded (lucid::set_num_threads(1) before
+// the plans are made), as the convolution benchmarks do.
 
 #include <benchmark/benchmark.h>
 
@@ -21,24 +25,32 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <ctime>
 #include <vector>
 
 #include "lucid/core/fft.hpp"
 
 namespace lucid::bench {
 
-/// Seconds since an arbitrary epoch (steady clock).
+/// CPU seconds consumed by the calling thread.
+inline double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+/// Wall-clock seconds since an arbitrary epoch (steady clock).
 inline double now_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-/// STREAM triad a = b + s·c on n elements; returns the best bytes/s over the passes.
+/// STREAM triad a = b + s·c on n elements; returns the best bytes per CPU second over the passes.
 template <class T>
 double triad_bandwidth(std::size_t n, int repeats = 20) {
     std::vector<T> a(n, T(0)), b(n, T(1)), c(n, T(2));
     double best = 1e300;
     for (int r = 0; r < repeats; ++r) {
-        const double t0 = now_seconds();
+        const double t0 = thread_cpu_seconds();
         T* __restrict pa = a.data();
         const T* __restrict pb = b.data();
         const T* __restrict pc = c.data();
@@ -46,12 +58,12 @@ double triad_bandwidth(std::size_t n, int repeats = 20) {
         for (std::size_t i = 0; i < n; ++i) pa[i] = pb[i] + s * pc[i];
         benchmark::DoNotOptimize(a.data());
         benchmark::ClobberMemory();
-        best = std::min(best, now_seconds() - t0);
+        best = std::min(best, thread_cpu_seconds() - t0);
     }
     return 3.0 * double(n) * sizeof(T) / best;
 }
 
-/// Best time (s) of r2c + complex multiply + c2r on an h×w grid with lucid's cached plans.
+/// Best CPU time (s) of r2c + complex multiply + c2r on an h×w grid with lucid's cached plans.
 template <class T>
 double fft_pair_seconds(std::size_t h, std::size_t w, double min_seconds = 0.2, int min_repeats = 5) {
     auto forward = fft::plan<T>(fft::Kind::r2c, h, w);
@@ -63,7 +75,7 @@ double fft_pair_seconds(std::size_t h, std::size_t w, double min_seconds = 0.2, 
     for (std::size_t i = 0; i < nc; ++i) kernel[i] = std::complex<T>(T(std::cos(0.1 * double(i))), T(0.5));
     double best = 1e300, spent = 0;
     for (int r = 0; r < min_repeats || spent < min_seconds; ++r) {
-        const double t0 = now_seconds();
+        const double t0 = thread_cpu_seconds();
         forward->r2c(in.data(), spec.data());
         T* __restrict s = reinterpret_cast<T*>(spec.data());
         const T* __restrict k = reinterpret_cast<const T*>(kernel.data());
@@ -75,7 +87,7 @@ double fft_pair_seconds(std::size_t h, std::size_t w, double min_seconds = 0.2, 
         inverse->c2r(spec.data(), out.data());
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
-        const double dt = now_seconds() - t0;
+        const double dt = thread_cpu_seconds() - t0;
         best = std::min(best, dt);
         spent += dt;
         if (r > 1000) break;
