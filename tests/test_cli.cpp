@@ -471,7 +471,8 @@ TEST_CASE("cli deblur --method blind and estimate-kernel", "[cli]") {
     REQUIRE_CLI();
     const auto& f = fixture();
     const fs::path out = f.dir / "deblur-blind.png", k = f.dir / "kernel.png";
-    const Output o = lucid_run({"deblur", f.blurred, out, "--method", "blind", "--size", "7", "--json"});
+    const Output o =
+        lucid_run({"deblur", f.blurred, out, "--method", "blind", "--size", "7", "--lambda", "0.002", "--json"});
     if (o.code != 0 && o.err.find("not available") != std::string::npos) {
         WARN("skipped: this build has no lucid::blind");
         return;
@@ -480,6 +481,7 @@ TEST_CASE("cli deblur --method blind and estimate-kernel", "[cli]") {
     REQUIRE(o.code == 0);
     const Json j = parse_json(o.out);
     CHECK(j["parameters"]["size"].num == 7);
+    CHECK(j["parameters"]["lambda"].num == Approx(0.002));
     const auto x = read_checked(out, 48, 48);
     CHECK(lucid::metrics::psnr(f.sharp_img, x) > f.psnr_blurred + 1.0);
 

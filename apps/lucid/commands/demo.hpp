@@ -121,12 +121,13 @@ inline CommandSpec demo_spec() {
             "The lecture's deblurring cases on a shipped photo (data/camera.png, 256x256): a Toeplitz row blur\n"
             "[1,2,3,4,3,2,1]/16 (where the naive inverse fails), a Gaussian and a motion blur, each with\n"
             "Gaussian noise sigma 0.01, restored by the naive inverse, Wiener, Tikhonov, Richardson-Lucy,\n"
-            "FISTA-wavelet, ADMM-TV, plug-and-play ADMM (learned CNN denoiser when its model is present, else\n"
-            "TV) and Polyblur. Writes into DIR every image (PNG), comparison.png (labelled side by side),\n"
-            "convergence.svg (objective and PSNR per iteration) and report.md (PSNR / SSIM / time table).",
+            "FISTA-wavelet, ADMM-TV, plug-and-play (HQS with the learned CNN denoiser when its model is present,\n"
+            "else ADMM with TV), Polyblur and blind deconvolution (kernel estimated). Writes into DIR every\n"
+            "image (PNG), comparison.png (labelled side by side), convergence.svg (objective and PSNR per\n"
+            "iteration) and report.md (PSNR / SSIM / time table).",
             {},
             {{"out", true, "DIR", "output directory, created if needed (default lucid-demo)"},
-             {"image", true, "PATH", "another photo to use (read as gray)"},
+             {"image", true, "PATH", "another photo to use (read as gray, at least 64x64)"},
              {"noise", true, "SIGMA", "noise standard deviation (default 0.01)"},
              json_option(), quiet_option(), threads_option()}};
 }
