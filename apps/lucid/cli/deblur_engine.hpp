@@ -223,7 +223,10 @@ inline DeblurOutcome deblur_plane(const Image<double>& y, const Image<double>& k
     out.lambda = s.lambda.value_or(info->default_lambda);
     const double sigma = s.sigma;
     std::vector<double> trace;
-    if (hook.reference && hook.psnr_trace == nullptr) hook.psnr_trace = &trace;
+    if (hook.reference && hook.psnr_trace == nullptr) {
+        trace.reserve(std::size_t(out.max_iter) + 1);  // the hook then never allocates
+        hook.psnr_trace = &trace;
+    }
 
     auto take = [&](auto&& r) {
         out.status = r.status;
