@@ -245,6 +245,7 @@ TEST_CASE("kernel step: matches the explicit least squares on the simplex", "[bl
     blind::KernelEstimationOptions o;
     o.kernel_size = n;
     o.salient_fraction = 1;  // keep every gradient: the plain least squares
+    o.edge_fraction = 1;
     o.prune_threshold = 0;
     o.component_mass = 0;
     o.kernel_weight = 0.01;

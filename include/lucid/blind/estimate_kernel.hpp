@@ -150,7 +150,11 @@ namespace lucid::blind {
 /// 2. the kernel step: least squares on gradients (Cho & Lee 2009; Pan et al.
 ///    2014) with the image fixed,
 ///    \f$ \min_k \tfrac12\sum_{p\in\Omega}|(k * \nabla x)(p) - \nabla y(p)|^2 + \tfrac12\gamma\|k\|^2 \f$
-///    (Ω = pixels at least n/2 from the border, γ = kernel_weight·Σ_Ω|∇x|²),
+///    (Ω = pixels at least n/2 from the border, γ = kernel_weight·Σ_Ω|∇x|²;
+///    ∇x keeps only salient gradients: at pixels whose blurred neighbourhood
+///    has coherent edges — the `edge_fraction` largest values of Xu & Jia
+///    2010's r = |Σ_N ∇y|/(Σ_N |∇y| + ε) over n×n windows N — and there the
+///    largest magnitudes, `salient_fraction` per orientation, Cho & Lee 2009),
 ///    whose normal equations (T + γI)k = b have the autocorrelation of ∇x as
 ///    Toeplitz T and the correlation of ∇x with ∇y as b, both from FFTs; solved
 ///    by `cg_iterations` conjugate-gradient steps and then exactly on the simplex

@@ -12,7 +12,8 @@
 namespace lucid::blind {
 
 /// Options of `estimate_kernel` (defaults: Pan et al. 2014's settings where
-/// they apply). Only `kernel_size` usually needs setting: an odd upper bound
+/// they apply; kernel_weight and edge_fraction tuned on the cases of
+/// docs/blind-deblurring.md). Only `kernel_size` usually needs setting: an odd upper bound
 /// on the blur's extent in pixels.
 struct KernelEstimationOptions {
     std::size_t kernel_size = 25;       ///< odd side n of the estimated kernel (its support bound), ≥ 3
@@ -20,13 +21,15 @@ struct KernelEstimationOptions {
     double lambda = 4e-3;               ///< initial weight λ of the L0 gradient prior
     double lambda_decay = 1.1;          ///< λ ← max(λ/decay, lambda_min) after every alternation
     double lambda_min = 1e-4;           ///< floor of λ
-    double kernel_weight = 0.01;        ///< γ/ρ(0): weight of ½γ‖k‖² relative to the gradient energy ρ(0) = Σ|∇x|²
+    double kernel_weight = 0.4;         ///< γ/ρ(0): weight of ½γ‖k‖² relative to the gradient energy ρ(0) = Σ|∇x|² (tuned, docs/blind-deblurring.md)
     double scale_ratio = 0.70710678118654752;  ///< image (and kernel) scale between pyramid levels, in (0, 1)
     std::size_t coarsest_kernel_size = 5;      ///< the pyramid stops before the kernel would be smaller (≥ 3)
     double initial_sigma = 1.5;         ///< the coarsest level starts from an isotropic Gaussian of this σ (pixels); 0 = delta
     double beta_max = 1e5;              ///< half-quadratic continuation: β = 2λ, 2λκ, … < beta_max
     double kappa = 2;                   ///< half-quadratic continuation factor, > 1
     double salient_fraction = 0.2;      ///< kernel step uses the largest latent gradients: this fraction per orientation (Cho & Lee 2009)
+    double edge_fraction = 0.5;         ///< kernel step uses only this fraction of pixels with the most useful edges (Xu & Jia 2010's r-map); 1 = all
+    double edge_epsilon = 0.01;         ///< ε of the r-map r = |Σ∇y| / (Σ|∇y| + ε) over kernel-sized windows
     int cg_iterations = 25;             ///< conjugate-gradient steps of the unconstrained kernel least squares
     int simplex_iterations = 50;        ///< accelerated projected-gradient steps on the simplex
     double prune_threshold = 0.05;      ///< kernel entries below this fraction of the peak are set to 0
@@ -58,6 +61,10 @@ struct KernelEstimationOptions {
                 "large enough for at most 1000 half-quadratic steps", kappa);
         require(std::isfinite(salient_fraction) && salient_fraction > 0 && salient_fraction <= 1, where,
                 "options.salient_fraction", "in (0, 1]", salient_fraction);
+        require(std::isfinite(edge_fraction) && edge_fraction > 0 && edge_fraction <= 1, where,
+                "options.edge_fraction", "in (0, 1]", edge_fraction);
+        require(std::isfinite(edge_epsilon) && edge_epsilon > 0, where, "options.edge_epsilon", "finite and > 0",
+                edge_epsilon);
         require(cg_iterations >= 0 && cg_iterations <= 10000, where, "options.cg_iterations", "in [0, 10000]",
                 cg_iterations);
         require(simplex_iterations >= 0 && simplex_iterations <= 10000, where, "options.simplex_iterations",
