@@ -3,7 +3,8 @@
 // being told the kernel (lucid::blind::deblur).
 //
 //   example_blind_deblur [--smoke] [--size N] [--seed S] [IMAGE]
-//   example_blind_deblur --evaluate [--threads N]
+//   example_blind_deblur --evaluate [--threads N] [--kernel-weight G] [--edge-fraction F]
+//                        [--iterations I]
 //   example_blind_deblur --timing
 //
 // Default: writes blind_sharp.png, blind_blurry.png, blind_restored.png,
@@ -80,6 +81,9 @@ Image<double> upsample2(const Image<double>& x) {
     return out;
 }
 
+/// Estimation options of --evaluate (defaults unless --kernel-weight / --edge-fraction / --iterations).
+blind::KernelEstimationOptions g_estimation;
+
 struct Case {
     double similarity, ratio, seconds, psnr_blurry, psnr_blind, psnr_nonblind;
 };
@@ -132,6 +136,7 @@ void evaluate_block(unsigned first, const char* title) {
             const std::size_t n = sizes[i];
             const auto k_true = lucid::kernels::camera_shake<double>(n, s);
             blind::DeblurOptions o;
+            o.estimation = g_estimation;
             o.estimation.kernel_size = n;
             const Case c = run_case(sharp, k_true, 100 * unsigned(p) + s, o);
             std::printf("%-14s %4u %4zu %10.4f %8.3f %8.2f %9.2f %9.2f %9.2f\n", photos[p], s, n, c.similarity,
@@ -161,6 +166,8 @@ void evaluate_block(unsigned first, const char* title) {
 void timing();
 
 int evaluate() {
+    std::printf("# estimation: defaults but kernel_weight = %g, edge_fraction = %g, iterations = %d\n",
+                g_estimation.kernel_weight, g_estimation.edge_fraction, g_estimation.iterations);
     std::printf("# deconvolution for both blind and non-blind: lucid::blind::deconvolve defaults (ADMM-TV)\n");
     std::printf("# error ratio: aligned SSD (shifts <= 5 px, 0.1 px steps, border = kernel size), blind / true kernel\n");
     evaluate_block(1, "tuning set");
@@ -205,6 +212,12 @@ int main(int argc, char** argv) {
             if (std::strcmp(argv[i], "--smoke") == 0) smoke = true;
             else if (std::strcmp(argv[i], "--evaluate") == 0) eval = true;
             else if (std::strcmp(argv[i], "--timing") == 0) time_only = true;
+            else if (std::strcmp(argv[i], "--kernel-weight") == 0 && i + 1 < argc)
+                g_estimation.kernel_weight = std::stod(argv[++i]);
+            else if (std::strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
+                g_estimation.iterations = std::stoi(argv[++i]);
+            else if (std::strcmp(argv[i], "--edge-fraction") == 0 && i + 1 < argc)
+                g_estimation.edge_fraction = std::stod(argv[++i]);
             else if (std::strcmp(argv[i], "--size") == 0 && i + 1 < argc) size = std::stoul(argv[++i]);
             else if (std::strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = unsigned(std::stoul(argv[++i]));
             else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) lucid::set_num_threads(std::stoi(argv[++i]));

@@ -140,7 +140,7 @@ namespace lucid::blind {
 ///
 /// **Coarse to fine.** The image is resampled (antialiased linear) to scales
 /// r^i, r = `scale_ratio`, i = L−1, …, 0, with kernel sides ⌈n r^i⌉ (odd) down
-/// to `coarsest_kernel_size`; the coarsest level starts from a delta, each
+/// to `coarsest_kernel_size`; the coarsest level starts from a Gaussian of σ = `initial_sigma` (a delta for 0), each
 /// next one from the previous kernel centred and magnified by 1/r.
 ///
 /// **Per level**, `iterations` alternations of
