@@ -37,7 +37,7 @@ inline std::string temporary_suffix() {
 
 }  // namespace detail
 
-/// Writes `bytes` to `path` atomically (POSIX): create `.<name>.lucid-tmp-…`
+/// Writes `bytes` to `path` atomically (POSIX): create a hidden temporary `.NAME.lucid-tmp-XXXXXX`
 /// next to `path` (mode 0666 minus umask, or the mode of the file it replaces),
 /// write everything, `fsync`, `close`, `rename` over `path`, then `fsync` the
 /// directory (best effort). On any failure the temporary is removed and an
