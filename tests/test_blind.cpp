@@ -423,3 +423,19 @@ TEMPLATE_TEST_CASE("blind deblurring recovers a camera-shake kernel on a photo",
     CHECK(ratio < 3);
     CHECK(metrics::psnr(x, r.x) > metrics::psnr(x, y) + 1);
 }
+
+TEST_CASE("estimate_kernel: more alternations per level do not degrade the kernel", "[blind][slow]") {
+    // λ's decay is per level, not per alternation: 12 alternations must not
+    // drive it to its floor (where the latent image keeps the noise).
+    const auto x = io::read_gray<double>(test::source_path("data/camera.png"));
+    const std::size_t n = 19;
+    const auto k_true = kernels::camera_shake<double>(n, 2);
+    ops::Convolution<double> A(k_true, x.shape(), Boundary::reflect);
+    Image<double> y = A(x);
+    add_noise(y, 0.01, 1);
+    blind::KernelEstimationOptions o;
+    o.kernel_size = n;
+    o.iterations = 12;
+    const auto est = blind::estimate_kernel(y, o);
+    CHECK(blind::kernel_similarity(est.kernel, k_true) > 0.7);
+}

@@ -162,7 +162,10 @@ namespace lucid::blind {
 ///    projections (lucid::Simplex); finally entries below `prune_threshold`·max
 ///    and 8-connected components lighter than `component_mass` are removed and
 ///    the kernel renormalized;
-/// 3. λ ← max(λ/`lambda_decay`, `lambda_min`) (continuing across levels).
+/// 3. λ ← max(λ/`lambda_decay`^(5/`iterations`), `lambda_min`) (continuing
+///    across levels): λ falls by lambda_decay⁵ per level whatever the number
+///    of alternations, so that more alternations refine rather than drive λ
+///    to its floor, where the latent image keeps noise and the kernel degrades.
 ///
 /// Workspaces and FFT plans (lucid::fft::plan) are made once per level;
 /// nothing is allocated inside the alternations.
@@ -196,6 +199,8 @@ KernelEstimate<T> estimate_kernel(const Image<T>& image, const KernelEstimationO
     Image<T> k({levels.front().kernel_size, levels.front().kernel_size});
     lucid::detail::blind::initial_kernel(k, options.initial_sigma);
     double lambda = options.lambda;
+    // Per-alternation factor: lambda_decay^5 per level for any `iterations` (Pan et al.'s 1.1 per step at 5).
+    const double decay = std::pow(options.lambda_decay, 5.0 / double(options.iterations));
     bool stopped = false;
     std::size_t level_index = 0;
     for (; level_index < levels.size() && !stopped; ++level_index) {
@@ -224,7 +229,7 @@ KernelEstimate<T> estimate_kernel(const Image<T>& image, const KernelEstimationO
             report.iterations = it;
             const KernelProgress<T> progress{int(level_index + 1), int(levels.size()), it, options.iterations,
                                              lv.height, lv.width, lv.kernel_size, lambda, c, k};
-            lambda = std::max(lambda / options.lambda_decay, options.lambda_min);
+            lambda = std::max(lambda / decay, options.lambda_min);
             if (lucid::detail::blind::call_progress(callback, progress)) {
                 stopped = true;
                 break;

@@ -19,7 +19,7 @@ struct KernelEstimationOptions {
     std::size_t kernel_size = 25;       ///< odd side n of the estimated kernel (its support bound), ≥ 3
     int iterations = 5;                 ///< alternations x-step ↔ k-step per pyramid level
     double lambda = 4e-3;               ///< initial weight λ of the L0 gradient prior
-    double lambda_decay = 1.1;          ///< λ ← max(λ/decay, lambda_min) after every alternation
+    double lambda_decay = 1.1;          ///< λ ← max(λ/decay^(5/iterations), lambda_min) after every alternation (decay⁵ per level)
     double lambda_min = 1e-4;           ///< floor of λ
     double kernel_weight = 0.4;         ///< γ/ρ(0): weight of ½γ‖k‖² relative to the gradient energy ρ(0) = Σ|∇x|² (tuned, docs/blind-deblurring.md)
     double scale_ratio = 0.70710678118654752;  ///< image (and kernel) scale between pyramid levels, in (0, 1)
