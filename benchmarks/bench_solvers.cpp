@@ -16,8 +16,13 @@
 //   bound = P·pair + B·(H·W·sizeof(T))/triad,
 // with `pair` one forward + inverse transform on the H×W grid (FFTW r2c + c2r
 // for periodic, REDFT10 + REDFT01 for reflect, lucid's cached plans, best CPU
-// time) and `triad` the STREAM triad of bounds.hpp on three n×n planes (so
-// small problems are held to the bandwidth of the cache they fit in). P and B are what an ideal, fully fused
+// time) and `triad` the STREAM triad of bounds.hpp run with the footprint of
+// the iteration's working set (W image-sized buffers alive in the loop, as
+// three arrays of W/3 planes): a 512² ADMM-TV streams 8 planes, which may not
+// fit the cache that three planes fit in, so the bandwidth must be measured at
+// the working set's size, not at one plane's. W per solver (buffers alive in
+// the loop, half spectra counted as one plane): GD 6, FISTA-TV 12, ADMM-TV 8,
+// HQS-TV 9, PDHG-TV 12, RL 6, PnP-ADMM 12 (NLM: 8). P and B are what an ideal, fully fused
 // iteration must do; a complex H×(W/2+1) half spectrum counts as one plane.
 // The counts (periodic; reflect/DCT in parentheses where they differ):
 //
@@ -119,24 +124,27 @@ double transform_pair_seconds(bool cosine, std::size_t h, std::size_t w) {
     return cache[key] = best;
 }
 
-/// Triad bandwidth on three arrays of one image plane each: the bandwidth of
-/// the cache level (or DRAM) that an n×n problem actually streams from.
+/// Triad bandwidth with the footprint of the iteration's working set: three
+/// arrays of `working`/3 image planes each, so the bandwidth is that of the
+/// cache level (or DRAM) the solver's buffers actually stream from.
 template <class T>
-double triad(std::size_t n) {
+double triad(std::size_t n, double working) {
     static std::map<std::size_t, double> cache;
-    if (auto it = cache.find(n); it != cache.end()) return it->second;
-    const std::size_t reps = std::max<std::size_t>(10, (std::size_t(1) << 26) / (n * n));
-    return cache[n] = lucid::bench::triad_bandwidth<T>(n * n, int(std::min<std::size_t>(reps, 400)));
+    const std::size_t elements = std::size_t(std::ceil(working / 3.0 * double(n * n)));
+    if (auto it = cache.find(elements); it != cache.end()) return it->second;
+    const std::size_t reps = std::max<std::size_t>(10, (std::size_t(1) << 26) / elements);
+    return cache[elements] = lucid::bench::triad_bandwidth<T>(elements, int(std::min<std::size_t>(reps, 400)));
 }
 
 struct Bound {
-    double pairs = 0, planes = 0, pair_s = 0, bandwidth = 1, plane_bytes = 0, extra_s = 0;
+    double pairs = 0, planes = 0, pair_s = 0, bandwidth = 1, plane_bytes = 0, extra_s = 0, working = 0;
     double seconds() const { return pairs * pair_s + planes * plane_bytes / bandwidth + extra_s; }
 };
 
 template <class T>
-Bound make_bound(bool cosine, std::size_t n, double pairs, double planes) {
-    return {pairs, planes, transform_pair_seconds<T>(cosine, n, n), triad<T>(n), double(n * n * sizeof(T)), 0};
+Bound make_bound(bool cosine, std::size_t n, double pairs, double planes, double working) {
+    return {pairs, planes, transform_pair_seconds<T>(cosine, n, n), triad<T>(n, working), double(n * n * sizeof(T)), 0,
+            working};
 }
 
 /// Callback: records the thread CPU clock after each iteration.
@@ -174,6 +182,7 @@ void measure(benchmark::State& state, std::size_t n, const Bound& bound, Run&& r
     state.counters["planes"] = bound.planes;
     state.counters["pair_ms"] = bound.pair_s * 1e3;
     state.counters["triad_GBps"] = bound.bandwidth * 1e-9;
+    state.counters["working_planes"] = bound.working;
     if (bound.extra_s > 0) state.counters["denoiser_ms"] = bound.extra_s * 1e3;
 }
 
@@ -202,7 +211,7 @@ void BM_GD(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     const int iters = iterations_for(p.n);
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, 7), [&](auto clock) {
+    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, 7, 6), [&](auto clock) {
         lucid::gradient_descent(lucid::LeastSquares(std::cref(p.A), p.y), p.y,
                                 {.max_iter = iters, .tol = 0, .rule = lucid::StepRule::fixed, .compute_objective = false},
                                 clock);
@@ -217,7 +226,7 @@ void BM_FistaTV(benchmark::State& state) {
     const int iters = iterations_for(p.n);
     // FISTA-TV's TV uses the Neumann gradient whatever A's boundary.
     lucid::TotalVariation<T> tv(T(1e-3), lucid::TvNorm::isotropic, {.max_iter = kFgp, .tol = 0, .check_every = 0});
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, 14 + 9.0 * kFgp), [&](auto clock) {
+    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, 14 + 9.0 * kFgp, 12), [&](auto clock) {
         lucid::fista(lucid::LeastSquares(std::cref(p.A), p.y), tv, p.y,
                      {.max_iter = iters, .tol = 0, .compute_objective = false}, clock);
     });
@@ -229,7 +238,7 @@ void BM_AdmmTV(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     const int iters = iterations_for(p.n) * 2;
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, p.periodic ? 11.5 : 12), [&](auto clock) {
+    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, p.periodic ? 11.5 : 12, 8), [&](auto clock) {
         lucid::admm_tv(p.A, p.y, T(1e-3), p.y,
                        {.max_iter = iters, .tol = 0, .adaptive_rho = false, .compute_objective = false}, clock);
     });
@@ -241,7 +250,7 @@ void BM_HqsTV(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     const int iters = iterations_for(p.n);
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, 6), [&](auto clock) {
+    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, 6, 9), [&](auto clock) {
         lucid::hqs(lucid::LeastSquares(std::cref(p.A), p.y), lucid::L21Norm<T>(T(1e-3)),
                    lucid::ops::Gradient<T>({p.n, p.n}, p.grad_boundary()), p.y,
                    {.max_iter = iters, .mu_growth = 1, .tol = 0, .compute_objective = false}, clock);
@@ -255,7 +264,7 @@ void BM_PdhgTV(benchmark::State& state) {
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     const int iters = iterations_for(p.n);
     const double knorm = std::sqrt(1.0 + 8.0);  // ‖A‖ ≤ 1 (normalized kernel), ‖∇‖² ≤ 8
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 2, 21), [&](auto clock) {
+    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 2, 21, 12), [&](auto clock) {
         auto K = lucid::stack(p.A, lucid::ops::Gradient<T>({p.n, p.n}, p.grad_boundary()));
         auto g = lucid::separable_sum(lucid::SquaredL2(T(1), p.y), lucid::L21Norm<T>(T(1e-3)));
         lucid::pdhg(lucid::Zero<T>(), std::move(g), std::move(K), p.y,
@@ -269,7 +278,7 @@ void BM_RichardsonLucy(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     const int iters = iterations_for(p.n);
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 2, 12), [&](auto clock) {
+    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 2, 12, 6), [&](auto clock) {
         lucid::richardson_lucy(p.A, p.y, p.y, {.max_iter = iters, .compute_objective = false}, clock);
     });
     state.SetLabel(p.label());
@@ -281,7 +290,7 @@ void BM_PnpAdmmTV(benchmark::State& state) {
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     const int iters = iterations_for(p.n);
     lucid::denoisers::TvDenoiser<T> den({.lambda = 0.02, .prox = {.max_iter = kFgp, .tol = 0, .check_every = 0}});
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, 18 + 9.0 * kFgp), [&](auto clock) {
+    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, 18 + 9.0 * kFgp, 12), [&](auto clock) {
         lucid::pnp_admm(lucid::LeastSquares(std::cref(p.A), p.y), den, p.y,
                         {.max_iter = iters, .lambda = 1e-4, .sigma = {.initial = 0.05}, .tol = 0}, clock);
     });
@@ -293,7 +302,7 @@ void BM_PnpAdmmNLM(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     lucid::denoisers::NonLocalMeans<T> den{};
-    Bound bound = make_bound<T>(!p.periodic, p.n, 1, 18);
+    Bound bound = make_bound<T>(!p.periodic, p.n, 1, 18, 8);
     {
         Image<T> out = p.y;
         double best = 1e300;
@@ -371,7 +380,7 @@ void BM_ScalingAdmmTV(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<double> p(std::size_t(state.range(0)), false);
     const int iters = p.n >= 4096 ? 4 : iterations_for(p.n);
-    measure(state, p.n, make_bound<double>(true, p.n, 1, 12), [&](auto clock) {
+    measure(state, p.n, make_bound<double>(true, p.n, 1, 12, 8), [&](auto clock) {
         lucid::admm_tv(p.A, p.y, 1e-3, p.y,
                        {.max_iter = iters, .tol = 0, .adaptive_rho = false, .compute_objective = false}, clock);
     }, p.n >= 4096 ? 2 : 3);
