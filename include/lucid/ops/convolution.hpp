@@ -348,9 +348,13 @@ private:
                 c2r_->c2r(spec_.data(), y);
                 return;
             }
-            if (boundary_ == Boundary::valid) cv::copy_block(x, w_, h_, w_, fin_.data(), pw_);
-            else cv::extend_plane(x, w_, rmap_, cmap_, left_, fin_.data(), pw_);
-            r2c_->r2c(fin_.data(), spec_.data());
+            if (valid_in_place()) {
+                r2c_->r2c(x, spec_.data());  // the grid is the image: no copy
+            } else {
+                if (boundary_ == Boundary::valid) cv::copy_block(x, w_, h_, w_, fin_.data(), pw_);
+                else cv::extend_plane(x, w_, rmap_, cmap_, left_, fin_.data(), pw_);
+                r2c_->r2c(fin_.data(), spec_.data());
+            }
             cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), false);
             c2r_->c2r(spec_.data(), fout_.data());
             cv::copy_block(fout_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_, ho_, wo_, y, wo_);
@@ -386,6 +390,10 @@ private:
             cv::copy_block(g, wo_, ho_, wo_, fin_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_);
             r2c_->r2c(fin_.data(), spec_.data());
             cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), true);
+            if (valid_in_place()) {
+                c2r_->c2r(spec_.data(), x);  // the fold of valid is the identity on the whole grid
+                return;
+            }
             c2r_->c2r(spec_.data(), fout_.data());
             cv::fold_plane(fout_.data(), pw_, rmap_, cmap_, top_, left_, h_, w_, x);
             return;
@@ -412,6 +420,9 @@ private:
         }
         if (!direct_to_x) cv::fold_plane(ext_.data(), es_, rmap_, cmap_, top_, left_, h_, w_, x);
     }
+
+    // valid on a grid that is the image itself (H, W already fast lengths): transforms run on x directly
+    bool valid_in_place() const { return boundary_ == Boundary::valid && ph_ == h_ && pw_ == w_; }
 
     // ---- spectra -----------------------------------------------------------------
 
