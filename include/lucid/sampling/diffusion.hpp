@@ -94,9 +94,11 @@ struct DiffusionParams {
 ///
 /// The chain starts at the largest t whose σ̄ₜ ≤ `sigma_start` (the
 /// denoiser's trained range; the rest of Ho et al.'s schedule is replaced by
-/// the data-consistent initialization \f$ \tilde x = \mathcal P(\tfrac12\mathbf 1) + \bar\sigma_t z \f$),
-/// runs `steps` steps down to t = 0 and returns x̂₀ of the last step. History:
-/// `residual` σ̄ₜ, `objective` ‖A x̂₀ − y‖.
+/// a data-consistent initialization: x̂ = 𝒫(½·1), then `warm_start`
+/// plug-and-play steps x̂ ← 𝒫(D(x̂, σ̄ₜ)) at that σ, then
+/// \f$ \tilde x = \hat x + \bar\sigma_t z \f$), runs `steps` steps down to
+/// t = 0 and returns x̂₀ of the last step. History: `residual` σ̄ₜ,
+/// `objective` ‖A x̂₀ − y‖.
 template <class D, LinearOperator A, class Callback = callbacks::None>
     requires Denoiser<D, domain_t<A>>
 SolverResult<domain_t<A>> diffusion_posterior_sample(const D& denoiser, const A& op, const range_t<A>& y,
