@@ -1,9 +1,13 @@
 // Denoisers: the Denoiser concept, prox-as-denoiser, ROF/TV, Gaussian smoothing
 // against scipy, NLM against a direct implementation and on a shipped image,
-// wavelet shrinkage against PyWavelets; WaveletL1 proxes.
+// wavelet shrinkage against PyWavelets; WaveletL1 proxes; the geometric
+// self-ensemble against a brute-force average over the flips and transposes.
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <limits>
 #include <random>
+#include <utility>
 
 #include <xtensor/xview.hpp>
 
@@ -320,4 +324,198 @@ TEST_CASE("denoisers in float agree with double", "[denoisers][float]") {
     agree(GaussianDenoiser<double>(), GaussianDenoiser<float>(), 1e-5);
     agree(WaveletDenoiser<double>(), WaveletDenoiser<float>(), 1e-4);
     agree(TvDenoiser<double>({.prox = {.max_iter = 2000, .tol = 1e-6}}), TvDenoiser<float>({.prox = {.max_iter = 2000, .tol = 1e-6}}), 2e-3);
+}
+
+// ---- SelfEnsemble: D_G(y) = (1/|G|) Σ_g g⁻¹ D(g y) ------------------------------
+namespace {
+
+// A denoiser that is neither flip- nor transpose-equivariant (one-sided
+// neighbours, a nonlinearity, a position-dependent weight), for H×W or C×H×W.
+template <class T>
+struct Lopsided {
+    using scalar_type = T;
+    template <std::size_t R>
+    void denoise(const xt::xtensor<T, R>& y, T sigma, xt::xtensor<T, R>& out) const {
+        const std::size_t h = y.shape()[R - 2], w = y.shape()[R - 1], planes = y.size() / (h * w);
+        for (std::size_t c = 0; c < planes; ++c) {
+            const T* p = y.data() + c * h * w;
+            T* q = out.data() + c * h * w;
+            for (std::size_t i = 0; i < h; ++i)
+                for (std::size_t j = 0; j < w; ++j) {
+                    const T right = p[i * w + std::min(j + 1, w - 1)], below = p[std::min(i + 1, h - 1) * w + j];
+                    q[i * w + j] = T(0.5) * p[i * w + j] + T(0.3) * right + T(0.2) * below * below +
+                                   sigma * T(i + 2 * j) / T(h + w) + T(0.01) * T(c);
+                }
+        }
+    }
+};
+
+// g ∈ D4 written independently of the library: r quarter turns then, if t, a transpose.
+template <class T>
+Image<T> rotate90(const Image<T>& a) {  // counter-clockwise: b(i, j) = a(j, W−1−i)
+    const std::size_t h = a.shape()[0], w = a.shape()[1];
+    Image<T> b({w, h});
+    for (std::size_t i = 0; i < w; ++i)
+        for (std::size_t j = 0; j < h; ++j) b(i, j) = a(j, w - 1 - i);
+    return b;
+}
+template <class T>
+Image<T> transpose(const Image<T>& a) {
+    Image<T> b({a.shape()[1], a.shape()[0]});
+    for (std::size_t i = 0; i < a.shape()[1]; ++i)
+        for (std::size_t j = 0; j < a.shape()[0]; ++j) b(i, j) = a(j, i);
+    return b;
+}
+template <class T>
+Image<T> act(Image<T> a, int turns, bool t) {
+    for (int k = 0; k < turns; ++k) a = rotate90(a);
+    return t ? transpose(a) : a;
+}
+template <class T>
+Image<T> act_inverse(Image<T> a, int turns, bool t) {
+    if (t) a = transpose(a);
+    for (int k = 0; k < (4 - turns) % 4; ++k) a = rotate90(a);
+    return a;
+}
+template <class T>
+Image<T> flip_lr(const Image<T>& a) {
+    Image<T> b = a;
+    for (std::size_t i = 0; i < a.shape()[0]; ++i)
+        for (std::size_t j = 0; j < a.shape()[1]; ++j) b(i, j) = a(i, a.shape()[1] - 1 - j);
+    return b;
+}
+
+// Brute force: the average over the 8 elements {rotations} × {1, transpose}.
+template <class T, class D>
+Image<T> brute_force_x8(const D& d, const Image<T>& y, T sigma) {
+    Image<double> acc = xt::zeros<double>(y.shape());
+    for (int t = 0; t < 2; ++t)
+        for (int r = 0; r < 4; ++r) {
+            const Image<T> gy = act(y, r, t == 1);
+            Image<T> dg(gy.shape());
+            d.denoise(gy, sigma, dg);
+            const Image<T> back = act_inverse(dg, r, t == 1);
+            for (std::size_t k = 0; k < y.size(); ++k) acc.data()[k] += double(back.data()[k]) / 8;
+        }
+    return xt::cast<T>(acc);
+}
+
+template <class A, class B>
+double max_diff(const A& a, const B& b) {
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
+    return m;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("SelfEnsemble of an equivariant denoiser (Gaussian smoothing) is the denoiser itself",
+                   "[denoisers][ensemble]", float, double) {
+    using T = TestType;
+    const double tol = std::is_same_v<T, float> ? 2e-6 : 1e-13;
+    static_assert(Denoiser<SelfEnsemble<GaussianDenoiser<T>>, Image<T>> &&
+                  Denoiser<SelfEnsemble<GaussianDenoiser<T>>, ImageStack<T>>);
+    GaussianDenoiser<T> g;
+    for (auto shape : {std::array<std::size_t, 2>{23, 31}, std::array<std::size_t, 2>{16, 16}}) {
+        const auto y = random_image<T>(shape[0], shape[1], 21);
+        Image<T> plain = zeros_like(y), ens = zeros_like(y);
+        g.denoise(y, T(0.1), plain);
+        for (int n : {1, 2, 4, 8}) {
+            SelfEnsemble e(g, {.transforms = n});
+            e.denoise(y, T(0.1), ens);
+            CHECK(max_diff(ens, plain) <= tol);
+        }
+    }
+    // a stack: plane by plane
+    ImageStack<T> ys({2, 13, 9});
+    const auto a = random_image<T>(13, 9, 22), b = random_image<T>(13, 9, 23);
+    std::copy(a.begin(), a.end(), ys.begin());
+    std::copy(b.begin(), b.end(), ys.begin() + std::ptrdiff_t(a.size()));
+    ImageStack<T> plain(ys.shape()), ens(ys.shape());
+    g.denoise(ys, T(0.05), plain);
+    SelfEnsemble(g).denoise(ys, T(0.05), ens);
+    CHECK(max_diff(ens, plain) <= tol);
+}
+
+TEMPLATE_TEST_CASE("SelfEnsemble of a non-equivariant denoiser equals the brute-force average over D4",
+                   "[denoisers][ensemble]", float, double) {
+    using T = TestType;
+    const double tol = std::is_same_v<T, float> ? 2e-6 : 1e-14;
+    const Lopsided<T> d;
+    const auto y = random_image<T>(11, 17, 31);  // non-square: transposes change the shape
+    Image<T> plain = zeros_like(y), ens = zeros_like(y);
+    d.denoise(y, T(0.2), plain);
+    SelfEnsemble x8(d);
+    CHECK(x8.size() == 8);
+    x8.denoise(y, T(0.2), ens);
+    const auto expect = brute_force_x8(d, y, T(0.2));
+    CHECK(max_diff(ens, expect) <= tol);
+    CHECK(max_diff(ens, plain) > 1e-2);  // the test denoiser really is not equivariant
+
+    // equivariance of the ensemble: D_G(g y) = g D_G(y) for a quarter turn and a transpose
+    for (auto [r, t] : {std::pair{1, false}, std::pair{0, true}, std::pair{3, true}}) {
+        const auto gy = act(y, r, t);
+        Image<T> out(gy.shape());
+        x8.denoise(gy, T(0.2), out);
+        CHECK(max_diff(out, act(ens, r, t)) <= tol);
+    }
+
+    // subgroups: {1, left–right flip} and {1, lr, ud, half turn}
+    SelfEnsemble x2(d, {.transforms = 2}), x4(d, {.transforms = 4});
+    Image<T> e2 = zeros_like(y), e4 = zeros_like(y), dl(y.shape());
+    x2.denoise(y, T(0.2), e2);
+    d.denoise(flip_lr(y), T(0.2), dl);
+    Image<T> expect2 = xt::cast<T>((xt::cast<double>(plain) + xt::cast<double>(flip_lr(dl))) / 2.0);
+    CHECK(max_diff(e2, expect2) <= tol);
+    x4.denoise(y, T(0.2), e4);
+    Image<double> acc4 = xt::zeros<double>(y.shape());
+    for (int r : {0, 2})
+        for (bool lr : {false, true}) {  // {rot0, rot180} × {1, lr} = {1, ud∘lr, lr, ud}
+            Image<T> gy = act(lr ? flip_lr(y) : y, r, false), dg(gy.shape());
+            d.denoise(gy, T(0.2), dg);
+            Image<T> back = act_inverse(dg, r, false);
+            if (lr) back = flip_lr(back);
+            acc4 += xt::cast<double>(back) / 4.0;
+        }
+    CHECK(max_diff(e4, acc4) <= tol);
+
+    // out may alias y; repeated calls (reused workspace) give the same result; a copy too
+    Image<T> z = y;
+    x8.denoise(z, T(0.2), z);
+    CHECK(max_diff(z, ens) == 0.0);
+    x8.denoise(y, T(0.2), z);
+    CHECK(max_diff(z, ens) == 0.0);
+    const auto copy = x8;
+    copy.denoise(y, T(0.2), z);
+    CHECK(max_diff(z, ens) == 0.0);
+
+    // a stack: each plane as the image alone would give
+    ImageStack<T> ys({2, 11, 17}), outs(ys.shape());
+    std::copy(y.begin(), y.end(), ys.begin());
+    std::copy(y.begin(), y.end(), ys.begin() + std::ptrdiff_t(y.size()));
+    x8.denoise(ys, T(0.2), outs);
+    double m = 0;
+    for (std::size_t k = 0; k < y.size(); ++k) {
+        m = std::max(m, std::abs(double(outs.data()[k]) - double(ens.data()[k])));
+        m = std::max(m, std::abs(double(outs.data()[y.size() + k]) - 0.01 - double(ens.data()[k])));
+    }
+    CHECK(m <= 10 * tol);
+}
+
+TEMPLATE_TEST_CASE("SelfEnsemble rejects bad arguments, naming them", "[denoisers][ensemble][errors]", float, double) {
+    using T = TestType;
+    GaussianDenoiser<T> g;
+    CHECK_THROWS_WITH(SelfEnsemble(g, {.transforms = 3}), Catch::Contains("'transforms'") && Catch::Contains("1, 2, 4 or 8"));
+    CHECK_THROWS_WITH(SelfEnsemble(g, {.transforms = 0}), Catch::Contains("'transforms'"));
+    SelfEnsemble e(g);
+    const auto y = random_image<T>(6, 7, 41);
+    Image<T> wrong({7, 6});
+    CHECK_THROWS_AS(e.denoise(y, T(0.1), wrong), ShapeError);
+    CHECK_THROWS_WITH(e.denoise(y, T(0.1), wrong), Catch::Contains("'out'"));
+    Image<T> empty({0, 0}), out0({0, 0});
+    CHECK_THROWS_WITH(e.denoise(empty, T(0.1), out0), Catch::Contains("'y'"));
+    Image<T> bad = y, out(y.shape());
+    bad(2, 3) = std::numeric_limits<T>::quiet_NaN();
+    CHECK_THROWS_WITH(e.denoise(bad, T(0.1), out), Catch::Contains("'y'"));
+    CHECK_THROWS_WITH(e.denoise(y, T(-0.1), out), Catch::Contains("sigma"));  // D's own check
 }

@@ -82,6 +82,7 @@
 #include "lucid/denoisers/gaussian_denoiser.hpp"
 #include "lucid/denoisers/non_local_means.hpp"
 #include "lucid/denoisers/prox_denoiser.hpp"
+#include "lucid/denoisers/self_ensemble.hpp"
 #include "lucid/denoisers/tv_denoiser.hpp"
 #include "lucid/denoisers/wavelet_denoiser.hpp"
 
