@@ -361,6 +361,8 @@ TEST_CASE("ADMM-TV fused loops equal the generic ADMM step for step", "[solvers]
     using T = double;
     const std::size_t h = 40, w = 52;
     const Image<T> truth = cartoon<T>(h, w);
+    const bool portable = GENERATE(false, true);  // the AVX2 sweep (where the CPU has it) and the scalar one
+    lucid::detail::tvsweep::force_portable() = portable;
     for (Boundary b : {Boundary::reflect, Boundary::periodic}) {
         ops::Convolution<T> A(kernels::gaussian<T>(1.2, 1.2, 0.0), {h, w}, b);
         Image<T> y = A(truth);
@@ -382,6 +384,66 @@ TEST_CASE("ADMM-TV fused loops equal the generic ADMM step for step", "[solvers]
         CHECK(fused_b.history.penalty == generic_b.history.penalty);
         CHECK(rel_diff(fused_b.x, generic_b.x) < 1e-8);
     }
+    lucid::detail::tvsweep::force_portable() = false;
+}
+
+TEMPLATE_TEST_CASE("ADMM-TV sweep: the AVX2 row loops equal the scalar loops", "[solvers][tv][admm]", float, double) {
+    using T = TestType;
+    if (!lucid::detail::tvsweep::use_avx2()) {
+        WARN("this CPU (or build) has no AVX2 path: nothing to compare");
+        return;
+    }
+    std::mt19937 rng(11);
+    std::normal_distribution<double> nd(0.0, 1.0);
+    const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-12;
+    // widths around the vector lengths (4 doubles, 8 floats), including a single column
+    for (std::size_t w : {std::size_t(1), std::size_t(5), std::size_t(8), std::size_t(9), std::size_t(37), std::size_t(64)})
+        for (int variant = 0; variant < 4; ++variant) {
+            const bool periodic = variant & 1, iso = variant & 2;
+            const std::size_t h = 7, n = h * w;
+            std::vector<T> x(n), u0(n), u1(n), rhs(n), q(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                x[i] = T(nd(rng));
+                u0[i] = T(0.3 * nd(rng));
+                u1[i] = T(0.3 * nd(rng));
+                q[i] = T(nd(rng));
+            }
+            auto run = [&](bool portable, std::vector<T>& a0, std::vector<T>& a1, std::vector<T>& ar, std::vector<T>& aq) {
+                a0 = u0;
+                a1 = u1;
+                ar = rhs;
+                aq = q;
+                std::vector<T> rows(7 * w);
+                lucid::detail::tvsweep::force_portable() = portable;
+                lucid::detail::TvSweepSums s;
+                const T t(0.4), sc(0.9);
+                if (periodic && iso) s = lucid::detail::admm_tv_sweep<true, true>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
+                if (periodic && !iso) s = lucid::detail::admm_tv_sweep<true, false>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
+                if (!periodic && iso) s = lucid::detail::admm_tv_sweep<false, true>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
+                if (!periodic && !iso) s = lucid::detail::admm_tv_sweep<false, false>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
+                lucid::detail::tvsweep::force_portable() = false;
+                return s;
+            };
+            std::vector<T> s0, s1, sr, sq, v0, v1, vr, vq;
+            const auto ref = run(true, s0, s1, sr, sq);
+            const auto vec = run(false, v0, v1, vr, vq);
+            INFO("w = " << w << ", periodic = " << periodic << ", isotropic = " << iso);
+            auto max_diff = [](const std::vector<T>& a, const std::vector<T>& b) {
+                double m = 0;
+                for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - double(b[i])));
+                return m;
+            };
+            CHECK(max_diff(s0, v0) < tol);
+            CHECK(max_diff(s1, v1) < tol);
+            CHECK(max_diff(sr, vr) < tol);
+            CHECK(max_diff(sq, vq) < tol);
+            CHECK(vec.primal == Approx(ref.primal).epsilon(tol));
+            CHECK(vec.grad == Approx(ref.grad).epsilon(tol));
+            CHECK(vec.z == Approx(ref.z).epsilon(tol));
+            CHECK(vec.tv == Approx(ref.tv).epsilon(tol));
+            CHECK(vec.dual == Approx(ref.dual).epsilon(tol));
+            CHECK(vec.ktu == Approx(ref.ktu).epsilon(tol));
+        }
 }
 
 // ---------------------------------------------------------------------------

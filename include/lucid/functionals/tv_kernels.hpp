@@ -38,6 +38,15 @@ struct Avx2Double {
     LUCID_AVX2 static V div(V a, V b) { return _mm256_div_pd(a, b); }
     LUCID_AVX2 static V sqrt(V a) { return _mm256_sqrt_pd(a); }
     LUCID_AVX2 static V max(V a, V b) { return _mm256_max_pd(a, b); }
+    LUCID_AVX2 static V min(V a, V b) { return _mm256_min_pd(a, b); }
+    LUCID_AVX2 static V abs(V a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+    /// a > b ? c : d, lane by lane.
+    LUCID_AVX2 static V select_gt(V a, V b, V c, V d) { return _mm256_blendv_pd(d, c, _mm256_cmp_pd(a, b, _CMP_GT_OQ)); }
+    /// Σ lanes, in double.
+    LUCID_AVX2 static double sum(V a) {
+        const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+        return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+    }
 };
 
 struct Avx2Float {
@@ -53,6 +62,15 @@ struct Avx2Float {
     LUCID_AVX2 static V div(V a, V b) { return _mm256_div_ps(a, b); }
     LUCID_AVX2 static V sqrt(V a) { return _mm256_sqrt_ps(a); }
     LUCID_AVX2 static V max(V a, V b) { return _mm256_max_ps(a, b); }
+    LUCID_AVX2 static V min(V a, V b) { return _mm256_min_ps(a, b); }
+    LUCID_AVX2 static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+    /// a > b ? c : d, lane by lane.
+    LUCID_AVX2 static V select_gt(V a, V b, V c, V d) { return _mm256_blendv_ps(d, c, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
+    /// Σ lanes, in double (the eight floats widened first).
+    LUCID_AVX2 static double sum(V a) {
+        return Avx2Double::sum(_mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(a)),
+                                             _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1))));
+    }
 };
 
 template <class T>

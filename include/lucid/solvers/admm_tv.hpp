@@ -33,6 +33,7 @@
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/ops/stack.hpp"
 #include "lucid/solvers/admm.hpp"
+#include "lucid/solvers/admm_tv_kernels.hpp"
 #include "lucid/solvers/callbacks.hpp"
 #include "lucid/solvers/monitor.hpp"
 #include "lucid/solvers/status.hpp"
@@ -134,15 +135,20 @@ TvSweepSums admm_tv_sweep(const T* __restrict x, T* __restrict u0, T* __restrict
             oy = soft_threshold(vy, t);
         }
     };
+    const bool avx2 = tvsweep::use_avx2();
     for (std::size_t i = 0; i < h; ++i) {
         const std::size_t o = i * w;
         const T* xr = x + o;
-        const T* xn = i + 1 < h ? xr + w : (Periodic ? x : nullptr);
-        double r2 = 0, g2 = 0, z2 = 0, tv = 0;
-        for (std::size_t j = 0; j < w; ++j) {
+        // the row below; the Neumann last row has ∂y = 0, i.e. "below" is itself
+        const T* xn = i + 1 < h ? xr + w : (Periodic ? x : xr);
+        tvsweep::RowSums rs;
+        const std::size_t j0 = avx2 ? tvsweep::shrink_row_avx2<Iso>(xr, xn, u0 + o, u1 + o, zx, zy, wx, wy, w - 1, t,
+                                                                    s, want_tv, rs)
+                                    : 0;
+        for (std::size_t j = j0; j < w; ++j) {
             const bool last = j + 1 == w;
             const T gx = last ? (Periodic ? xr[0] - xr[j] : T(0)) : xr[j + 1] - xr[j];
-            const T gy = xn ? xn[j] - xr[j] : T(0);
+            const T gy = xn[j] - xr[j];
             const T vx = gx + s * u0[o + j], vy = gy + s * u1[o + j];
             T ax, ay;
             shrink(vx, vy, ax, ay);
@@ -154,18 +160,13 @@ TvSweepSums admm_tv_sweep(const T* __restrict x, T* __restrict u0, T* __restrict
             wx[j] = ax - ux;
             wy[j] = ay - uy;
             const T ex = gx - ax, ey = gy - ay;
-            r2 += double(ex * ex + ey * ey);
-            g2 += double(gx * gx + gy * gy);
-            z2 += double(ax * ax + ay * ay);
-            if (want_tv) tv += Iso ? std::sqrt(double(gx) * gx + double(gy) * gy) : std::abs(double(gx)) + std::abs(double(gy));
+            rs.primal += double(ex * ex + ey * ey);
+            rs.grad += double(gx * gx + gy * gy);
+            rs.z += double(ax * ax + ay * ay);
+            if (want_tv) rs.tv += Iso ? std::sqrt(double(gx) * gx + double(gy) * gy) : std::abs(double(gx)) + std::abs(double(gy));
         }
-        sum.primal += r2;
-        sum.grad += g2;
-        sum.z += z2;
-        sum.tv += tv;
         // ∇ᵀp at (i, j) = p0(i, j−1) − p0(i, j) + p1(i−1, j) − p1(i, j) (wrapping when periodic).
-        double d2 = 0, k2 = 0;
-        for (std::size_t j = 0; j < w; ++j) {
+        auto divergence = [&](std::size_t j) {
             const T wl = j > 0 ? wx[j - 1] : (Periodic ? wx[w - 1] : T(0));
             const T zl = j > 0 ? zx[j - 1] : (Periodic ? zx[w - 1] : T(0));
             const T r = (wl - wx[j]) + (wy_prev[j] - wy[j]);
@@ -173,15 +174,25 @@ TvSweepSums admm_tv_sweep(const T* __restrict x, T* __restrict u0, T* __restrict
             rhs[o + j] = r;
             if (Periodic && i == 0) {
                 q0[j] = qn;  // finished after the last row
-                continue;
+                return;
             }
             const T dq = qn - q[o + j];
-            d2 += double(dq * dq);
-            k2 += double((qn - r) * (qn - r));
+            rs.dual += double(dq * dq);
+            rs.ktu += double((qn - r) * (qn - r));
             q[o + j] = qn;
-        }
-        sum.dual += d2;
-        sum.ktu += k2;
+        };
+        divergence(0);
+        const bool vector_row = avx2 && !(Periodic && i == 0);
+        const std::size_t j1 = vector_row ? tvsweep::divergence_row_avx2(wx, wy, zx, zy, wy_prev, zy_prev, rhs + o,
+                                                                         q + o, w, rs)
+                                          : 1;
+        for (std::size_t j = j1; j < w; ++j) divergence(j);
+        sum.primal += rs.primal;
+        sum.grad += rs.grad;
+        sum.z += rs.z;
+        sum.tv += rs.tv;
+        sum.dual += rs.dual;
+        sum.ktu += rs.ktu;
         std::swap(wy_prev, wy);
         std::swap(zy_prev, zy);
     }
