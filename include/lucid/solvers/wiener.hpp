@@ -7,6 +7,7 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <utility>
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/fft.hpp"
@@ -45,12 +46,16 @@ Spectrum<op_scalar_t<A>> require_transform_symbol(const char* where, const A& op
                       s ? "a spectrum without a transform" : "an operator without a spectrum");
     const auto hw = plane_shape(op.domain_shape());
     if (s->plane != hw) fail_argument<ShapeError>(where, "op", "a spectrum on the image plane", shape_string(s->plane));
-    return *s;
+    return std::move(*s);  // a copy would cost an image-sized allocation
 }
 
-/// out = T⁻¹(m(Â) ⊙ T y) per plane, for a transform symbol Â and a filter m.
-template <class T, std::size_t Rank, class Filter>
-void apply_filter(const Spectrum<T>& s, const xt::xtensor<T, Rank>& y, xt::xtensor<T, Rank>& out, Filter&& m) {
+/// out = T⁻¹(conj(Â)·r(|Â|²) ⊙ T y) per plane, for a transform symbol Â and a
+/// real function r = `real_gain` (written on real and imaginary parts, so the
+/// loop is real arithmetic the compiler vectorizes, not a complex division
+/// per coefficient).
+template <class T, std::size_t Rank, class RealGain>
+void apply_conj_filter(const Spectrum<T>& s, const xt::xtensor<T, Rank>& y, xt::xtensor<T, Rank>& out,
+                       RealGain&& real_gain) {
     const auto hw = plane_shape(Shape<Rank>(y.shape()));
     const std::size_t h = hw[0], w = hw[1], plane = h * w, planes = y.size() / plane;
     const auto* sym = s.values.data();
@@ -58,17 +63,30 @@ void apply_filter(const Spectrum<T>& s, const xt::xtensor<T, Rank>& y, xt::xtens
         auto fwd = fft::plan<T>(fft::Kind::r2c, h, w), inv = fft::plan<T>(fft::Kind::c2r, h, w);
         const std::size_t n = h * (w / 2 + 1);
         fft::AlignedBuffer<std::complex<T>> spec(n);
+        const T norm = T(1) / T(plane);
         for (std::size_t c = 0; c < planes; ++c) {
             fwd->r2c(y.data() + c * plane, spec.data());
-            for (std::size_t i = 0; i < n; ++i) spec[i] *= m(sym[i]) / T(plane);
+            // spec ← spec · conj(a)·r(a)/(HW), written on the real and imaginary parts
+            T* z = reinterpret_cast<T*>(spec.data());
+            const T* a = reinterpret_cast<const T*>(sym);
+            for (std::size_t i = 0; i < n; ++i) {
+                const T ar = a[2 * i], ai = a[2 * i + 1], zr = z[2 * i], zi = z[2 * i + 1];
+                const T g = real_gain(ar * ar + ai * ai) * norm;
+                z[2 * i] = (zr * ar + zi * ai) * g;
+                z[2 * i + 1] = (zi * ar - zr * ai) * g;
+            }
             inv->c2r(spec.data(), out.data() + c * plane);
         }
     } else {
         auto fwd = fft::plan<T>(fft::Kind::dct2, h, w), inv = fft::plan<T>(fft::Kind::dct3, h, w);
         fft::AlignedBuffer<T> coef(plane);
+        const T norm = T(1) / T(4 * plane);
         for (std::size_t c = 0; c < planes; ++c) {
             fwd->r2r(y.data() + c * plane, coef.data());
-            for (std::size_t i = 0; i < plane; ++i) coef[i] *= m(sym[i]).real() / T(4 * plane);
+            for (std::size_t i = 0; i < plane; ++i) {
+                const T a = sym[i].real();
+                coef[i] *= a * real_gain(a * a) * norm;
+            }
             inv->r2r(coef.data(), out.data() + c * plane);
         }
     }
@@ -106,7 +124,7 @@ SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams 
     SolverResult<domain_t<A>> out;
     out.x = make_domain(op);
     const T kk = T(k);
-    detail::apply_filter(s, y, out.x, [kk](std::complex<T> a) { return std::conj(a) / (std::norm(a) + kk); });
+    detail::apply_conj_filter(s, y, out.x, [kk](T a2) { return T(1) / (a2 + kk); });  // conj(Â)/(|Â|² + K)
     out.status = Status::converged;
     out.message = detail::concat("closed form (", s.transform == Transform::fourier ? "DFT" : "DCT", ", nsr ", k, ")");
     return out;
