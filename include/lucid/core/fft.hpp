@@ -133,16 +133,28 @@ inline std::size_t good_size(std::size_t n) {
     }
 }
 
-/// A SIMD-aligned, zero-initialized array from fftw_malloc (move-only).
+/// Tag: construct an AlignedBuffer without zeroing it.
+struct uninitialized_t {
+    explicit uninitialized_t() = default;
+};
+inline constexpr uninitialized_t uninitialized{};
+
+/// A SIMD-aligned array from fftw_malloc, zero-initialized unless built with
+/// `uninitialized`.
 template <class E>
 class AlignedBuffer {
 public:
     AlignedBuffer() = default;
-    explicit AlignedBuffer(std::size_t n) : n_(n) {
+    /// n zero-initialized elements.
+    explicit AlignedBuffer(std::size_t n) : AlignedBuffer(n, uninitialized) {
+        if (n) std::memset(static_cast<void*>(p_), 0, n * sizeof(E));
+    }
+    /// n elements left uninitialized: for buffers a transform overwrites before
+    /// any read (saves a pass over freshly faulted pages at construction).
+    AlignedBuffer(std::size_t n, uninitialized_t) : n_(n) {
         if (n == 0) return;
         p_ = static_cast<E*>(fftw_malloc(n * sizeof(E)));
         if (!p_) throw std::bad_alloc();
-        std::memset(static_cast<void*>(p_), 0, n * sizeof(E));
     }
     AlignedBuffer(const AlignedBuffer& o) : AlignedBuffer(o.n_) {
         if (n_) std::memcpy(static_cast<void*>(p_), o.p_, n_ * sizeof(E));

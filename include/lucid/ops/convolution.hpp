@@ -313,19 +313,27 @@ private:
         }
         r2c_ = fft::plan<T>(fft::Kind::r2c, std::size_t(ph_), std::size_t(pw_));
         c2r_ = fft::plan<T>(fft::Kind::c2r, std::size_t(ph_), std::size_t(pw_));
-        const std::size_t nspec = std::size_t(ph_ * (pw_ / 2 + 1));
-        spec_ = fft::AlignedBuffer<std::complex<T>>(nspec);
-        khat_ = fft::AlignedBuffer<std::complex<T>>(nspec);
-        fft::AlignedBuffer<T> kpad(std::size_t(ph_ * pw_));
+        // Buffers the transforms overwrite start uninitialized; the zero-padded
+        // kernel is laid out in a buffer that is scratch until the first apply
+        // (fout_, or spec_ viewed as H×W reals for periodic), so construction
+        // touches no image-sized memory it does not keep.
+        const std::size_t nspec = std::size_t(ph_ * (pw_ / 2 + 1)), nreal = std::size_t(ph_ * pw_);
+        spec_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
+        khat_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
+        T* kpad = nullptr;
         if (periodic_exact_) {
-            wrap_kernel(kpad.data());
+            kpad = reinterpret_cast<T*>(spec_.data());  // 2·H·(W/2+1) ≥ H·W reals
+            std::fill(kpad, kpad + nreal, T(0));
+            wrap_kernel(kpad);
         } else {
+            fin_ = fft::AlignedBuffer<T>(nreal);  // zero: the padding of every apply
+            fout_ = fft::AlignedBuffer<T>(nreal, fft::uninitialized);
+            kpad = fout_.data();
+            std::fill(kpad, kpad + nreal, T(0));
             for (Index m = 0; m < kh_; ++m)
                 for (Index n = 0; n < kw_; ++n) kpad[std::size_t(m * pw_ + n)] = k(m, n);
-            fin_ = fft::AlignedBuffer<T>(std::size_t(ph_ * pw_));
-            fout_ = fft::AlignedBuffer<T>(std::size_t(ph_ * pw_));
         }
-        r2c_->r2c(kpad.data(), khat_.data());
+        r2c_->r2c(kpad, khat_.data());
         const T scale = T(1) / T(double(ph_) * double(pw_));
         for (auto& v : khat_) v *= scale;
     }
