@@ -152,15 +152,38 @@ SolverResult<domain_t<A>> richardson_lucy(const A& op, const range_t<A>& y, cons
             }
         }
         // x_{k+1} = x_k ⊙ Aᵀ(y/Ax_k) / denominator, with the step norm in the same pass.
+        // Blocks of 512: the update loop has no reduction, so it vectorizes; the
+        // sums then run over the block while it is still in L1.
         double d2 = 0, n2 = 0;
         detail::for_each_leaf([&](auto xs, auto r, auto den) {
-            for (std::size_t i = 0; i < xs.size(); ++i) {
-                const T next = den[i] > T(0) ? xs[i] * r[i] / den[i] : T(0);
-                const double d = double(next) - double(xs[i]);
-                d2 += d * d;
-                n2 += double(next) * double(next);
-                r[i] = xs[i];                              // keep x_k (for a divergence restore)
-                xs[i] = next;
+            T* __restrict px = xs.data();
+            T* __restrict pr = r.data();
+            const T* __restrict pd = den.data();
+            const std::size_t n = xs.size();
+            for (std::size_t b = 0; b < n; b += 512) {
+                const std::size_t e = std::min(n, b + 512);
+                for (std::size_t i = b; i < e; ++i) {
+                    const T old = px[i];
+                    px[i] = pd[i] > T(0) ? old * pr[i] / pd[i] : T(0);
+                    pr[i] = old;                           // keep x_k (for a divergence restore)
+                }
+                double s0 = 0, s1 = 0, t0 = 0, t1 = 0;
+                std::size_t i = b;
+                for (; i + 2 <= e; i += 2) {
+                    const double a0 = double(px[i]), a1 = double(px[i + 1]);
+                    const double e0 = a0 - double(pr[i]), e1 = a1 - double(pr[i + 1]);
+                    s0 += e0 * e0;
+                    s1 += e1 * e1;
+                    t0 += a0 * a0;
+                    t1 += a1 * a1;
+                }
+                for (; i < e; ++i) {
+                    const double a0 = double(px[i]), e0 = a0 - double(pr[i]);
+                    s0 += e0 * e0;
+                    t0 += a0 * a0;
+                }
+                d2 += s0 + s1;
+                n2 += t0 + t1;
             }
         }, x, at_ratio, *denominator);
         const double step = std::sqrt(d2);
