@@ -312,6 +312,38 @@ TEMPLATE_TEST_CASE("LeastSquares prox: spectral closed form equals warm-started 
     CHECK(distance(q, p1) <= 1e-12 + 1e-6 * norm(p1));
 }
 
+TEMPLATE_TEST_CASE("LeastSquares gradient: the one-pair gram route equals A^T(Ax - y)", "[functionals][least_squares]", float, double) {
+    using T = TestType;
+    const std::size_t h = 40, w = 36;
+    // periodic blur on its FFT path: the gradient goes through the gram symbol (one FFT pair)
+    ops::Convolution<T> A(kernels::gaussian<T>(1.7, 1.1, 0.3), {h, w}, Boundary::periodic,
+                          {.method = ops::ConvolutionMethod::fft});
+    ops::Convolution<T> A_direct(A.kernel(), {h, w}, Boundary::periodic, {.method = ops::ConvolutionMethod::direct});
+    const auto y = random_image<T>(h, w, 21);
+    const auto x = random_image<T>(h, w, 22);
+    Image<T> r = zeros_like(y), expected = zeros_like(x);
+    A_direct.apply(x, r);  // spatial sums: independent of both FFT routes
+    axpy(T(-1), y, r);
+    A_direct.apply_adjoint(r, expected);
+    const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-12;
+    LeastSquares f(A, y);
+    Image<T> g = zeros_like(x);
+    for (int call = 0; call < 2; ++call) {  // the second call reuses the route's buffers
+        f.gradient(x, g);
+        CHECK(distance(g, expected) <= tol * norm(expected));
+    }
+    ScaledFunctional scaled(T(0.37), LeastSquares(A, y));
+    scaled.gradient(x, g);
+    Image<T> want = expected;
+    scale(T(0.37), want);
+    CHECK(distance(g, want) <= tol * norm(want));
+    // the same with the spectrum switched off (two applies)
+    LeastSquares two(A, y, QuadraticProxParams{.use_spectrum = false});
+    Image<T> g2 = zeros_like(x);
+    two.gradient(x, g2);
+    CHECK(distance(g2, expected) <= tol * norm(expected));
+}
+
 TEMPLATE_TEST_CASE("Tikhonov through an operator: closed form and CG", "[functionals][tikhonov]", float, double) {
     using T = TestType;
     using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;

@@ -2,7 +2,9 @@
 /// \file least_squares.hpp
 /// The data term ½‖Ax − y‖² with gradient, Lipschitz constant and exact prox.
 
+#include <algorithm>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "lucid/core/linear_operator.hpp"
@@ -45,10 +47,22 @@ public:
         return T(0.5) * w_ * squared_norm(r_);
     }
 
-    /// g = w·Aᵀ(Ax − y).
+    /// g = w·Aᵀ(Ax − y). When A is an FFT-backed operator whose AᵀA is
+    /// Fourier-diagonal (periodic convolution on its FFT path), computed as
+    /// w·(𝓕⁻¹(Ĝ ⊙ 𝓕x) − Aᵀy): one transform pair instead of two.
     void gradient(const domain_type& x, domain_type& g) const {
-        residual(x);
-        get(a_).apply_adjoint(r_, g);
+        bool done = false;
+        if constexpr (detail::spectral_rank<domain_type>::value != 0) {
+            if (use_gram_route()) {
+                gram_op_->apply(x, g);
+                axpy(T(-1), *aty_, g);
+                done = true;
+            }
+        }
+        if (!done) {
+            residual(x);
+            get(a_).apply_adjoint(r_, g);
+        }
         if (w_ != T(1)) scale(w_, g);
     }
 
@@ -65,11 +79,8 @@ public:
     /// from the previous prox output.
     void prox(const domain_type& v, T tau, domain_type& out, const char* where) const {
         require_tau(where, tau);
-        if (!aty_) {
-            aty_.emplace(make_domain(get(a_)));
-            get(a_).apply_adjoint(y_, *aty_);
-            rhs_.emplace(make_domain(get(a_)));
-        }
+        ensure_aty();
+        if (!rhs_) rhs_.emplace(make_domain(get(a_)));
         const T c = w_ * tau;
         lincomb(c, *aty_, T(1), v, *rhs_);
         if (solver_.closed_form()) {
@@ -90,6 +101,45 @@ private:
         axpy(T(-1), y_, r_);
     }
 
+    void ensure_aty() const {
+        if (aty_) return;
+        aty_.emplace(make_domain(get(a_)));
+        get(a_).apply_adjoint(y_, *aty_);
+    }
+
+    // The gram route pays when applying A costs an FFT pair anyway (an operator
+    // with fft_shape() ≠ {0, 0}, i.e. Convolution on its FFT path) and the gram
+    // symbol is Fourier (FFTW's DCTs are several times slower than its r2c/c2r,
+    // and direct-path convolutions with small kernels are cheaper than a pair).
+    bool use_gram_route() const {
+        if constexpr (detail::spectral_rank<domain_type>::value == 0) {
+            return false;
+        } else {
+            if (gram_route_checked_) return gram_op_.has_value();
+            gram_route_checked_ = true;
+            const auto& gram = solver_.gram();
+            if (!gram || gram->transform != Transform::fourier || !fft_backed(get(a_))) return false;
+            if constexpr (!std::is_same_v<domain_type, range_type>) {
+                return false;
+            } else {
+                if (!(shape_of(y_) == get(a_).domain_shape())) return false;
+            }
+            gram_op_.emplace(*gram, get(a_).domain_shape());
+            ensure_aty();
+            return true;
+        }
+    }
+
+    template <class Op>
+    static bool fft_backed(const Op& op) {
+        if constexpr (requires { op.fft_shape(); }) {
+            const auto s = op.fft_shape();
+            return s[0] != 0 && s[1] != 0;
+        } else {
+            return false;
+        }
+    }
+
     A a_;
     range_type y_;
     T w_;
@@ -97,6 +147,10 @@ private:
     detail::RegularizedNormalSolver<A> solver_;
     mutable std::optional<T> lipschitz_;
     mutable std::optional<domain_type> aty_, rhs_, warm_;
+    using GramOperator = std::conditional_t<detail::spectral_rank<domain_type>::value == 0, int,
+                                            ops::SpectralOperator<T, std::max<std::size_t>(2, detail::spectral_rank<domain_type>::value)>>;
+    mutable std::optional<GramOperator> gram_op_;
+    mutable bool gram_route_checked_ = false;
     mutable Status last_status_ = Status::converged;
 };
 

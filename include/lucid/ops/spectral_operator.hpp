@@ -88,11 +88,16 @@ private:
                 const std::size_t n = hw[0] * (hw[1] / 2 + 1);
                 std::complex<T>* s = spectrum_.data();
                 forward_->r2c(src, s);
-                const T norm = T(1) / T(plane);
-                if (conjugate)
-                    for (std::size_t i = 0; i < n; ++i) s[i] *= std::conj(sym[i]) * norm;
-                else
-                    for (std::size_t i = 0; i < n; ++i) s[i] *= sym[i] * norm;
+                // s ← s·Â/(HW) (or conj(Â)) on real and imaginary parts: std::complex's
+                // product checks for NaN/inf and stops the loop from vectorizing.
+                const T norm = T(1) / T(plane), sign = conjugate ? T(-1) : T(1);
+                T* __restrict z = reinterpret_cast<T*>(s);
+                const T* __restrict a = reinterpret_cast<const T*>(sym);
+                for (std::size_t i = 0; i < n; ++i) {
+                    const T ar = a[2 * i] * norm, ai = sign * a[2 * i + 1] * norm, zr = z[2 * i], zi = z[2 * i + 1];
+                    z[2 * i] = zr * ar - zi * ai;
+                    z[2 * i + 1] = zr * ai + zi * ar;
+                }
                 inverse_->c2r(s, dst);
             } else {
                 T* s = coeffs_.data();
