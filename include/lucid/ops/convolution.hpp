@@ -282,8 +282,17 @@ private:
         const bool valid = boundary_ == Boundary::valid;
         es_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
         ps_ = Index(detail::conv::padded_stride<T>(std::size_t(we_ + kw_ - 1)));
-        if (!valid) ext_ = fft::AlignedBuffer<T>(std::size_t(he_ * es_) + 8);
-        pad_ = fft::AlignedBuffer<T>(std::size_t((he_ + kh_ - 1) * ps_) + 8);
+        const std::size_t ext_n = std::size_t(he_ * es_) + 8, pad_n = std::size_t((he_ + kh_ - 1) * ps_) + 8;
+        // Separable kernels run in two passes through tmp_, so the extended image
+        // (forward input, adjoint output) and the padded adjoint input are never
+        // live at once: one buffer serves both, one image-sized buffer less.
+        shared_scratch_ = separable_ && !valid;
+        if (shared_scratch_) {
+            pad_ = fft::AlignedBuffer<T>(std::max(ext_n, pad_n));
+        } else {
+            if (!valid) ext_ = fft::AlignedBuffer<T>(ext_n);
+            pad_ = fft::AlignedBuffer<T>(pad_n);
+        }
         const Index fs = valid ? w_ : es_;  // row stride of the forward source
         if (separable_) {
             ts_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
@@ -371,8 +380,8 @@ private:
         const T* src = x;
         Index ss = w_;
         if (boundary_ != Boundary::valid) {
-            cv::extend_plane(x, w_, rmap_, cmap_, left_, ext_.data(), es_);
-            src = ext_.data();
+            cv::extend_plane(x, w_, rmap_, cmap_, left_, ext(), es_);
+            src = ext();
             ss = es_;
         }
         if (separable_) {
@@ -406,10 +415,17 @@ private:
             cv::fold_plane(fout_.data(), pw_, rmap_, cmap_, top_, left_, h_, w_, x);
             return;
         }
+        if (shared_scratch_) {  // the forward pass used this memory as ext(): restore the zero frame around g
+            const Index pw = wo_ + 2 * (kw_ - 1), rows = ho_ + 2 * (kh_ - 1);
+            cv::zero_block(pad_.data(), ps_, kh_ - 1, pw);
+            cv::zero_block(pad_.data() + (kh_ - 1 + ho_) * ps_, ps_, rows - (kh_ - 1 + ho_), pw);
+            cv::zero_block(pad_.data() + (kh_ - 1) * ps_, ps_, ho_, kw_ - 1);
+            cv::zero_block(pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1 + wo_), ps_, ho_, kw_ - 1);
+        }
         cv::copy_block(g, wo_, ho_, wo_, pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1), ps_);
         // z = K^T g on the window of the extended grid that the fold needs
         Index r0 = 0, c0 = 0, nr = he_, nc = we_, ds = es_;
-        T* dst = ext_.data();
+        T* dst = ext();
         const bool direct_to_x = boundary_ == Boundary::valid || boundary_ == Boundary::zero;
         if (direct_to_x) {
             r0 = top_;
@@ -426,7 +442,7 @@ private:
         } else {
             cv::run_taps(src, ps_, adj_, nr, nc, dst, ds);
         }
-        if (!direct_to_x) cv::fold_plane(ext_.data(), es_, rmap_, cmap_, top_, left_, h_, w_, x);
+        if (!direct_to_x) cv::fold_plane(ext(), es_, rmap_, cmap_, top_, left_, h_, w_, x);
     }
 
     // valid on a grid that is the image itself (H, W already fast lengths): transforms run on x directly
@@ -484,6 +500,8 @@ private:
     detail::conv::Taps<T> fwd_, adj_, fwd_row_, fwd_col_, adj_row_, adj_col_;
     Index es_ = 0, ps_ = 0, ts_ = 0;
     mutable fft::AlignedBuffer<T> ext_, pad_, tmp_;
+    bool shared_scratch_ = false;  // ext() lives in pad_ (separable kernels)
+    T* ext() const { return shared_scratch_ ? pad_.data() : ext_.data(); }
 
     // FFT path
     bool periodic_exact_ = false;
