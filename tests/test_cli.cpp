@@ -369,6 +369,29 @@ TEST_CASE("cli deblur: every denoiser of pnp-admm, pnp-hqs and red", "[cli]") {
         }
 }
 
+TEST_CASE("cli deblur --ensemble: the CNN prior averaged over flips/transposes", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const fs::path plain = f.dir / "deblur-ens1.png", ens = f.dir / "deblur-ens8.png";
+    auto run = [&](const fs::path& out, const std::string& n) {
+        return lucid_run({"deblur", f.blurred, out, "--kernel", gauss, "--method", "pnp-hqs", "--denoiser", "cnn",
+                          "--ensemble", n, "--threads", "1", "--json"});
+    };
+    const Output o1 = run(plain, "1"), o8 = run(ens, "8");
+    INFO(o1.err << o8.err);
+    REQUIRE(o1.code == 0);
+    REQUIRE(o8.code == 0);
+    CHECK(parse_json(o8.out)["parameters"]["ensemble"].num == 8);
+    CHECK(parse_json(o1.out)["parameters"]["ensemble"].num == 1);
+    const auto x1 = read_checked(plain, 48, 48), x8 = read_checked(ens, 48, 48);
+    // The option is in effect (the network is not exactly flip-equivariant) and the
+    // average still restores: better than the blurred input.
+    double diff = 0;
+    for (std::size_t i = 0; i < x1.size(); ++i) diff = std::max(diff, std::abs(x1.data()[i] - x8.data()[i]));
+    CHECK(diff > 0.5 / 255);
+    CHECK(lucid::metrics::psnr(f.sharp_img, x8) > f.psnr_blurred + 0.3);
+}
+
 TEST_CASE("cli deblur --boundary valid: the honest model of a cropped photo", "[cli]") {
     REQUIRE_CLI();
     const auto& f = fixture();
@@ -631,6 +654,11 @@ TEST_CASE("cli: bad input gives one line, a non-zero exit and no file", "[cli]")
         expect_rejected(deblur({"--kernel", gauss}), "--method", 2);
         expect_rejected(deblur({"--method", "wiener"}), "--kernel", 2);
         expect_rejected(deblur({"--kernel", gauss, "--method", "pnp-admm", "--denoiser", "bm3d"}), "--denoiser", 2);
+        expect_rejected(deblur({"--kernel", gauss, "--method", "pnp-hqs", "--denoiser", "cnn", "--ensemble", "3"}),
+                        "--ensemble", 2);
+        expect_rejected(deblur({"--kernel", gauss, "--method", "pnp-hqs", "--denoiser", "tv", "--ensemble", "8"}),
+                        "--ensemble", 2);
+        expect_rejected(deblur({"--kernel", gauss, "--method", "admm-tv", "--ensemble", "8"}), "--ensemble", 2);
         expect_rejected(deblur({"--kernel", gauss, "--method", "wiener", "--lamda", "1"}), "--lamda", 2);
         expect_rejected(deblur({"--kernel", gauss, "--method", "blind", "--size", "7"}), "--kernel", 2);
         expect_rejected(deblur({"--method", "blind", "--size", "8"}), "--size", 2);

@@ -103,6 +103,7 @@ struct DeblurSettings {
     std::optional<double> lambda;
     std::optional<int> iters;
     std::string denoiser = "tv";
+    int ensemble = 1;     ///< CNN prior averaged over this many flips/transposes (1, 2, 4, 8)
     double sigma = 0.01;  ///< noise standard deviation of the input ([0,1] scale)
 };
 
@@ -332,7 +333,7 @@ inline DeblurOutcome deblur_plane(const Image<double>& y, const Image<double>& k
                 throw UsageError("option '--method': unknown method '" + m + "'");
             }
             return 0;
-        });
+        }, s.ensemble);
     }
     if (hook.psnr_trace == &trace) out.psnr_trace = std::move(trace);
     return out;

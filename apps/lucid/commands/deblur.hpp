@@ -52,6 +52,9 @@ inline CommandSpec deblur_spec() {
               "periodic | zero | reflect | replicate | valid (default reflect; inverse/wiener: reflect for "
               "symmetric kernels, else periodic on a smoothly periodized copy of IN)"},
              {"denoiser", true, "D", "tv | wavelet | nlm | cnn: prior of pnp-admm, pnp-hqs, pnp-fista, red (default tv)"},
+             {"ensemble", true, "N",
+              "1 | 2 | 4 | 8: average the cnn prior over N flips/transposes of the grid (N times the cost; "
+              "default 1)"},
              {"sigma", true, "S", "noise standard deviation of IN on the [0,1] scale, > 0 (default 0.01)"},
              {"size", true, "N", "blind: kernel size bound, odd, >= 3 (default 15)"},
              reference_option(), json_option(), quiet_option(), threads_option()}};
@@ -89,6 +92,15 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         if (!info.takes_denoiser)
             throw UsageError("lucid deblur: option '--denoiser' applies to pnp-admm, pnp-hqs, pnp-fista and red only");
         s.denoiser = args.choice("denoiser", "tv", denoiser_names());
+    }
+    if (args.has("ensemble")) {
+        if (!info.takes_denoiser || s.denoiser != "cnn")
+            throw UsageError("lucid deblur: option '--ensemble' applies to --denoiser cnn with pnp-admm, pnp-hqs, "
+                             "pnp-fista and red only");
+        const long n = args.integer("ensemble", 1, 1, 8);
+        if (n != 1 && n != 2 && n != 4 && n != 8)
+            throw UsageError("lucid deblur: option '--ensemble' must be 1, 2, 4 or 8 (got " + std::to_string(n) + ")");
+        s.ensemble = int(n);
     }
     s.sigma = args.number("sigma", 0.01, "positive");
     if (s.denoiser == "cnn" && info.takes_denoiser && s.sigma > 50.0 / 255)
@@ -186,6 +198,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         if (*info.lambda_meaning) p.add("lambda", lambda_used);
         if (max_iter > 0) p.add("iters", max_iter);
         if (info.takes_denoiser) p.add("denoiser", s.denoiser);
+        if (info.takes_denoiser && s.denoiser == "cnn") p.add("ensemble", s.ensemble);
         if (info.needs_kernel) p.add("sigma", s.sigma);
         if (method == "blind") p.add("size", blind_size);
         JsonObject j;
