@@ -156,7 +156,7 @@ public:
         p_ = static_cast<E*>(fftw_malloc(n * sizeof(E)));
         if (!p_) throw std::bad_alloc();
     }
-    AlignedBuffer(const AlignedBuffer& o) : AlignedBuffer(o.n_) {
+    AlignedBuffer(const AlignedBuffer& o) : AlignedBuffer(o.n_, uninitialized) {  // memcpy fills it
         if (n_) std::memcpy(static_cast<void*>(p_), o.p_, n_ * sizeof(E));
     }
     AlignedBuffer(AlignedBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), n_(std::exchange(o.n_, 0)) {}

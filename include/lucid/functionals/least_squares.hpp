@@ -35,6 +35,7 @@ public:
                                     element_count(y_), " elements, expected ", element_count(r_), ")"));
         require(all_finite(y_), where, "y", "finite everywhere", "a non-finite value");
         solver_.init(a_, params);
+        gram_route_ = gram_route_pays();
     }
 
     const operator_type& op() const { return get(a_); }
@@ -51,15 +52,16 @@ public:
     /// Fourier-diagonal (periodic convolution on its FFT path), computed as
     /// w·(𝓕⁻¹(Ĝ ⊙ 𝓕x) − Aᵀy): one transform pair instead of two.
     void gradient(const domain_type& x, domain_type& g) const {
-        bool done = false;
-        if constexpr (detail::spectral_rank<domain_type>::value != 0) {
-            if (use_gram_route()) {
+        if (gram_route_) {
+            if constexpr (detail::spectral_rank<domain_type>::value != 0) {
+                if (!gram_op_) {  // built on first use: a prox-only caller never pays for it
+                    gram_op_.emplace(*solver_.gram(), get(a_).domain_shape());
+                    ensure_aty();
+                }
                 gram_op_->apply(x, g);
                 axpy(T(-1), *aty_, g);
-                done = true;
             }
-        }
-        if (!done) {
+        } else {
             residual(x);
             get(a_).apply_adjoint(r_, g);
         }
@@ -111,22 +113,12 @@ private:
     // with fft_shape() ≠ {0, 0}, i.e. Convolution on its FFT path) and the gram
     // symbol is Fourier (FFTW's DCTs are several times slower than its r2c/c2r,
     // and direct-path convolutions with small kernels are cheaper than a pair).
-    bool use_gram_route() const {
+    bool gram_route_pays() const {
         if constexpr (detail::spectral_rank<domain_type>::value == 0) {
             return false;
         } else {
-            if (gram_route_checked_) return gram_op_.has_value();
-            gram_route_checked_ = true;
             const auto& gram = solver_.gram();
-            if (!gram || gram->transform != Transform::fourier || !fft_backed(get(a_))) return false;
-            if constexpr (!std::is_same_v<domain_type, range_type>) {
-                return false;
-            } else {
-                if (!(shape_of(y_) == get(a_).domain_shape())) return false;
-            }
-            gram_op_.emplace(*gram, get(a_).domain_shape());
-            ensure_aty();
-            return true;
+            return gram && gram->transform == Transform::fourier && fft_backed(get(a_));
         }
     }
 
@@ -149,8 +141,8 @@ private:
     mutable std::optional<domain_type> aty_, rhs_, warm_;
     using GramOperator = std::conditional_t<detail::spectral_rank<domain_type>::value == 0, int,
                                             ops::SpectralOperator<T, std::max<std::size_t>(2, detail::spectral_rank<domain_type>::value)>>;
+    bool gram_route_ = false;  // gradient through the gram symbol (see gram_route_pays)
     mutable std::optional<GramOperator> gram_op_;
-    mutable bool gram_route_checked_ = false;
     mutable Status last_status_ = Status::converged;
 };
 

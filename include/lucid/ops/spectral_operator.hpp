@@ -11,6 +11,7 @@
 #include "lucid/core/fft.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
+#include "lucid/ops/detail/convolution_kernels.hpp"
 #include "lucid/ops/spectrum.hpp"
 
 namespace lucid::ops {
@@ -88,16 +89,7 @@ private:
                 const std::size_t n = hw[0] * (hw[1] / 2 + 1);
                 std::complex<T>* s = spectrum_.data();
                 forward_->r2c(src, s);
-                // s ← s·Â/(HW) (or conj(Â)) on real and imaginary parts: std::complex's
-                // product checks for NaN/inf and stops the loop from vectorizing.
-                const T norm = T(1) / T(plane), sign = conjugate ? T(-1) : T(1);
-                T* __restrict z = reinterpret_cast<T*>(s);
-                const T* __restrict a = reinterpret_cast<const T*>(sym);
-                for (std::size_t i = 0; i < n; ++i) {
-                    const T ar = a[2 * i] * norm, ai = sign * a[2 * i + 1] * norm, zr = z[2 * i], zi = z[2 * i + 1];
-                    z[2 * i] = zr * ar - zi * ai;
-                    z[2 * i + 1] = zr * ai + zi * ar;
-                }
+                detail::conv::multiply_spectrum(s, sym, n, conjugate, T(1) / T(plane));  // s ← s·Â/(HW)
                 inverse_->c2r(s, dst);
             } else {
                 T* s = coeffs_.data();

@@ -272,19 +272,19 @@ void zero_block(T* dst, std::ptrdiff_t ds, std::ptrdiff_t rows, std::ptrdiff_t c
     for (std::ptrdiff_t i = 0; i < rows; ++i) std::fill(dst + i * ds, dst + i * ds + cols, T(0));
 }
 
-/// s[i] ← s[i]·k[i] (or s[i]·conj(k[i])) on n complex numbers stored as (re, im) pairs.
-/// Written on the real parts so that it vectorizes and skips libgcc's NaN-aware
-/// complex multiply.
+/// s[i] ← s[i]·c·k[i] (or s[i]·c·conj(k[i])) on n complex numbers stored as (re, im)
+/// pairs, c a real scale. Written on the real parts so that it vectorizes and
+/// skips libgcc's NaN-aware complex multiply.
 template <class T>
-void multiply_spectrum(std::complex<T>* s, const std::complex<T>* k, std::size_t n, bool conjugate) {
+void multiply_spectrum(std::complex<T>* s, const std::complex<T>* k, std::size_t n, bool conjugate, T scale = T(1)) {
     T* __restrict a = reinterpret_cast<T*>(s);
     const T* __restrict b = reinterpret_cast<const T*>(k);
     const std::ptrdiff_t nn = std::ptrdiff_t(n);
-    const T sign = conjugate ? T(-1) : T(1);
+    const T sign = conjugate ? -scale : scale;
     for_row_blocks(nn, double(nn), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
         for (std::ptrdiff_t i = r0; i < r1; ++i) {
             const T ar = a[2 * i], ai = a[2 * i + 1];
-            const T br = b[2 * i], bi = sign * b[2 * i + 1];
+            const T br = scale * b[2 * i], bi = sign * b[2 * i + 1];  // exact when scale = 1
             a[2 * i] = ar * br - ai * bi;
             a[2 * i + 1] = ar * bi + ai * br;
         }
