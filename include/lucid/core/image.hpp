@@ -10,6 +10,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "lucid/core/error.hpp"
+#include "lucid/core/finite.hpp"
 
 namespace lucid {
 
@@ -85,7 +86,8 @@ template <class E>
 void require_finite_image(std::string_view where, std::string_view name, const E& image) {
     if (image.size() == 0) detail::fail_argument(where, name, "a non-empty image", "an empty image");
     const auto* p = image.data();
-    for (std::size_t i = 0, n = image.size(); i < n; ++i)
+    if (detail::all_finite_values(p, image.size())) return;
+    for (std::size_t i = 0, n = image.size(); i < n; ++i)  // find the index for the message
         if (!std::isfinite(p[i]))
             detail::fail_argument(where, name, "finite everywhere",
                                   detail::concat("a non-finite value at flat index ", i));

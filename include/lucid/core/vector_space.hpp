@@ -22,6 +22,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "lucid/core/error.hpp"
+#include "lucid/core/finite.hpp"
 #include "lucid/core/threading.hpp"
 
 namespace lucid {
@@ -284,9 +285,7 @@ void set_zero(V& x) { fill(x, scalar_t<V>(0)); }
 template <Vector V>
 bool all_finite(const V& x) {
     bool ok = true;
-    detail::for_each_leaf([&](auto xs) {
-        for (auto v : xs) ok = ok && std::isfinite(v);
-    }, x);
+    detail::for_each_leaf([&](auto xs) { ok = ok && detail::all_finite_values(xs.data(), xs.size()); }, x);
     return ok;
 }
 

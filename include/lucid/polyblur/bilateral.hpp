@@ -81,7 +81,7 @@ xt::xtensor<T, Rank> bilateral_filter(const xt::xtensor<T, Rank>& image, double 
     require_positive(where, "sigma_spatial", sigma_spatial);
     require(sigma_spatial <= 64, where, "sigma_spatial", "at most 64 pixels", sigma_spatial);
     require_positive(where, "sigma_range", sigma_range);
-    detail::require_image(where, "image", image);
+    require_finite_image(where, "image", image);
     const Shape<Rank> s = shape_of(image);
     const auto hw = plane_shape(s);
     xt::xtensor<T, Rank> out(image.shape());

@@ -566,7 +566,7 @@ xt::xtensor<T, Rank> deconvolve(const xt::xtensor<T, Rank>& v, const Image<T>& k
     static_assert(Rank == 2 || Rank == 3, "deconvolve acts on H×W images or C×H×W stacks");
     constexpr std::string_view where = "lucid::polyblur::deconvolve";
     options.validate();
-    detail::require_image(where, "v", v);
+    require_finite_image(where, "v", v);
     detail::require_deconvolution_kernel(where, kernel);
     const Shape<Rank> s = shape_of(v);
     const auto hw = plane_shape(s);

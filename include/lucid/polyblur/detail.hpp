@@ -92,34 +92,4 @@ constexpr std::ptrdiff_t clamp_index(std::ptrdiff_t i, std::ptrdiff_t n) {
     return i < 0 ? 0 : (i >= n ? n - 1 : i);
 }
 
-/// True when every value of p[0..n) is finite: Σ 0·p_i is NaN exactly when
-/// some p_i is NaN or ±∞. Vectorizes (unlike a loop of std::isfinite with an
-/// early exit), so checking a 12 MP colour image costs one memory pass.
-template <class T>
-bool all_finite_fast(const T* p, std::size_t n) {
-    std::size_t i = 0;
-    T acc = T(0);
-#if LUCID_POLYBLUR_VECTORS
-    using V = typename Simd<T>::type;
-    constexpr std::size_t L = Simd<T>::lanes;
-    V a = {};
-    for (; i + L <= n; i += L) {
-        V x;
-        vload(x, p + i);
-        a += x * T(0);
-    }
-    for (std::size_t l = 0; l < L; ++l) acc += a[l];
-#endif
-    for (; i < n; ++i) acc += p[i] * T(0);
-    return acc == T(0);
-}
-
-/// Throws unless the image is non-empty and finite everywhere (the message
-/// of `require_finite_image`, which only runs when the fast check fails).
-template <class E>
-void require_image(std::string_view where, std::string_view name, const E& image) {
-    if (image.size() == 0 || !all_finite_fast(image.data(), image.size()))
-        require_finite_image(where, name, image);
-}
-
 }  // namespace lucid::polyblur::detail

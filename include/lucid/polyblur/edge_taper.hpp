@@ -84,7 +84,7 @@ template <class T, std::size_t Rank>
 xt::xtensor<T, Rank> edge_taper(const xt::xtensor<T, Rank>& v, const Image<T>& kernel) {
     static_assert(Rank == 2 || Rank == 3, "edge_taper acts on H×W images or C×H×W stacks");
     constexpr std::string_view where = "lucid::polyblur::edge_taper";
-    detail::require_image(where, "v", v);
+    require_finite_image(where, "v", v);
     require_finite_image(where, "kernel", kernel);
     const Shape<Rank> s = shape_of(v);
     const auto hw = plane_shape(s);

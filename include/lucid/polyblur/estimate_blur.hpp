@@ -338,7 +338,7 @@ template <class T, std::size_t Rank>
 void require_polyblur_image(std::string_view where, const xt::xtensor<T, Rank>& image) {
     static_assert(Rank == 2 || Rank == 3, "Polyblur acts on H×W images or C×H×W stacks");
     static_assert(std::is_floating_point_v<T>, "Polyblur images are float or double");
-    require_image(where, "image", image);
+    require_finite_image(where, "image", image);
 }
 
 }  // namespace detail

@@ -217,9 +217,9 @@ void remove_halo(const xt::xtensor<T, Rank>& input, const xt::xtensor<T, Rank>& 
                  xt::xtensor<T, Rank>& out) {
     static_assert(Rank == 2 || Rank == 3, "remove_halo acts on H×W images or C×H×W stacks");
     constexpr std::string_view where = "lucid::polyblur::remove_halo";
-    detail::require_image(where, "input", input);
+    require_finite_image(where, "input", input);
     require_shape(where, "restored", restored.shape(), input.shape());
-    detail::require_image(where, "restored", restored);
+    require_finite_image(where, "restored", restored);
     require(&out != &input && &out != &restored, where, "out", "a buffer distinct from input and restored",
             "an alias");
     if (!(out.shape() == input.shape())) out = xt::xtensor<T, Rank>(input.shape());

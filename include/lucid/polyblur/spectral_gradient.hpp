@@ -162,7 +162,7 @@ private:
 template <class T>
 void spectral_gradient(const Image<T>& g, Image<T>& gx, Image<T>& gy) {
     constexpr std::string_view where = "lucid::polyblur::spectral_gradient";
-    detail::require_image(where, "g", g);
+    require_finite_image(where, "g", g);
     const std::size_t h = g.shape()[0], w = g.shape()[1];
     if (gx.shape()[0] != h || gx.shape()[1] != w) gx = Image<T>({h, w});
     if (gy.shape()[0] != h || gy.shape()[1] != w) gy = Image<T>({h, w});
