@@ -162,14 +162,25 @@ TEMPLATE_TEST_CASE("FGP TV prox in 2-D: optimality condition and the duality-gap
         INFO("iterations " << tv.last_prox_info().iterations << " rms bound " << tv.last_prox_info().rms_bound);
         CHECK(tv.last_prox_info().converged);
         CHECK(subgradient_violation(tv, v, T(1), p, 400, 3, 0.5) <= (is_float ? 1e-4 : 1e-6));
-        // the gap's bound holds: a loose solve is within its certified RMS distance of the tight one
-        TotalVariation<T> loose(T(0.1), norm, {.max_iter = 30, .tol = 0, .check_every = 0});
+        // the gap's bound holds: a loose solve (30 iterations, a tolerance it cannot
+        // reach) is within its certified RMS distance of the tight one
+        TotalVariation<T> loose(T(0.1), norm, {.max_iter = 30, .tol = 1e-12, .check_every = 0});
         Image<T> q = zeros_like(v);
         loose.prox(v, T(1), q);
         const double rms = double(distance(p, q)) / std::sqrt(double(v.size()));
+        CHECK(std::isfinite(loose.last_prox_info().rms_bound));
         CHECK(rms <= loose.last_prox_info().rms_bound * 1.001 + (is_float ? 1e-5 : 1e-9));
         CHECK(loose.last_prox_info().iterations == 30);
         CHECK_FALSE(loose.last_prox_info().converged);
+        // tol = 0: the same 30 iterations, the same image (written without the gap
+        // pass), and no certificate claimed
+        TotalVariation<T> fixed(T(0.1), norm, {.max_iter = 30, .tol = 0, .check_every = 0});
+        Image<T> u = zeros_like(v);
+        fixed.prox(v, T(1), u);
+        CHECK(double(xt::amax(xt::abs(u - q))()) <= (is_float ? 1e-6 : 1e-14));  // FMA contraction aside
+        CHECK(fixed.last_prox_info().iterations == 30);
+        CHECK(std::isinf(fixed.last_prox_info().rms_bound));
+        CHECK_FALSE(fixed.last_prox_info().converged);
         // a perturbed answer fails the optimality check
         lincomb(T(0.9), p, T(0.1), v, q);  // 10% of the way back to v
         CHECK(subgradient_violation(tv, v, T(1), q, 400, 3, 0.5) > 1e-4);
@@ -294,6 +305,82 @@ TEMPLATE_TEST_CASE("the AVX2 FGP kernel (when the CPU has it) equals the portabl
     detail::force_portable_kernel() = false;
     if (!detail::cpu_has_avx2_fma()) WARN("this CPU has no AVX2: both runs used the portable kernel");
     CHECK(double(xt::amax(xt::abs(a - b))()) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12));
+}
+
+// FGP written from Beck & Teboulle's Algorithm FGP with whole-image operations
+// (no fusion, no row pipeline, no first-iteration shortcut): the reference for
+// the fused kernels. Dual p carried across calls like TotalVariation's warm start.
+struct ReferenceFgp {
+    std::size_t h, w;
+    std::vector<double> p0, p1;
+    ReferenceFgp(std::size_t h_, std::size_t w_) : h(h_), w(w_), p0(h_ * w_, 0.0), p1(h_ * w_, 0.0) {}
+    // x = v − μ∇ᵀq with ∇ the Neumann forward differences
+    std::vector<double> x_of(const Image<double>& v, const std::vector<double>& q0, const std::vector<double>& q1,
+                             double mu) const {
+        std::vector<double> x(h * w);
+        for (std::size_t i = 0; i < h; ++i)
+            for (std::size_t j = 0; j < w; ++j) {
+                const std::size_t k = i * w + j;
+                double gt = 0;  // (∇ᵀq)_k
+                if (j + 1 < w) gt -= q0[k];
+                if (j > 0) gt += q0[k - 1];
+                if (i + 1 < h) gt -= q1[k];
+                if (i > 0) gt += q1[k - w];
+                x[k] = v(i, j) - mu * gt;
+            }
+        return x;
+    }
+    Image<double> run(const Image<double>& v, double mu, int iters, bool iso) {
+        std::vector<double> r0 = p0, r1 = p1;
+        double t = 1;
+        for (int it = 0; it < iters; ++it) {
+            const std::vector<double> x = x_of(v, r0, r1, mu);
+            const double tn = (1 + std::sqrt(1 + 4 * t * t)) / 2, beta = (t - 1) / tn;
+            for (std::size_t i = 0; i < h; ++i)
+                for (std::size_t j = 0; j < w; ++j) {
+                    const std::size_t k = i * w + j;
+                    double q0 = j + 1 < w ? r0[k] + (x[k + 1] - x[k]) / (8 * mu) : 0.0;
+                    double q1 = i + 1 < h ? r1[k] + (x[k + w] - x[k]) / (8 * mu) : 0.0;
+                    if (iso) {
+                        const double f = 1 / std::sqrt(std::max(1.0, q0 * q0 + q1 * q1));
+                        q0 *= f;
+                        q1 *= f;
+                    } else {
+                        q0 = std::clamp(q0, -1.0, 1.0);
+                        q1 = std::clamp(q1, -1.0, 1.0);
+                    }
+                    r0[k] = q0 + beta * (q0 - p0[k]);
+                    r1[k] = q1 + beta * (q1 - p1[k]);
+                    p0[k] = q0;
+                    p1[k] = q1;
+                }
+            t = tn;
+        }
+        const std::vector<double> x = x_of(v, p0, p1, mu);
+        Image<double> out({h, w});
+        std::copy(x.begin(), x.end(), out.begin());
+        return out;
+    }
+};
+
+TEST_CASE("FGP TV prox equals a whole-image reference FGP, cold and warm-started, both kernels", "[functionals][tv]") {
+    const auto v1 = blocky_image<double>(29, 45, 5, 0.1);  // widths that leave SIMD tails
+    const Image<double> v2 = v1 * 0.8 + 0.1;
+    for (bool portable : {false, true})
+        for (TvNorm norm : {TvNorm::isotropic, TvNorm::anisotropic})
+            for (double tol : {0.0, 1e-12}) {
+                INFO("portable " << portable << ", isotropic " << (norm == TvNorm::isotropic) << ", tol " << tol);
+                detail::force_portable_kernel() = portable;
+                TotalVariation<double> tv(0.15, norm, {.max_iter = 12, .tol = tol, .check_every = 0});
+                ReferenceFgp ref(v1.shape()[0], v1.shape()[1]);
+                Image<double> out = zeros_like(v1);
+                for (const Image<double>* v : {&v1, &v2, &v1}) {  // the second and third calls start warm
+                    tv.prox(*v, 1.0, out);
+                    const Image<double> expect = ref.run(*v, 0.15, 12, norm == TvNorm::isotropic);
+                    CHECK(double(xt::amax(xt::abs(out - expect))()) <= 1e-12);
+                }
+                detail::force_portable_kernel() = false;
+            }
 }
 
 TEMPLATE_TEST_CASE("TotalVariation on 1-D signals is exact (Condat)", "[functionals][tv][tv1d]", float, double) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -41,7 +42,8 @@ struct TvProxParams {
     int max_iter = 200;     ///< FGP iterations at most, per call (per channel)
     /// Stop when √(2·gap/N) ≤ tol: the duality gap guarantees the RMS distance
     /// of the returned image to the exact prox is at most this (images in [0,1]).
-    /// 0 runs exactly max_iter iterations.
+    /// 0 runs exactly max_iter iterations and skips the certificate (the gap
+    /// pass costs about one iteration): TvProxInfo then reports gap = +∞.
     double tol = 1e-4;
     int check_every = 10;   ///< evaluate the duality gap every this many iterations (0 = never)
     bool warm_start = true; ///< start from the previous call's dual variable (same shape)
@@ -57,8 +59,8 @@ struct TvProxParams {
 /// What the last prox call did (the worst channel for stacks).
 struct TvProxInfo {
     int iterations = 0;        ///< FGP iterations performed
-    double gap = 0;            ///< final duality gap P(x) − D(p) ≥ ½‖x − prox‖²
-    double rms_bound = 0;      ///< √(2·gap/N): bound on the RMS error of the result
+    double gap = 0;            ///< final duality gap P(x) − D(p) ≥ ½‖x − prox‖² (+∞ when tol = 0: not evaluated)
+    double rms_bound = 0;      ///< √(2·gap/N): bound on the RMS error of the result (+∞ when tol = 0)
     bool converged = false;    ///< rms_bound ≤ tol was reached
 };
 
@@ -146,15 +148,18 @@ public:
     TvProxInfo run(const T* v, T* out, T mu, TvNorm norm, const TvProxParams& prm) {
         TvProxInfo info;
         const std::size_t n = c_ * h_ * w_;
-        std::copy(p_.begin(), p_.end(), r_.begin());
+        // FGP starts from r = p; the single-plane sweeps read p in place of r in
+        // their first iteration (β = 0 there), so only the coupled one copies.
+        if (c_ > 1) std::copy(p_.begin(), p_.end(), r_.begin());
         double t = 1;
         const double limit = prm.tol * prm.tol * double(n) / 2;  // stop when gap ≤ limit
         for (int k = 1; k <= prm.max_iter; ++k) {
             const double tn = (1 + std::sqrt(1 + 4 * t * t)) / 2;
             const T beta = T((t - 1) / tn);
             if (c_ == 1) {
-                if (norm == TvNorm::anisotropic) sweep_scalar<false>(v, mu, beta);
-                else sweep_scalar<true>(v, mu, beta);
+                const bool first = k == 1;
+                if (norm == TvNorm::anisotropic) first ? sweep_scalar<false, true>(v, mu, beta) : sweep_scalar<false, false>(v, mu, beta);
+                else first ? sweep_scalar<true, true>(v, mu, beta) : sweep_scalar<true, false>(v, mu, beta);
             } else {
                 sweep_coupled(v, mu, beta);
             }
@@ -164,9 +169,16 @@ public:
                 if (gap(v, nullptr, mu, norm) <= limit) break;
             }
         }
-        info.gap = std::max(0.0, gap(v, out, mu, norm));
-        info.rms_bound = std::sqrt(2 * info.gap / double(n));
-        info.converged = prm.tol > 0 && info.rms_bound <= prm.tol;
+        if (prm.tol > 0) {
+            info.gap = std::max(0.0, gap(v, out, mu, norm));
+            info.rms_bound = std::sqrt(2 * info.gap / double(n));
+            info.converged = info.rms_bound <= prm.tol;
+        } else {
+            // tol = 0 asks for exactly max_iter iterations and no certificate: the
+            // gap pass (a square root per pixel, as costly as an FGP sweep) is skipped.
+            write_x(v, out, mu);
+            info.gap = info.rms_bound = std::numeric_limits<double>::infinity();
+        }
         return info;
     }
 
@@ -178,7 +190,9 @@ private:
         for (std::size_t j = 1; j < w; ++j) x[j] = v[j] + mu * ((a[j] - a[j - 1]) + (b[j] - bprev[j]));
     }
 
-    template <bool Iso>
+    // One FGP iteration over a single plane. First: r = p on entry (the first
+    // iteration of a call), so r is read from p.
+    template <bool Iso, bool First>
     void sweep_scalar(const T* v, T mu, T beta) {
         const std::size_t h = h_, w = w_, hw = h * w;
         T* p0 = p_.data();
@@ -189,19 +203,38 @@ private:
         T* xb = xrows_.data() + w;
         if constexpr (Iso) {
             if (detail::cpu_has_avx2_fma() && !force_portable_kernel()) {
-                tv::sweep_iso_avx2(v, p0, p1, r0, r1, xa, xb, zero_.data(), h, w, mu, beta);
+                tv::sweep_iso_avx2<T, First>(v, p0, p1, r0, r1, xa, xb, zero_.data(), h, w, mu, beta);
                 return;
             }
         }
         const T s = T(1) / (T(8) * mu);
-        x_row(v, r0, r1, zero_.data(), mu, xa, w);
+        const T* rs0 = First ? p0 : r0;  // where r is read
+        const T* rs1 = First ? p1 : r1;
+        x_row(v, rs0, rs1, zero_.data(), mu, xa, w);
         for (std::size_t i = 0; i < h; ++i) {
             T* xc = (i % 2 == 0) ? xa : xb;
             T* xn = (i % 2 == 0) ? xb : xa;
             const std::size_t o = i * w;
-            if (i + 1 < h) x_row(v + o + w, r0 + o + w, r1 + o + w, r1 + o, mu, xn, w);
+            if (i + 1 < h) x_row(v + o + w, rs0 + o + w, rs1 + o + w, rs1 + o, mu, xn, w);
             else xn = xc;  // ∂y = 0 on the last row
-            update_row<Iso>(xc, xn, p0 + o, p1 + o, r0 + o, r1 + o, s, beta, w);
+            update_row<Iso, First>(xc, xn, p0 + o, p1 + o, r0 + o, r1 + o, s, beta, w);
+        }
+    }
+
+    // out = x(p) = v + μ div p, plane by plane (out may alias v: row i of out is
+    // written from row i of v only).
+    void write_x(const T* v, T* out, T mu) {
+        const std::size_t c = c_, h = h_, w = w_, hw = h * w;
+        const bool avx2 = detail::cpu_has_avx2_fma() && !force_portable_kernel();
+        for (std::size_t k = 0; k < c; ++k) {
+            const T* p0 = p_.data() + 2 * k * hw;
+            const T* p1 = p_.data() + (2 * k + 1) * hw;
+            for (std::size_t i = 0; i < h; ++i) {
+                const std::size_t o = k * hw + i * w;
+                const T* bprev = i == 0 ? zero_.data() : p1 + (i - 1) * w;
+                if (avx2) tv::x_row_avx2(v + o, p0 + i * w, p1 + i * w, bprev, mu, out + o, w);
+                else x_row(v + o, p0 + i * w, p1 + i * w, bprev, mu, out + o, w);
+            }
         }
     }
 
@@ -209,17 +242,20 @@ private:
     // r = p⁺ + β(p⁺ − p). Explicit SIMD (xsimd, the instruction set the code is
     // compiled for): the compiler cannot vectorize the projection itself because
     // std::sqrt may set errno and the max is a conditional under -ftrapping-math.
-    template <bool Iso>
+    // First: r = p on entry, read from p (see sweep_scalar).
+    template <bool Iso, bool First>
     static void update_row(const T* __restrict xc, const T* __restrict xn, T* __restrict p0, T* __restrict p1,
                            T* __restrict r0, T* __restrict r1, T s, T beta, std::size_t w) {
         using B = xsimd::batch<T>;
         constexpr std::size_t L = B::size;
         const B one(T(1)), bs(s), bb(beta);
+        const T* rs0 = First ? p0 : r0;
+        const T* rs1 = First ? p1 : r1;
         std::size_t j = 0;
         for (; j + L < w; j += L) {  // j + L ≤ w − 1: xc[j + L] exists; the last column is the tail
             const B c = B::load_unaligned(xc + j);
-            B q0 = B::load_unaligned(r0 + j) + bs * (B::load_unaligned(xc + j + 1) - c);
-            B q1 = B::load_unaligned(r1 + j) + bs * (B::load_unaligned(xn + j) - c);
+            B q0 = B::load_unaligned(rs0 + j) + bs * (B::load_unaligned(xc + j + 1) - c);
+            B q1 = B::load_unaligned(rs1 + j) + bs * (B::load_unaligned(xn + j) - c);
             if constexpr (Iso) {
                 const B f = one / xsimd::sqrt(xsimd::max(one, q0 * q0 + q1 * q1));
                 q0 *= f;
@@ -236,8 +272,8 @@ private:
         }
         for (; j < w; ++j) {
             const bool last = j + 1 == w;  // ∂x = 0 on the last column: p0 stays 0 there
-            T q0 = last ? T(0) : r0[j] + s * (xc[j + 1] - xc[j]);
-            T q1 = r1[j] + s * (xn[j] - xc[j]);
+            T q0 = last ? T(0) : rs0[j] + s * (xc[j + 1] - xc[j]);
+            T q1 = rs1[j] + s * (xn[j] - xc[j]);
             if constexpr (Iso) {
                 const T f = T(1) / std::sqrt(std::max(T(1), q0 * q0 + q1 * q1));
                 q0 *= f;
@@ -314,6 +350,10 @@ private:
         T* xa = xrows_.data();
         T* xb = xrows_.data() + w;
         double total = 0;
+        if constexpr (Iso) {
+            if (detail::cpu_has_avx2_fma() && !force_portable_kernel())
+                return tv::gap_iso_avx2(v, p0, p1, xa, xb, zero_.data(), out, h, w, mu);
+        }
         x_row(v, p0, p1, zero_.data(), mu, xa, w);
         for (std::size_t i = 0; i < h; ++i) {
             T* xc = (i % 2 == 0) ? xa : xb;

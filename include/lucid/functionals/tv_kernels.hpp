@@ -6,6 +6,7 @@
 /// portable xsimd path in total_variation.hpp is the reference; both compute
 /// the same formulas in the same order per element (FMA contraction aside).
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -89,7 +90,8 @@ LUCID_AVX2 inline void x_row_avx2(const T* __restrict v, const T* __restrict a, 
 }
 
 /// One isotropic FGP row update (see FgpSolver::update_row), 256-bit vectors.
-template <class T>
+/// First: r = p on entry, so r is read from p.
+template <class T, bool First>
 LUCID_AVX2 inline void update_row_iso_avx2(const T* __restrict xc, const T* __restrict xn, T* __restrict p0,
                                            T* __restrict p1, T* __restrict r0, T* __restrict r1, T s, T beta,
                                            std::size_t w) {
@@ -97,11 +99,13 @@ LUCID_AVX2 inline void update_row_iso_avx2(const T* __restrict xc, const T* __re
     using V = typename O::V;
     constexpr std::size_t L = O::L;
     const V one = O::set1(T(1)), bs = O::set1(s), bb = O::set1(beta);
+    const T* rs0 = First ? p0 : r0;
+    const T* rs1 = First ? p1 : r1;
     std::size_t j = 0;
     for (; j + L < w; j += L) {
         const V c = O::load(xc + j);
-        V q0 = O::add(O::load(r0 + j), O::mul(bs, O::sub(O::load(xc + j + 1), c)));
-        V q1 = O::add(O::load(r1 + j), O::mul(bs, O::sub(O::load(xn + j), c)));
+        V q0 = O::add(O::load(rs0 + j), O::mul(bs, O::sub(O::load(xc + j + 1), c)));
+        V q1 = O::add(O::load(rs1 + j), O::mul(bs, O::sub(O::load(xn + j), c)));
         const V f = O::div(one, O::sqrt(O::max(one, O::add(O::mul(q0, q0), O::mul(q1, q1)))));
         q0 = O::mul(q0, f);
         q1 = O::mul(q1, f);
@@ -113,8 +117,8 @@ LUCID_AVX2 inline void update_row_iso_avx2(const T* __restrict xc, const T* __re
     }
     for (; j < w; ++j) {
         const bool last = j + 1 == w;
-        T q0 = last ? T(0) : r0[j] + s * (xc[j + 1] - xc[j]);
-        T q1 = r1[j] + s * (xn[j] - xc[j]);
+        T q0 = last ? T(0) : rs0[j] + s * (xc[j + 1] - xc[j]);
+        T q1 = rs1[j] + s * (xn[j] - xc[j]);
         const T n2 = q0 * q0 + q1 * q1;
         const T f = T(1) / std::sqrt(n2 > T(1) ? n2 : T(1));
         q0 *= f;
@@ -128,27 +132,72 @@ LUCID_AVX2 inline void update_row_iso_avx2(const T* __restrict xc, const T* __re
 }
 
 /// A whole isotropic FGP sweep over an H×W plane (the row pipeline of FgpSolver).
-template <class T>
+/// First: r = p on entry (first iteration of a call), so r is read from p.
+template <class T, bool First>
 LUCID_AVX2 inline void sweep_iso_avx2(const T* v, T* p0, T* p1, T* r0, T* r1, T* xa, T* xb, const T* zero,
                                       std::size_t h, std::size_t w, T mu, T beta) {
     const T s = T(1) / (T(8) * mu);
-    x_row_avx2(v, r0, r1, zero, mu, xa, w);
+    const T* rs0 = First ? p0 : r0;
+    const T* rs1 = First ? p1 : r1;
+    x_row_avx2(v, rs0, rs1, zero, mu, xa, w);
     for (std::size_t i = 0; i < h; ++i) {
         T* xc = (i % 2 == 0) ? xa : xb;
         T* xn = (i % 2 == 0) ? xb : xa;
         const std::size_t o = i * w;
-        if (i + 1 < h) x_row_avx2(v + o + w, r0 + o + w, r1 + o + w, r1 + o, mu, xn, w);
+        if (i + 1 < h) x_row_avx2(v + o + w, rs0 + o + w, rs1 + o + w, rs1 + o, mu, xn, w);
         else xn = xc;
-        update_row_iso_avx2(xc, xn, p0 + o, p1 + o, r0 + o, r1 + o, s, beta, w);
+        update_row_iso_avx2<T, First>(xc, xn, p0 + o, p1 + o, r0 + o, r1 + o, s, beta, w);
     }
+}
+
+/// The isotropic duality gap μ Σᵢ (‖∇x(p)ᵢ‖ − ⟨∇x(p)ᵢ, pᵢ⟩) of FgpSolver::gap_scalar
+/// (terms in T, row sums in double); writes x(p) to out when out is non-null.
+template <class T>
+LUCID_AVX2 inline double gap_iso_avx2(const T* v, const T* p0, const T* p1, T* xa, T* xb, const T* zero, T* out,
+                                      std::size_t h, std::size_t w, T mu) {
+    using O = typename avx2_ops<T>::type;
+    using V = typename O::V;
+    constexpr std::size_t L = O::L;
+    double total = 0;
+    x_row_avx2(v, p0, p1, zero, mu, xa, w);
+    for (std::size_t i = 0; i < h; ++i) {
+        T* xc = (i % 2 == 0) ? xa : xb;
+        T* xn = (i % 2 == 0) ? xb : xa;
+        const std::size_t o = i * w;
+        if (i + 1 < h) x_row_avx2(v + o + w, p0 + o + w, p1 + o + w, p1 + o, mu, xn, w);
+        else xn = xc;
+        V acc = O::set1(T(0));
+        std::size_t j = 0;
+        for (; j + L < w; j += L) {
+            const V c = O::load(xc + j);
+            const V gx = O::sub(O::load(xc + j + 1), c);
+            const V gy = O::sub(O::load(xn + j), c);
+            const V inner = O::add(O::mul(gx, O::load(p0 + o + j)), O::mul(gy, O::load(p1 + o + j)));
+            acc = O::add(acc, O::sub(O::sqrt(O::add(O::mul(gx, gx), O::mul(gy, gy))), inner));
+        }
+        double row = O::sum(acc);
+        for (; j < w; ++j) {
+            const double gx = j + 1 < w ? double(xc[j + 1]) - double(xc[j]) : 0.0;
+            const double gy = double(xn[j]) - double(xc[j]);
+            const double inner = gx * double(p0[o + j]) + gy * double(p1[o + j]);
+            row += std::sqrt(gx * gx + gy * gy) - inner;
+        }
+        total += row;
+        if (out) std::copy_n(xc, w, out + o);
+    }
+    return double(mu) * total;
 }
 
 #undef LUCID_AVX2
 
 #else
 
-template <class T>
+template <class T, bool First>
 inline void sweep_iso_avx2(const T*, T*, T*, T*, T*, T*, T*, const T*, std::size_t, std::size_t, T, T) {}
+template <class T>
+inline void x_row_avx2(const T*, const T*, const T*, const T*, T, T*, std::size_t) {}
+template <class T>
+inline double gap_iso_avx2(const T*, const T*, const T*, T*, T*, const T*, T*, std::size_t, std::size_t, T) { return 0; }
 
 #endif
 
