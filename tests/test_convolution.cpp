@@ -348,9 +348,13 @@ TEMPLATE_TEST_CASE("Convolution spectrum: Fourier symbol for periodic", "[convol
     for (auto [h, w, kh, kw] : {std::tuple{16, 12, 5, 4}, std::tuple{13, 11, 3, 6}, std::tuple{7, 5, 9, 12}}) {
         CAPTURE(h, w, kh, kw);
         const Shape<2> shape{std::size_t(h), std::size_t(w)};
-        const auto k = random_array<T, 2>({std::size_t(kh), std::size_t(kw)}, 70);
         const auto x = random_array<T, 2>(shape, 71);
+        // rank-1 kernels take the outer product of two 1-D DFTs instead of a 2-D transform
+        for (bool rank1 : {false, true})
         for (auto method : {ConvolutionMethod::direct, ConvolutionMethod::fft}) {
+            CAPTURE(rank1, name(method));
+            const auto k = rank1 ? separable_kernel<T>(std::size_t(kh), std::size_t(kw), 72)
+                                 : random_array<T, 2>({std::size_t(kh), std::size_t(kw)}, 70);
             Convolution<T> A(k, shape, Boundary::periodic, {.method = method});
             const auto s = A.spectrum();
             REQUIRE(s.has_value());

@@ -21,6 +21,7 @@
 #include "lucid/core/linear_operator.hpp"
 #include "lucid/ops/detail/convolution_cost.hpp"
 #include "lucid/ops/detail/convolution_kernels.hpp"
+#include "lucid/ops/detail/separable_dft.hpp"
 #include "lucid/ops/spectrum.hpp"
 
 namespace lucid::ops {
@@ -329,22 +330,40 @@ private:
         const std::size_t nspec = std::size_t(ph_ * (pw_ / 2 + 1)), nreal = std::size_t(ph_ * pw_);
         spec_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
         khat_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
+        if (!periodic_exact_) {
+            fin_ = fft::AlignedBuffer<T>(nreal);  // zero: the padding of every apply
+            fout_ = fft::AlignedBuffer<T>(nreal, fft::uninitialized);
+        }
+        const double scale = 1.0 / (double(ph_) * double(pw_));
+        if (separable_) {  // k = u·vᵀ: two 1-D DFTs instead of a transform of the padded kernel
+            kernel_dft_separable(std::size_t(ph_), std::size_t(pw_), periodic_exact_, scale, khat_.data());
+            return;
+        }
         T* kpad = nullptr;
         if (periodic_exact_) {
             kpad = reinterpret_cast<T*>(spec_.data());  // 2·H·(W/2+1) ≥ H·W reals
             std::fill(kpad, kpad + nreal, T(0));
             wrap_kernel(kpad);
         } else {
-            fin_ = fft::AlignedBuffer<T>(nreal);  // zero: the padding of every apply
-            fout_ = fft::AlignedBuffer<T>(nreal, fft::uninitialized);
             kpad = fout_.data();
             std::fill(kpad, kpad + nreal, T(0));
             for (Index m = 0; m < kh_; ++m)
                 for (Index n = 0; n < kw_; ++n) kpad[std::size_t(m * pw_ + n)] = k(m, n);
         }
         r2c_->r2c(kpad, khat_.data());
-        const T scale = T(1) / T(double(ph_) * double(pw_));
-        for (auto& v : khat_) v *= scale;
+        for (auto& v : khat_) v *= T(scale);
+    }
+
+    // The r2c-layout DFT of k = u·vᵀ on a P×Q grid, the kernel either wrapped with
+    // its centre at (0, 0) (periodic) or at the top-left corner (padded grids).
+    void kernel_dft_separable(std::size_t P, std::size_t Q, bool wrapped, double scale, std::complex<T>* out) const {
+        std::vector<double> u(u_.begin(), u_.end()), v(v_.begin(), v_.end());
+        std::vector<std::size_t> rpos(u.size()), cpos(v.size());
+        for (Index m = 0; m < kh_; ++m)
+            rpos[std::size_t(m)] = std::size_t(wrapped ? detail::conv::pmod(m - ch_, Index(P)) : m);
+        for (Index n = 0; n < kw_; ++n)
+            cpos[std::size_t(n)] = std::size_t(wrapped ? detail::conv::pmod(n - cw_, Index(Q)) : n);
+        detail::conv::separable_kernel_dft(u, rpos, v, cpos, P, Q, scale, out);
     }
 
     // The kernel wrapped onto the H×W torus with its centre at (0, 0).
@@ -453,6 +472,10 @@ private:
     Spectrum<T> fourier_symbol() const {
         const Shape<2> plane{std::size_t(h_), std::size_t(w_)};
         auto s = Spectrum<T>::zeros(Transform::fourier, plane);
+        if (separable_) {
+            kernel_dft_separable(plane[0], plane[1], true, 1.0, s.values.data());
+            return s;
+        }
         fft::AlignedBuffer<T> kp(std::size_t(h_ * w_));
         wrap_kernel(kp.data());
         fft::plan<T>(fft::Kind::r2c, plane[0], plane[1])->r2c(kp.data(), s.values.data());  // straight into the symbol
