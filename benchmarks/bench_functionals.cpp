@@ -58,7 +58,7 @@ double triad_bandwidth(std::size_t n, int repeats = 20) {
 template <class T, bool Portable = false>
 void BM_TvProxFgp(benchmark::State& state) {
     lucid::set_num_threads(1);
-    lucid::detail::force_portable_kernel() = Portable;
+    lucid::detail::force_portable() = Portable;
     const std::size_t n = std::size_t(state.range(0));
     const int iters = int(state.range(1));
     const auto v = noisy_blocks<T>(n, n);
@@ -78,7 +78,7 @@ void BM_TvProxFgp(benchmark::State& state) {
     state.counters["per_iter_ms"] = benchmark::Counter(double(iters) * 1e-3, benchmark::Counter::kIsIterationInvariantRate |
                                                                                   benchmark::Counter::kInvert);
     state.SetBytesProcessed(int64_t(state.iterations()) * iters * 9 * int64_t(n * n) * int64_t(sizeof(T)));
-    lucid::detail::force_portable_kernel() = false;
+    lucid::detail::force_portable() = false;
 }
 BENCHMARK_TEMPLATE(BM_TvProxFgp, double)->Args({512, 100})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_TvProxFgp, float)->Args({512, 100})->Unit(benchmark::kMillisecond)->UseRealTime();

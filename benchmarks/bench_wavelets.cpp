@@ -81,7 +81,7 @@ template <class T>
 void BM_Wavelet2D_db4_L4_portable(benchmark::State& state) {
     const std::size_t n = std::size_t(state.range(0));
     lucid::set_num_threads(int(state.range(1)));
-    lucid::detail::wavelet::force_portable() = true;
+    lucid::detail::force_portable() = true;
     lucid::ops::Wavelet2D<T> W("db4", {n, n}, 4);
     auto x = random_image<T>(n, n);
     lucid::Image<T> y({n, n}), z({n, n});
@@ -90,7 +90,7 @@ void BM_Wavelet2D_db4_L4_portable(benchmark::State& state) {
         W.apply_adjoint(y, z);
         benchmark::ClobberMemory();
     }
-    lucid::detail::wavelet::force_portable() = false;
+    lucid::detail::force_portable() = false;
 }
 BENCHMARK_TEMPLATE(BM_Wavelet2D_db4_L4_portable, double)->Args({2048, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_Wavelet2D_db4_L4_portable, float)->Args({2048, 1})->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -300,10 +300,10 @@ TEMPLATE_TEST_CASE("the AVX2 FGP kernel (when the CPU has it) equals the portabl
     TotalVariation<T> tv(T(0.1), TvNorm::isotropic, {.max_iter = 100, .tol = 0, .check_every = 0, .warm_start = false});
     Image<T> a = zeros_like(v), b = zeros_like(v);
     tv.prox(v, T(1), a);
-    detail::force_portable_kernel() = true;
+    detail::force_portable() = true;
     tv.prox(v, T(1), b);
-    detail::force_portable_kernel() = false;
-    if (!detail::cpu_has_avx2_fma()) WARN("this CPU has no AVX2: both runs used the portable kernel");
+    detail::force_portable() = false;
+    if (!detail::use_avx2()) WARN("this CPU has no AVX2: both runs used the portable kernel");
     CHECK(double(xt::amax(xt::abs(a - b))()) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12));
 }
 
@@ -370,7 +370,7 @@ TEST_CASE("FGP TV prox equals a whole-image reference FGP, cold and warm-started
         for (TvNorm norm : {TvNorm::isotropic, TvNorm::anisotropic})
             for (double tol : {0.0, 1e-12}) {
                 INFO("portable " << portable << ", isotropic " << (norm == TvNorm::isotropic) << ", tol " << tol);
-                detail::force_portable_kernel() = portable;
+                detail::force_portable() = portable;
                 TotalVariation<double> tv(0.15, norm, {.max_iter = 12, .tol = tol, .check_every = 0});
                 ReferenceFgp ref(v1.shape()[0], v1.shape()[1]);
                 Image<double> out = zeros_like(v1);
@@ -379,7 +379,7 @@ TEST_CASE("FGP TV prox equals a whole-image reference FGP, cold and warm-started
                     const Image<double> expect = ref.run(*v, 0.15, 12, norm == TvNorm::isotropic);
                     CHECK(double(xt::amax(xt::abs(out - expect))()) <= 1e-12);
                 }
-                detail::force_portable_kernel() = false;
+                detail::force_portable() = false;
             }
 }
 

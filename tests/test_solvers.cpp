@@ -362,7 +362,7 @@ TEST_CASE("ADMM-TV fused loops equal the generic ADMM step for step", "[solvers]
     const std::size_t h = 40, w = 52;
     const Image<T> truth = cartoon<T>(h, w);
     const bool portable = GENERATE(false, true);  // the AVX2 sweep (where the CPU has it) and the scalar one
-    lucid::detail::tvsweep::force_portable() = portable;
+    lucid::detail::force_portable() = portable;
     for (Boundary b : {Boundary::reflect, Boundary::periodic}) {
         ops::Convolution<T> A(kernels::gaussian<T>(1.2, 1.2, 0.0), {h, w}, b);
         Image<T> y = A(truth);
@@ -384,12 +384,12 @@ TEST_CASE("ADMM-TV fused loops equal the generic ADMM step for step", "[solvers]
         CHECK(fused_b.history.penalty == generic_b.history.penalty);
         CHECK(rel_diff(fused_b.x, generic_b.x) < 1e-8);
     }
-    lucid::detail::tvsweep::force_portable() = false;
+    lucid::detail::force_portable() = false;
 }
 
 TEMPLATE_TEST_CASE("ADMM-TV sweep: the AVX2 row loops equal the scalar loops", "[solvers][tv][admm]", float, double) {
     using T = TestType;
-    if (!lucid::detail::tvsweep::use_avx2()) {
+    if (!lucid::detail::use_avx2()) {
         WARN("this CPU (or build) has no AVX2 path: nothing to compare");
         return;
     }
@@ -414,14 +414,14 @@ TEMPLATE_TEST_CASE("ADMM-TV sweep: the AVX2 row loops equal the scalar loops", "
                 ar = rhs;
                 aq = q;
                 std::vector<T> rows(7 * w);
-                lucid::detail::tvsweep::force_portable() = portable;
+                lucid::detail::force_portable() = portable;
                 lucid::detail::TvSweepSums s;
                 const T t(0.4), sc(0.9);
                 if (periodic && iso) s = lucid::detail::admm_tv_sweep<true, true>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
                 if (periodic && !iso) s = lucid::detail::admm_tv_sweep<true, false>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
                 if (!periodic && iso) s = lucid::detail::admm_tv_sweep<false, true>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
                 if (!periodic && !iso) s = lucid::detail::admm_tv_sweep<false, false>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
-                lucid::detail::tvsweep::force_portable() = false;
+                lucid::detail::force_portable() = false;
                 return s;
             };
             std::vector<T> s0, s1, sr, sq, v0, v1, vr, vq;

@@ -117,7 +117,7 @@ TEMPLATE_TEST_CASE("Wavelet2D is orthonormal, invertible and passes the adjoint 
     for (bool portable : {false, true})
     for (const auto& name : all_wavelets) {
         for (auto [h, w, levels] : {std::tuple<std::size_t, std::size_t, int>{24, 40, 3}, {64, 32, 5}, {2, 6, 1}}) {
-            detail::wavelet::force_portable() = portable;
+            detail::force_portable() = portable;
             CAPTURE(portable, name, h, w, levels);
             ops::Wavelet2D<T> W(name, {h, w}, levels);
             const auto x = random_array<T, 2>({h, w}, 3);
@@ -133,7 +133,7 @@ TEMPLATE_TEST_CASE("Wavelet2D is orthonormal, invertible and passes the adjoint 
             CHECK(double(distance(W(W.adjoint_of(x)), x)) <= rel * double(norm(x)));
         }
     }
-    detail::wavelet::force_portable() = false;
+    detail::force_portable() = false;
 }
 
 TEMPLATE_TEST_CASE("Wavelet2D matches PyWavelets wavedec2/waverec2 (periodization) for every wavelet",
@@ -173,7 +173,7 @@ TEMPLATE_TEST_CASE("Wavelet2D matches PyWavelets wavedec2/waverec2 (periodizatio
     // both kernel variants: AVX2+FMA (when the CPU has it) and the portable one
     for (bool portable : {false, true})
     for (std::size_t k = 0; k < all_wavelets.size(); ++k) {
-        detail::wavelet::force_portable() = portable;
+        detail::force_portable() = portable;
         CAPTURE(portable, all_wavelets[k]);
         ops::Wavelet2D<T> W(all_wavelets[k], {h, w}, levels);
         Image<double> ref = xt::view(fwd, k);
@@ -188,7 +188,7 @@ TEMPLATE_TEST_CASE("Wavelet2D matches PyWavelets wavedec2/waverec2 (periodizatio
         const std::string family = all_wavelets[k].substr(0, all_wavelets[k].find_first_of("0123456789"));
         family_worst[family] = std::max({family_worst[family], e1, e2});
     }
-    detail::wavelet::force_portable() = false;
+    detail::force_portable() = false;
     for (const auto& [family, e] : family_worst) report << family << " " << e << "; ";
     WARN("max |lucid - pywt| (wavedec2 and waverec2, " << (std::is_same_v<T, float> ? "float" : "double")
                                                         << ") per family: " << report.str());
@@ -276,7 +276,7 @@ TEMPLATE_TEST_CASE("StationaryWavelet2D is a Parseval frame: WᵀW = I, ‖Wx‖
     for (const auto& name : all_wavelets) {
         // any size: divisible by 2^L or not, smaller than the dilated filters
         for (auto [h, w, levels] : {std::tuple<std::size_t, std::size_t, int>{24, 40, 3}, {30, 18, 2}, {7, 5, 2}, {1, 9, 3}}) {
-            detail::wavelet::force_portable() = portable;
+            detail::force_portable() = portable;
             CAPTURE(portable, name, h, w, levels);
             ops::StationaryWavelet2D<T> S(name, {h, w}, levels);
             CHECK(S.range_shape() == Shape<3>{std::size_t(3 * levels + 1), h, w});
@@ -288,7 +288,7 @@ TEMPLATE_TEST_CASE("StationaryWavelet2D is a Parseval frame: WᵀW = I, ‖Wx‖
             CHECK(adjoint_test(S, 5).relative_error < tol<T>());
         }
     }
-    detail::wavelet::force_portable() = false;
+    detail::force_portable() = false;
 }
 
 TEMPLATE_TEST_CASE("StationaryWavelet2D matches pywt.swt2(norm=True, trim_approx=True)", "[wavelets][swt][peers]", float,
@@ -320,7 +320,7 @@ TEMPLATE_TEST_CASE("StationaryWavelet2D matches pywt.swt2(norm=True, trim_approx
     double worst = 0;
     for (bool portable : {false, true})
     for (std::size_t k = 0; k < all_wavelets.size(); ++k) {
-        detail::wavelet::force_portable() = portable;
+        detail::force_portable() = portable;
         CAPTURE(portable, all_wavelets[k]);
         ops::StationaryWavelet2D<T> S(all_wavelets[k], {h, w}, levels);
         xt::xtensor<double, 3> r = xt::view(ref, k);
@@ -330,7 +330,7 @@ TEMPLATE_TEST_CASE("StationaryWavelet2D matches pywt.swt2(norm=True, trim_approx
         const std::string family = all_wavelets[k].substr(0, all_wavelets[k].find_first_of("0123456789"));
         family_worst[family] = std::max(family_worst[family], e);
     }
-    detail::wavelet::force_portable() = false;
+    detail::force_portable() = false;
     std::ostringstream report;
     for (const auto& [family, e] : family_worst) report << family << " " << e << "; ";
     WARN("max |lucid swt - pywt.swt2| (" << (std::is_same_v<T, float> ? "float" : "double")

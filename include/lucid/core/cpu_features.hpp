@@ -25,4 +25,15 @@ inline bool cpu_has_avx2_fma() {
 #endif
 }
 
+/// Test and benchmark hook: when true, every kernel family with an AVX2+FMA
+/// copy (convolution taps, wavelet filters, FGP and ADMM-TV sweeps) runs its
+/// portable loops even on CPUs that have AVX2. Not for concurrent modification.
+inline bool& force_portable() {
+    static bool force = false;
+    return force;
+}
+
+/// True when the AVX2+FMA copies of the kernels will run.
+inline bool use_avx2() { return cpu_has_avx2_fma() && !force_portable(); }
+
 }  // namespace lucid::detail

@@ -65,12 +65,6 @@ struct TvProxInfo {
 };
 
 namespace detail {
-/// Test hook: when true, FGP uses the portable (xsimd) kernel even on AVX2 CPUs.
-inline bool& force_portable_kernel() {
-    static bool force = false;
-    return force;
-}
-
 /// TV of one H×W plane (not scaled by λ), accumulated in double.
 template <class T>
 double tv_plane(const T* x, std::size_t h, std::size_t w, TvNorm norm) {
@@ -202,7 +196,7 @@ private:
         T* xa = xrows_.data();
         T* xb = xrows_.data() + w;
         if constexpr (Iso) {
-            if (detail::cpu_has_avx2_fma() && !force_portable_kernel()) {
+            if (detail::use_avx2()) {
                 tv::sweep_iso_avx2<T, First>(v, p0, p1, r0, r1, xa, xb, zero_.data(), h, w, mu, beta);
                 return;
             }
@@ -225,7 +219,7 @@ private:
     // written from row i of v only).
     void write_x(const T* v, T* out, T mu) {
         const std::size_t c = c_, h = h_, w = w_, hw = h * w;
-        const bool avx2 = detail::cpu_has_avx2_fma() && !force_portable_kernel();
+        const bool avx2 = detail::use_avx2();
         for (std::size_t k = 0; k < c; ++k) {
             const T* p0 = p_.data() + 2 * k * hw;
             const T* p1 = p_.data() + (2 * k + 1) * hw;
@@ -351,7 +345,7 @@ private:
         T* xb = xrows_.data() + w;
         double total = 0;
         if constexpr (Iso) {
-            if (detail::cpu_has_avx2_fma() && !force_portable_kernel())
+            if (detail::use_avx2())
                 return tv::gap_iso_avx2(v, p0, p1, xa, xb, zero_.data(), out, h, w, mu);
         }
         x_row(v, p0, p1, zero_.data(), mu, xa, w);

@@ -33,12 +33,6 @@ namespace lucid::detail::wavelet {
 /// Most taps a filter may have (coif5 has 30).
 inline constexpr std::size_t max_wavelet_taps = 64;
 
-/// Test and benchmark hook: when true, the portable (baseline SIMD) loops run even
-/// on CPUs with AVX2+FMA. Not for concurrent modification.
-inline bool& force_portable() {
-    static bool force = false;
-    return force;
-}
 
 #define LUCID_WAVELET_AVX2_DISPATCH LUCID_HAS_AVX2_DISPATCH
 using lucid::detail::cpu_has_avx2_fma;  // AVX2+FMA block loops are selected at run time
@@ -209,7 +203,7 @@ __attribute__((target("avx2,fma"))) void fir_merge_avx2(const T* const* s, const
 template <class T>
 void fir_split_range(const T* const* s, std::size_t F, const T* f, const T* g, std::size_t n, T* a, T* d) {
 #if LUCID_WAVELET_AVX2_DISPATCH
-    if (cpu_has_avx2_fma() && !force_portable()) return fir_split_avx2(s, F, f, g, n, a, d);
+    if (use_avx2()) return fir_split_avx2(s, F, f, g, n, a, d);
 #endif
     fir_split_blocks<T, 16>(s, F, f, g, n, a, d);
 }
@@ -219,7 +213,7 @@ template <class T>
 void fir_merge_range(const T* const* s, const T* const* r, std::size_t F, const T* f, const T* g, std::size_t n,
                      T* o) {
 #if LUCID_WAVELET_AVX2_DISPATCH
-    if (cpu_has_avx2_fma() && !force_portable()) return fir_merge_avx2(s, r, F, f, g, n, o);
+    if (use_avx2()) return fir_merge_avx2(s, r, F, f, g, n, o);
 #endif
     fir_merge_blocks<T, 16>(s, r, F, f, g, n, o);
 }

@@ -135,7 +135,7 @@ TvSweepSums admm_tv_sweep(const T* __restrict x, T* __restrict u0, T* __restrict
             oy = soft_threshold(vy, t);
         }
     };
-    const bool avx2 = tvsweep::use_avx2();
+    const bool avx2 = detail::use_avx2();
     for (std::size_t i = 0; i < h; ++i) {
         const std::size_t o = i * w;
         const T* xr = x + o;

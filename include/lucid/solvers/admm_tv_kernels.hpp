@@ -18,20 +18,6 @@
 
 namespace lucid::detail::tvsweep {
 
-/// Test and benchmark hook: when true the scalar loops run even on AVX2 CPUs.
-inline bool& force_portable() {
-    static bool force = false;
-    return force;
-}
-
-/// True when the AVX2+FMA loops will run.
-inline bool use_avx2() {
-#if LUCID_TV_AVX2_DISPATCH
-    return cpu_has_avx2_fma() && !force_portable();
-#else
-    return false;
-#endif
-}
 
 /// Residual sums of one row (double), added to by the row loops.
 struct RowSums {

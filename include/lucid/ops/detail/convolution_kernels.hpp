@@ -29,21 +29,6 @@
 
 namespace lucid::detail::conv {
 
-/// Test and benchmark hook: when true the baseline (SSE2) loops run even on
-/// CPUs with AVX2+FMA. Not for concurrent modification.
-inline bool& force_portable() {
-    static bool force = false;
-    return force;
-}
-
-/// True when the AVX2+FMA tap loop will run.
-inline bool uses_avx2() {
-#if LUCID_HAS_AVX2_DISPATCH
-    return cpu_has_avx2_fma() && !force_portable();
-#else
-    return false;
-#endif
-}
 
 /// a mod n in [0, n) for any sign of a.
 inline std::ptrdiff_t pmod(std::ptrdiff_t a, std::ptrdiff_t n) {
@@ -183,7 +168,7 @@ void run_taps(const T* src, std::ptrdiff_t ss, const Taps<T>& taps, std::ptrdiff
     const std::ptrdiff_t* off = taps.off.data();
     const T* w = taps.w.data();
     const std::size_t nt = taps.size();
-    const bool avx2 = uses_avx2();
+    const bool avx2 = use_avx2();
     for_row_blocks(rows, double(rows) * double(cols) * double(nt + 1), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
 #if LUCID_HAS_AVX2_DISPATCH
         if (avx2) return tap_rows_avx2<T>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
