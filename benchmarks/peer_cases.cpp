@@ -10,7 +10,12 @@
 // plans warm (the first repeat makes them; the best repeat is reported).
 // For the convolutions `steady_seconds` is also printed: apply() alone with the
 // operator (kernel spectrum, buffers) built once, as inside a solver loop;
-// -1 where the case has no such split.
+// -1 where the case has no such split. For the FFT-bound cases (fftconv,
+// wiener, admm_tv) `bound_seconds` is the floor of the same algorithm on this
+// machine, measured in the same process: its FFTW transform pairs at their
+// best time plus its image-sized passes at the STREAM-triad bandwidth; the
+// floor divided by the peer's time is the best lucid/peer ratio the algorithm
+// allows (-1 elsewhere).
 // With `--check FILE` the case's output is also written as raw float64
 // (row-major N×N) so compare.py can report the largest difference to its peer.
 #include <algorithm>
@@ -82,6 +87,14 @@ int main(int argc, char** argv) {
     Image<double> k, y, c;
     Convolution<double> periodic(g2, {n, n}, Boundary::periodic);
     std::unique_ptr<lucid::ops::Wavelet2D<double>> W;
+    // The floor of the same algorithm on this machine, for the FFT-bound cases:
+    // its transform pairs at their measured time plus its image-sized passes at
+    // the STREAM-triad bandwidth (see bench_solvers.cpp for the pass counts).
+    std::function<double()> floor;
+    const double plane_bytes = double(n) * double(n) * sizeof(double);
+    auto passes = [&](double planes) {
+        return planes * plane_bytes / lucid::bench::triad_bandwidth<double>(n * n);  // 3 image-sized arrays
+    };
 
     if (name == "fftconv") {  // scipy.signal.fftconvolve(x, k, mode='same'): zero boundary, 31×31 Gaussian σ = 5
         k = gauss(5.0, 31);
@@ -92,6 +105,13 @@ int main(int argc, char** argv) {
         op = std::make_unique<Convolution<double>>(k, lucid::Shape<2>{n, n}, Boundary::zero,
                                                    lucid::ops::ConvolutionOptions{.method = ConvolutionMethod::fft});
         steady = [&] { op->apply(x, out); };
+        // one r2c + product + c2r on the padded grid; zero-pad in (read x, write the grid: 2),
+        // crop out (2), the kernel's spectrum written once (1)
+        floor = [&] {
+            const std::size_t p = lucid::detail::conv::fft_length(n + 30, false),
+                              q = lucid::detail::conv::fft_length(n + 30, true);
+            return lucid::bench::fft_pair_seconds<double>(p, q) + passes(5);
+        };
     } else if (name == "reflectconv") {  // scipy.ndimage.convolve(mode='reflect'), cv2.filter2D(BORDER_REFLECT)
         k = odd_kernel(9);
         run = [&] {
@@ -115,6 +135,8 @@ int main(int argc, char** argv) {
             Convolution<double> A(k, {n, n}, Boundary::periodic);
             out = lucid::wiener(A, y, {.nsr = 1e-2}).x;
         };
+        // r2c + filter + c2r on the image grid, the symbol written once (1)
+        floor = [&] { return lucid::bench::fft_pair_seconds<double>(n, n) + passes(1); };
     } else if (name == "tv") {  // ROF prox, iters FGP iterations vs Chambolle's projection iterations
         run = [&] {
             lucid::TotalVariation<double> tv(0.1, lucid::TvNorm::isotropic,
@@ -150,6 +172,8 @@ int main(int argc, char** argv) {
                                   .compute_objective = false})
                       .x;
         };
+        // per iteration one pair and 11.5 passes (bench_solvers.cpp, ADMM-TV periodic)
+        floor = [&] { return iters * (lucid::bench::fft_pair_seconds<double>(n, n) + passes(11.5)); };
     } else if (name == "polyblur") {  // POLYBLUR.md defaults: 3 passes, α = 6, β = 1, halo removal
         y = Convolution<double>(gauss(1.5, 13), {n, n}, Boundary::reflect)(x);
         run = [&] { out = lucid::polyblur::deblur(y).image; };
@@ -173,12 +197,13 @@ int main(int argc, char** argv) {
             best_steady = std::min(best_steady, lucid::bench::thread_cpu_seconds() - t0);
         }
     }
+    const double bound = floor ? floor() : -1;
     if (!check.empty()) {
         std::ofstream f(check, std::ios::binary);
         f.write(reinterpret_cast<const char*>(out.data()), std::streamsize(out.size() * sizeof(double)));
     }
     std::printf("{\"case\": \"%s\", \"n\": %zu, \"iters\": %d, \"repeats\": %d, \"seconds\": %.6g, "
-                "\"steady_seconds\": %.6g}\n",
-                name.c_str(), n, iters, repeats, best, best_steady);
+                "\"steady_seconds\": %.6g, \"bound_seconds\": %.6g}\n",
+                name.c_str(), n, iters, repeats, best, best_steady, bound);
     return 0;
 }

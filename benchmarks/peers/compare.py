@@ -267,7 +267,8 @@ def run_lucid(binary, case, n, iters, repeats):
         res = subprocess.run(cmd, check=True, capture_output=True, text=True)
         out = np.fromfile(f.name, dtype=np.float64)
     r = json.loads(res.stdout.strip().splitlines()[-1])
-    return r["seconds"], (r["steady_seconds"] if r.get("steady_seconds", -1) > 0 else None), out
+    return (r["seconds"], (r["steady_seconds"] if r.get("steady_seconds", -1) > 0 else None),
+            (r["bound_seconds"] if r.get("bound_seconds", -1) > 0 else None), out)
 
 
 def main():
@@ -289,14 +290,15 @@ def main():
     print(header)
     print("-" * len(header))
     for title, case, n, iters, peers in cases(args.quick):
-        t_lucid, t_steady, out_lucid = run_lucid(binary, case, n, iters, args.repeats)
+        t_lucid, t_steady, t_floor, out_lucid = run_lucid(binary, case, n, iters, args.repeats)
         for peer, fn in peers:
             t_peer, out_peer = best_cpu(fn, args.repeats)
             diff = float(np.max(np.abs(out_lucid - np.asarray(out_peer, dtype=np.float64).ravel())))
             mean = float(np.mean(np.abs(out_lucid - np.asarray(out_peer, dtype=np.float64).ravel())))
             row = {"case": title, "id": case, "n": n, "iters": iters, "lucid_s": t_lucid, "peer": peer,
                    "peer_s": t_peer, "ratio": t_lucid / t_peer, "lucid_steady_s": t_steady,
-                   "ratio_steady": (t_steady / t_peer) if t_steady else None, "max_abs_diff": diff,
+                   "ratio_steady": (t_steady / t_peer) if t_steady else None,
+                   "floor_s": t_floor, "ratio_floor": (t_floor / t_peer) if t_floor else None, "max_abs_diff": diff,
                    "mean_abs_diff": mean}
             rows.append(row)
             steady = f"{t_steady / t_peer:.3f}" if t_steady else ""
