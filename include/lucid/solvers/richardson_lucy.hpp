@@ -115,6 +115,13 @@ SolverResult<domain_t<A>> richardson_lucy(const A& op, const range_t<A>& y, cons
         fill(ones, T(1));
         op.apply_adjoint(ones, normalizer);               // Aᵀ1
     }
+    // Without TV the denominator is Aᵀ1 at every iteration: keep 1/Aᵀ1 instead
+    // (0 where Aᵀ1 = 0), so the update multiplies rather than divides.
+    const bool reciprocal_normalizer = !tv_term;
+    if (reciprocal_normalizer)
+        detail::for_each_leaf([](auto a) {
+            for (auto& v : a) v = v > T(0) ? T(1) / v : T(0);
+        }, normalizer);
     const T eps = T(params.epsilon);
     auto kl = [&]() {
         double s = 0;
@@ -136,7 +143,7 @@ SolverResult<domain_t<A>> richardson_lucy(const A& op, const range_t<A>& y, cons
             for (std::size_t i = 0; i < a.size(); ++i) a[i] = std::max(b[i], T(0)) / std::max(a[i], eps);
         }, ax, y);
         op.apply_adjoint(ax, at_ratio);                    // Aᵀ(y / A x_k)
-        const V* denominator = &normalizer;
+        const V* denominator = &normalizer;  // a reciprocal when reciprocal_normalizer (no TV term)
         if constexpr (detail::is_image_v<V>) {
             if (tv_term) {
                 const auto hw = plane_shape(shape_of(x));
@@ -162,10 +169,18 @@ SolverResult<domain_t<A>> richardson_lucy(const A& op, const range_t<A>& y, cons
             const std::size_t n = xs.size();
             for (std::size_t b = 0; b < n; b += 512) {
                 const std::size_t e = std::min(n, b + 512);
-                for (std::size_t i = b; i < e; ++i) {
-                    const T old = px[i];
-                    px[i] = pd[i] > T(0) ? old * pr[i] / pd[i] : T(0);
-                    pr[i] = old;                           // keep x_k (for a divergence restore)
+                if (reciprocal_normalizer) {
+                    for (std::size_t i = b; i < e; ++i) {
+                        const T old = px[i];
+                        px[i] = old * pr[i] * pd[i];
+                        pr[i] = old;                       // keep x_k (for a divergence restore)
+                    }
+                } else {
+                    for (std::size_t i = b; i < e; ++i) {
+                        const T old = px[i];
+                        px[i] = pd[i] > T(0) ? old * pr[i] / pd[i] : T(0);
+                        pr[i] = old;
+                    }
                 }
                 double s0 = 0, s1 = 0, t0 = 0, t1 = 0;
                 std::size_t i = b;
