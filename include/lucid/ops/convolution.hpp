@@ -325,14 +325,16 @@ private:
         c2r_ = fft::plan<T>(fft::Kind::c2r, std::size_t(ph_), std::size_t(pw_));
         // Buffers the transforms overwrite start uninitialized; the zero-padded
         // kernel is laid out in a buffer that is scratch until the first apply
-        // (fout_, or spec_ viewed as H×W reals for periodic), so construction
+        // (fin_, or spec_ viewed as H×W reals for periodic), so construction
         // touches no image-sized memory it does not keep.
         const std::size_t nspec = std::size_t(ph_ * (pw_ / 2 + 1)), nreal = std::size_t(ph_ * pw_);
         spec_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
         khat_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
         if (!periodic_exact_) {
-            fin_ = fft::AlignedBuffer<T>(nreal);  // zero: the padding of every apply
-            fout_ = fft::AlignedBuffer<T>(nreal, fft::uninitialized);
+            // One real grid serves as the transforms' input and output (the c2r
+            // result is read before the next apply refills the grid, and each
+            // apply re-zeroes the padding outside the he×we block it fills).
+            fin_ = fft::AlignedBuffer<T>(nreal);
         }
         const double scale = 1.0 / (double(ph_) * double(pw_));
         if (separable_) {  // k = u·vᵀ: two 1-D DFTs instead of a transform of the padded kernel
@@ -345,12 +347,12 @@ private:
             std::fill(kpad, kpad + nreal, T(0));
             wrap_kernel(kpad);
         } else {
-            kpad = fout_.data();
-            std::fill(kpad, kpad + nreal, T(0));
+            kpad = fin_.data();  // zero already; the kernel block is cleared again below
             for (Index m = 0; m < kh_; ++m)
                 for (Index n = 0; n < kw_; ++n) kpad[std::size_t(m * pw_ + n)] = k(m, n);
         }
         r2c_->r2c(kpad, khat_.data());
+        if (!periodic_exact_) detail::conv::zero_block(fin_.data(), pw_, kh_, kw_);
         for (auto& v : khat_) v *= T(scale);
     }
 
@@ -387,13 +389,14 @@ private:
             if (valid_in_place()) {
                 r2c_->r2c(x, spec_.data());  // the grid is the image: no copy
             } else {
+                clear_grid_padding();
                 if (boundary_ == Boundary::valid) cv::copy_block(x, w_, h_, w_, fin_.data(), pw_);
                 else cv::extend_plane(x, w_, rmap_, cmap_, left_, fin_.data(), pw_);
                 r2c_->r2c(fin_.data(), spec_.data());
             }
             cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), false);
-            c2r_->c2r(spec_.data(), fout_.data());
-            cv::copy_block(fout_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_, ho_, wo_, y, wo_);
+            c2r_->c2r(spec_.data(), fin_.data());
+            cv::copy_block(fin_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_, ho_, wo_, y, wo_);
             return;
         }
         const T* src = x;
@@ -420,7 +423,8 @@ private:
                 c2r_->c2r(spec_.data(), x);
                 return;
             }
-            // g at offset (kh−1, kw−1); the forward pass may have left data in the L-shaped strip before it
+            // g at offset (kh−1, kw−1); the last c2r left data everywhere else
+            clear_grid_padding();
             cv::zero_block(fin_.data(), pw_, kh_ - 1, we_);
             cv::zero_block(fin_.data() + (kh_ - 1) * pw_, pw_, he_ - kh_ + 1, kw_ - 1);
             cv::copy_block(g, wo_, ho_, wo_, fin_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_);
@@ -430,8 +434,8 @@ private:
                 c2r_->c2r(spec_.data(), x);  // the fold of valid is the identity on the whole grid
                 return;
             }
-            c2r_->c2r(spec_.data(), fout_.data());
-            cv::fold_plane(fout_.data(), pw_, rmap_, cmap_, top_, left_, h_, w_, x);
+            c2r_->c2r(spec_.data(), fin_.data());
+            cv::fold_plane(fin_.data(), pw_, rmap_, cmap_, top_, left_, h_, w_, x);
             return;
         }
         if (shared_scratch_) {  // the forward pass used this memory as ext(): restore the zero frame around g
@@ -462,6 +466,13 @@ private:
             cv::run_taps(src, ps_, adj_, nr, nc, dst, ds);
         }
         if (!direct_to_x) cv::fold_plane(ext(), es_, rmap_, cmap_, top_, left_, h_, w_, x);
+    }
+
+    // Zero the transform grid outside the he×we block an apply fills (the last
+    // c2r wrote the whole grid): rows < he right of column we, rows ≥ he whole.
+    void clear_grid_padding() const {
+        detail::conv::zero_block(fin_.data() + we_, pw_, he_, pw_ - we_);
+        detail::conv::zero_block(fin_.data() + he_ * pw_, pw_, ph_ - he_, pw_);
     }
 
     // valid on a grid that is the image itself (H, W already fast lengths): transforms run on x directly
@@ -532,7 +543,7 @@ private:
     std::shared_ptr<const fft::Plan<T>> r2c_, c2r_;
     fft::AlignedBuffer<std::complex<T>> khat_;
     mutable fft::AlignedBuffer<std::complex<T>> spec_;
-    mutable fft::AlignedBuffer<T> fin_, fout_;
+    mutable fft::AlignedBuffer<T> fin_;
 };
 
 }  // namespace lucid::ops
