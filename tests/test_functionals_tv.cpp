@@ -216,6 +216,15 @@ TEMPLATE_TEST_CASE("TV prox on stacks: per channel, and vectorial coupling", "[f
     // and vectorial on a generic stack passes the optimality condition
     vec.prox(s, T(1), ps);
     CHECK(subgradient_violation(vec, s, T(1), ps, 300, 9, 0.5) <= (std::is_same_v<T, float> ? 1e-4 : 1e-6));
+    // tol = 0 writes x(p) without the gap pass: the same image as a run of equal
+    // length that certifies (a tolerance it cannot reach), also when out aliases v
+    TotalVariation<T> fixed(T(0.1), TvNorm::vectorial, {.max_iter = 25, .tol = 0, .warm_start = false});
+    TotalVariation<T> certified(T(0.1), TvNorm::vectorial, {.max_iter = 25, .tol = 1e-12, .warm_start = false});
+    ImageStack<T> u = s, c = zeros_like(s);
+    fixed.prox(u, T(1), u);
+    certified.prox(s, T(1), c);
+    CHECK(certified.last_prox_info().iterations == 25);
+    CHECK(double(xt::amax(xt::abs(u - c))()) <= (std::is_same_v<T, float> ? 1e-6 : 1e-14));
 }
 
 TEMPLATE_TEST_CASE("TV prox warm start, aliasing and errors", "[functionals][tv]", float, double) {

@@ -45,7 +45,7 @@ struct TvProxParams {
     /// 0 runs exactly max_iter iterations and skips the certificate (the gap
     /// pass costs about one iteration): TvProxInfo then reports gap = +∞.
     double tol = 1e-4;
-    int check_every = 10;   ///< evaluate the duality gap every this many iterations (0 = never)
+    int check_every = 10;   ///< evaluate the duality gap every this many iterations (0 = only after the last)
     bool warm_start = true; ///< start from the previous call's dual variable (same shape)
 
     void validate() const {

@@ -36,7 +36,7 @@ enum class ConvolutionMethod {
 /// Options of `Convolution`.
 struct ConvolutionOptions {
     ConvolutionMethod method = ConvolutionMethod::automatic;  ///< direct, FFT, or chosen by cost
-    bool separable = true;  ///< direct path: use two 1-D passes when the kernel has rank 1
+    bool separable = true;  ///< rank-1 kernels: two 1-D passes (direct path), the kernel's DFT from two 1-D DFTs (FFT path, spectrum())
 
     /// Throws unless `method` is one of the enumerators.
     void validate() const {
