@@ -185,34 +185,24 @@ private:
     }
 
     // One FGP iteration over a single plane. First: r = p on entry (the first
-    // iteration of a call), so r is read from p.
+    // iteration of a call), so r is read from p. Isotropic rows run the AVX2
+    // kernels where the CPU has them.
     template <bool Iso, bool First>
     void sweep_scalar(const T* v, T mu, T beta) {
-        const std::size_t h = h_, w = w_, hw = h * w;
+        const std::size_t hw = h_ * w_;
         T* p0 = p_.data();
         T* p1 = p_.data() + hw;
         T* r0 = r_.data();
         T* r1 = r_.data() + hw;
-        T* xa = xrows_.data();
-        T* xb = xrows_.data() + w;
-        if constexpr (Iso) {
-            if (detail::use_avx2()) {
-                tv::sweep_iso_avx2<T, First>(v, p0, p1, r0, r1, xa, xb, zero_.data(), h, w, mu, beta);
-                return;
-            }
-        }
         const T s = T(1) / (T(8) * mu);
-        const T* rs0 = First ? p0 : r0;  // where r is read
-        const T* rs1 = First ? p1 : r1;
-        x_row(v, rs0, rs1, zero_.data(), mu, xa, w);
-        for (std::size_t i = 0; i < h; ++i) {
-            T* xc = (i % 2 == 0) ? xa : xb;
-            T* xn = (i % 2 == 0) ? xb : xa;
-            const std::size_t o = i * w;
-            if (i + 1 < h) x_row(v + o + w, rs0 + o + w, rs1 + o + w, rs1 + o, mu, xn, w);
-            else xn = xc;  // ∂y = 0 on the last row
-            update_row<Iso, First>(xc, xn, p0 + o, p1 + o, r0 + o, r1 + o, s, beta, w);
-        }
+        const bool avx2 = Iso && detail::use_avx2();
+        auto xrow = avx2 ? &tv::x_row_avx2<T> : &x_row;
+        auto update = avx2 ? &tv::update_row_iso_avx2<T, First> : &update_row<Iso, First>;
+        tv::x_row_pipeline(v, First ? p0 : r0, First ? p1 : r1, zero_.data(), mu, xrows_.data(), xrows_.data() + w_, h_,
+                           w_, xrow, [&](std::size_t i, const T* xc, const T* xn) {
+                               const std::size_t o = i * w_;
+                               update(xc, xn, p0 + o, p1 + o, r0 + o, r1 + o, s, beta, w_);
+                           });
     }
 
     // out = x(p) = v + μ div p, plane by plane (out may alias v: row i of out is
@@ -333,48 +323,48 @@ private:
         }
     }
 
-    // The duality gap for one channel, SIMD over each row (terms in T, row sums in double).
+    // One row of the duality gap, Σ_j (‖∇x_j‖ − ⟨∇x_j, p_j⟩) with the isotropic or
+    // anisotropic norm; SIMD terms in T, the row sum in double.
     template <bool Iso>
-    double gap_scalar(const T* v, T* out, T mu) {
+    static double gap_row(const T* xc, const T* xn, const T* p0, const T* p1, std::size_t w) {
         using B = xsimd::batch<T>;
         constexpr std::size_t L = B::size;
-        const std::size_t h = h_, w = w_, hw = h * w;
+        B acc(T(0));
+        std::size_t j = 0;
+        for (; j + L < w; j += L) {
+            const B c = B::load_unaligned(xc + j);
+            const B gx = B::load_unaligned(xc + j + 1) - c;
+            const B gy = B::load_unaligned(xn + j) - c;
+            const B inner = gx * B::load_unaligned(p0 + j) + gy * B::load_unaligned(p1 + j);
+            if constexpr (Iso) acc += xsimd::sqrt(gx * gx + gy * gy) - inner;
+            else acc += xsimd::abs(gx) + xsimd::abs(gy) - inner;
+        }
+        double row = double(xsimd::hadd(acc));
+        for (; j < w; ++j) {
+            const double gx = j + 1 < w ? double(xc[j + 1]) - double(xc[j]) : 0.0;
+            const double gy = double(xn[j]) - double(xc[j]);
+            const double inner = gx * double(p0[j]) + gy * double(p1[j]);
+            row += (Iso ? std::sqrt(gx * gx + gy * gy) : std::abs(gx) + std::abs(gy)) - inner;
+        }
+        return row;
+    }
+
+    // The duality gap for one channel; writes x(p) to out if non-null.
+    template <bool Iso>
+    double gap_scalar(const T* v, T* out, T mu) {
+        const std::size_t hw = h_ * w_;
         const T* p0 = p_.data();
         const T* p1 = p_.data() + hw;
-        T* xa = xrows_.data();
-        T* xb = xrows_.data() + w;
+        const bool avx2 = Iso && detail::use_avx2();
+        auto xrow = avx2 ? &tv::x_row_avx2<T> : &x_row;
+        auto row_gap = avx2 ? &tv::gap_row_iso_avx2<T> : &gap_row<Iso>;
         double total = 0;
-        if constexpr (Iso) {
-            if (detail::use_avx2())
-                return tv::gap_iso_avx2(v, p0, p1, xa, xb, zero_.data(), out, h, w, mu);
-        }
-        x_row(v, p0, p1, zero_.data(), mu, xa, w);
-        for (std::size_t i = 0; i < h; ++i) {
-            T* xc = (i % 2 == 0) ? xa : xb;
-            T* xn = (i % 2 == 0) ? xb : xa;
-            const std::size_t o = i * w;
-            if (i + 1 < h) x_row(v + o + w, p0 + o + w, p1 + o + w, p1 + o, mu, xn, w);
-            else xn = xc;
-            B acc(T(0));
-            std::size_t j = 0;
-            for (; j + L < w; j += L) {
-                const B c = B::load_unaligned(xc + j);
-                const B gx = B::load_unaligned(xc + j + 1) - c;
-                const B gy = B::load_unaligned(xn + j) - c;
-                const B inner = gx * B::load_unaligned(p0 + o + j) + gy * B::load_unaligned(p1 + o + j);
-                if constexpr (Iso) acc += xsimd::sqrt(gx * gx + gy * gy) - inner;
-                else acc += xsimd::abs(gx) + xsimd::abs(gy) - inner;
-            }
-            double row = double(xsimd::hadd(acc));
-            for (; j < w; ++j) {
-                const double gx = j + 1 < w ? double(xc[j + 1]) - double(xc[j]) : 0.0;
-                const double gy = double(xn[j]) - double(xc[j]);
-                const double inner = gx * double(p0[o + j]) + gy * double(p1[o + j]);
-                row += (Iso ? std::sqrt(gx * gx + gy * gy) : std::abs(gx) + std::abs(gy)) - inner;
-            }
-            total += row;
-            if (out) std::copy_n(xc, w, out + o);
-        }
+        tv::x_row_pipeline(v, p0, p1, zero_.data(), mu, xrows_.data(), xrows_.data() + w_, h_, w_, xrow,
+                           [&](std::size_t i, const T* xc, const T* xn) {
+                               const std::size_t o = i * w_;
+                               total += row_gap(xc, xn, p0 + o, p1 + o, w_);
+                               if (out) std::copy_n(xc, w_, out + o);
+                           });
         return double(mu) * total;
     }
 

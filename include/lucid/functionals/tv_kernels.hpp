@@ -1,12 +1,12 @@
 #pragma once
 /// \file tv_kernels.hpp
-/// Private: the isotropic FGP sweep of TotalVariation compiled for AVX2+FMA and
-/// selected at run time on x86-64 CPUs that have it (GCC/Clang `target`
-/// attribute; the rest of lucid keeps the baseline instruction set). The
-/// portable xsimd path in total_variation.hpp is the reference; both compute
-/// the same formulas in the same order per element (FMA contraction aside).
+/// Private: the row pipeline shared by every FGP pass of TotalVariation, and
+/// the isotropic row kernels (x row, dual update, duality gap) compiled for
+/// AVX2+FMA and selected at run time on x86-64 CPUs that have it (GCC/Clang
+/// `target` attribute; the rest of lucid keeps the baseline instruction set).
+/// The portable xsimd rows in total_variation.hpp are the reference; both
+/// compute the same formulas in the same order per element (FMA contraction aside).
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -20,6 +20,25 @@
 #endif
 
 namespace lucid::detail::tv {
+
+/// The row pipeline of every FGP pass over one plane: x = v + μ div d formed one
+/// row ahead by `xrow` (FgpSolver::x_row or x_row_avx2) into the two-row ring
+/// xa/xb, then body(i, xc, xn) with x rows i and i+1 (xn = xc on the last row,
+/// where ∂y = 0). Rows i and i+1 of d are read before body(i, …), which may
+/// overwrite row i of d.
+template <class T, class XRow, class Body>
+void x_row_pipeline(const T* v, const T* d0, const T* d1, const T* zero, T mu, T* xa, T* xb, std::size_t h,
+                    std::size_t w, XRow xrow, Body&& body) {
+    xrow(v, d0, d1, zero, mu, xa, w);
+    for (std::size_t i = 0; i < h; ++i) {
+        T* xc = (i % 2 == 0) ? xa : xb;
+        T* xn = (i % 2 == 0) ? xb : xa;
+        const std::size_t o = i * w;
+        if (i + 1 < h) xrow(v + o + w, d0 + o + w, d1 + o + w, d1 + o, mu, xn, w);
+        else xn = xc;
+        body(i, static_cast<const T*>(xc), static_cast<const T*>(xn));
+    }
+}
 
 #if LUCID_TV_AVX2_DISPATCH
 
@@ -131,73 +150,43 @@ LUCID_AVX2 inline void update_row_iso_avx2(const T* __restrict xc, const T* __re
     }
 }
 
-/// A whole isotropic FGP sweep over an H×W plane (the row pipeline of FgpSolver).
-/// First: r = p on entry (first iteration of a call), so r is read from p.
-template <class T, bool First>
-LUCID_AVX2 inline void sweep_iso_avx2(const T* v, T* p0, T* p1, T* r0, T* r1, T* xa, T* xb, const T* zero,
-                                      std::size_t h, std::size_t w, T mu, T beta) {
-    const T s = T(1) / (T(8) * mu);
-    const T* rs0 = First ? p0 : r0;
-    const T* rs1 = First ? p1 : r1;
-    x_row_avx2(v, rs0, rs1, zero, mu, xa, w);
-    for (std::size_t i = 0; i < h; ++i) {
-        T* xc = (i % 2 == 0) ? xa : xb;
-        T* xn = (i % 2 == 0) ? xb : xa;
-        const std::size_t o = i * w;
-        if (i + 1 < h) x_row_avx2(v + o + w, rs0 + o + w, rs1 + o + w, rs1 + o, mu, xn, w);
-        else xn = xc;
-        update_row_iso_avx2<T, First>(xc, xn, p0 + o, p1 + o, r0 + o, r1 + o, s, beta, w);
-    }
-}
-
-/// The isotropic duality gap μ Σᵢ (‖∇x(p)ᵢ‖ − ⟨∇x(p)ᵢ, pᵢ⟩) of FgpSolver::gap_scalar
-/// (terms in T, row sums in double); writes x(p) to out when out is non-null.
+/// One row of the isotropic duality gap of FgpSolver::gap_scalar:
+/// Σ_j ‖∇x_j‖ − ⟨∇x_j, p_j⟩ from x rows xc, xn and p row (p0, p1); terms in T, the sum in double.
 template <class T>
-LUCID_AVX2 inline double gap_iso_avx2(const T* v, const T* p0, const T* p1, T* xa, T* xb, const T* zero, T* out,
-                                      std::size_t h, std::size_t w, T mu) {
+LUCID_AVX2 inline double gap_row_iso_avx2(const T* xc, const T* xn, const T* p0, const T* p1, std::size_t w) {
     using O = typename avx2_ops<T>::type;
     using V = typename O::V;
     constexpr std::size_t L = O::L;
-    double total = 0;
-    x_row_avx2(v, p0, p1, zero, mu, xa, w);
-    for (std::size_t i = 0; i < h; ++i) {
-        T* xc = (i % 2 == 0) ? xa : xb;
-        T* xn = (i % 2 == 0) ? xb : xa;
-        const std::size_t o = i * w;
-        if (i + 1 < h) x_row_avx2(v + o + w, p0 + o + w, p1 + o + w, p1 + o, mu, xn, w);
-        else xn = xc;
-        V acc = O::set1(T(0));
-        std::size_t j = 0;
-        for (; j + L < w; j += L) {
-            const V c = O::load(xc + j);
-            const V gx = O::sub(O::load(xc + j + 1), c);
-            const V gy = O::sub(O::load(xn + j), c);
-            const V inner = O::add(O::mul(gx, O::load(p0 + o + j)), O::mul(gy, O::load(p1 + o + j)));
-            acc = O::add(acc, O::sub(O::sqrt(O::add(O::mul(gx, gx), O::mul(gy, gy))), inner));
-        }
-        double row = O::sum(acc);
-        for (; j < w; ++j) {
-            const double gx = j + 1 < w ? double(xc[j + 1]) - double(xc[j]) : 0.0;
-            const double gy = double(xn[j]) - double(xc[j]);
-            const double inner = gx * double(p0[o + j]) + gy * double(p1[o + j]);
-            row += std::sqrt(gx * gx + gy * gy) - inner;
-        }
-        total += row;
-        if (out) std::copy_n(xc, w, out + o);
+    V acc = O::set1(T(0));
+    std::size_t j = 0;
+    for (; j + L < w; j += L) {
+        const V c = O::load(xc + j);
+        const V gx = O::sub(O::load(xc + j + 1), c);
+        const V gy = O::sub(O::load(xn + j), c);
+        const V inner = O::add(O::mul(gx, O::load(p0 + j)), O::mul(gy, O::load(p1 + j)));
+        acc = O::add(acc, O::sub(O::sqrt(O::add(O::mul(gx, gx), O::mul(gy, gy))), inner));
     }
-    return double(mu) * total;
+    double row = O::sum(acc);
+    for (; j < w; ++j) {
+        const double gx = j + 1 < w ? double(xc[j + 1]) - double(xc[j]) : 0.0;
+        const double gy = double(xn[j]) - double(xc[j]);
+        const double inner = gx * double(p0[j]) + gy * double(p1[j]);
+        row += std::sqrt(gx * gx + gy * gy) - inner;
+    }
+    return row;
 }
 
 #undef LUCID_AVX2
 
 #else
 
-template <class T, bool First>
-inline void sweep_iso_avx2(const T*, T*, T*, T*, T*, T*, T*, const T*, std::size_t, std::size_t, T, T) {}
+// Never called (use_avx2() is false without dispatch); they keep the callers compiling.
 template <class T>
 inline void x_row_avx2(const T*, const T*, const T*, const T*, T, T*, std::size_t) {}
+template <class T, bool First>
+inline void update_row_iso_avx2(const T*, const T*, T*, T*, T*, T*, T, T, std::size_t) {}
 template <class T>
-inline double gap_iso_avx2(const T*, const T*, const T*, T*, T*, const T*, T*, std::size_t, std::size_t, T) { return 0; }
+inline double gap_row_iso_avx2(const T*, const T*, const T*, const T*, std::size_t) { return 0; }
 
 #endif
 
