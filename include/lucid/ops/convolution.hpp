@@ -287,28 +287,37 @@ private:
         // Separable kernels run in two passes through tmp_, so the extended image
         // (forward input, adjoint output) and the padded adjoint input are never
         // live at once: one buffer serves both, one image-sized buffer less.
+        // The buffers start uninitialized: every apply writes ext_ and tmp_
+        // before reading them, and the adjoint reads only the zero frame and
+        // the copy of g in pad_, so construction touches no image-sized page
+        // (an operator used only for its spectrum, as by `wiener`, never does).
         shared_scratch_ = separable_ && !valid;
         if (shared_scratch_) {
-            pad_ = fft::AlignedBuffer<T>(std::max(ext_n, pad_n));
+            pad_ = fft::AlignedBuffer<T>(std::max(ext_n, pad_n), fft::uninitialized);
         } else {
-            if (!valid) ext_ = fft::AlignedBuffer<T>(ext_n);
-            pad_ = fft::AlignedBuffer<T>(pad_n);
+            if (!valid) ext_ = fft::AlignedBuffer<T>(ext_n, fft::uninitialized);
+            pad_ = fft::AlignedBuffer<T>(pad_n, fft::uninitialized);
+            zero_adjoint_frame();  // once: no apply writes there
         }
         const Index fs = valid ? w_ : es_;  // row stride of the forward source
         if (separable_) {
             ts_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
-            tmp_ = fft::AlignedBuffer<T>(std::size_t((he_ + kh_ - 1) * ts_) + 8);
+            tmp_ = fft::AlignedBuffer<T>(std::size_t((he_ + kh_ - 1) * ts_) + 8, fft::uninitialized);
             // forward: rows y' = Σ_n v[n]·src[., j + kw−1−n]; then y = Σ_m u[m]·y'[i + kh−1−m, .]
             for (Index b = 0; b < kw_; ++b) fwd_row_.add(b, v_[std::size_t(kw_ - 1 - b)]);
             for (Index a = 0; a < kh_; ++a) fwd_col_.add(a * ts_, u_[std::size_t(kh_ - 1 - a)]);
             // adjoint (correlation): Σ_n v[n]·pad[., q + n], then Σ_m u[m]·[p + m, .]
             for (Index n = 0; n < kw_; ++n) adj_row_.add(n, v_[std::size_t(n)]);
             for (Index m = 0; m < kh_; ++m) adj_col_.add(m * ts_, u_[std::size_t(m)]);
+            fwd_col_.pair_rows(ts_);  // column passes share loads between output rows
+            adj_col_.pair_rows(ts_);
         } else {
             for (Index a = 0; a < kh_; ++a)
                 for (Index b = 0; b < kw_; ++b) fwd_.add(a * fs + b, k(kh_ - 1 - a, kw_ - 1 - b));
             for (Index m = 0; m < kh_; ++m)
                 for (Index n = 0; n < kw_; ++n) adj_.add(m * ps_ + n, k(m, n));
+            fwd_.pair_rows(fs);
+            adj_.pair_rows(ps_);
         }
     }
 
@@ -438,13 +447,7 @@ private:
             cv::fold_plane(fin_.data(), pw_, rmap_, cmap_, top_, left_, h_, w_, x);
             return;
         }
-        if (shared_scratch_) {  // the forward pass used this memory as ext(): restore the zero frame around g
-            const Index pw = wo_ + 2 * (kw_ - 1), rows = ho_ + 2 * (kh_ - 1);
-            cv::zero_block(pad_.data(), ps_, kh_ - 1, pw);
-            cv::zero_block(pad_.data() + (kh_ - 1 + ho_) * ps_, ps_, rows - (kh_ - 1 + ho_), pw);
-            cv::zero_block(pad_.data() + (kh_ - 1) * ps_, ps_, ho_, kw_ - 1);
-            cv::zero_block(pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1 + wo_), ps_, ho_, kw_ - 1);
-        }
+        if (shared_scratch_) zero_adjoint_frame();  // the forward pass used this memory as ext()
         cv::copy_block(g, wo_, ho_, wo_, pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1), ps_);
         // z = K^T g on the window of the extended grid that the fold needs
         Index r0 = 0, c0 = 0, nr = he_, nc = we_, ds = es_;
@@ -466,6 +469,17 @@ private:
             cv::run_taps(src, ps_, adj_, nr, nc, dst, ds);
         }
         if (!direct_to_x) cv::fold_plane(ext(), es_, rmap_, cmap_, top_, left_, h_, w_, x);
+    }
+
+    // Zero the frame of pad_ around the ho×wo block the adjoint copies g into:
+    // the (ho + 2(kh−1))×(wo + 2(kw−1)) window its correlation reads.
+    void zero_adjoint_frame() const {
+        namespace cv = detail::conv;
+        const Index pw = wo_ + 2 * (kw_ - 1), rows = ho_ + 2 * (kh_ - 1);
+        cv::zero_block(pad_.data(), ps_, kh_ - 1, pw);
+        cv::zero_block(pad_.data() + (kh_ - 1 + ho_) * ps_, ps_, rows - (kh_ - 1 + ho_), pw);
+        cv::zero_block(pad_.data() + (kh_ - 1) * ps_, ps_, ho_, kw_ - 1);
+        cv::zero_block(pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1 + wo_), ps_, ho_, kw_ - 1);
     }
 
     // Zero the transform grid outside the he×we block an apply fills (the last

@@ -98,6 +98,29 @@ template <class T, std::size_t VB>
     typedef T U __attribute__((vector_size(VB), aligned(sizeof(T)), __may_alias__));  // unaligned access
     constexpr std::ptrdiff_t L = std::ptrdiff_t(VB / sizeof(T));
     std::ptrdiff_t j = 0;
+    for (; j + 8 * L <= n; j += 8 * L) {  // eight chains hide the FMA latency
+        V a0{}, a1{}, a2{}, a3{}, a4{}, a5{}, a6{}, a7{};
+        for (std::size_t t = 0; t < nt; ++t) {
+            const T* p = src + off[t] + j;
+            const V wt = V{} + w[t];
+            a0 += wt * *reinterpret_cast<const U*>(p);
+            a1 += wt * *reinterpret_cast<const U*>(p + L);
+            a2 += wt * *reinterpret_cast<const U*>(p + 2 * L);
+            a3 += wt * *reinterpret_cast<const U*>(p + 3 * L);
+            a4 += wt * *reinterpret_cast<const U*>(p + 4 * L);
+            a5 += wt * *reinterpret_cast<const U*>(p + 5 * L);
+            a6 += wt * *reinterpret_cast<const U*>(p + 6 * L);
+            a7 += wt * *reinterpret_cast<const U*>(p + 7 * L);
+        }
+        *reinterpret_cast<U*>(dst + j) = a0;
+        *reinterpret_cast<U*>(dst + j + L) = a1;
+        *reinterpret_cast<U*>(dst + j + 2 * L) = a2;
+        *reinterpret_cast<U*>(dst + j + 3 * L) = a3;
+        *reinterpret_cast<U*>(dst + j + 4 * L) = a4;
+        *reinterpret_cast<U*>(dst + j + 5 * L) = a5;
+        *reinterpret_cast<U*>(dst + j + 6 * L) = a6;
+        *reinterpret_cast<U*>(dst + j + 7 * L) = a7;
+    }
     for (; j + 4 * L <= n; j += 4 * L) {
         V a0{}, a1{}, a2{}, a3{};
         for (std::size_t t = 0; t < nt; ++t) {
@@ -125,40 +148,139 @@ template <class T, std::size_t VB>
     }
 }
 
+/// Two output rows at once from one merged tap list: d0[j] = Σ_t w0[t]·src[off[t] + j],
+/// d1[j] = Σ_t w1[t]·src[off[t] + j]. Each loaded vector feeds both rows, so a
+/// kernel spanning k rows costs ≈ (k+1)/(2k) loads per multiply-add instead of 1.
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline void tap_row_pair(const T* __restrict src, const std::ptrdiff_t* __restrict off,
+                                                const T* __restrict w0, const T* __restrict w1, std::size_t nt,
+                                                std::ptrdiff_t n, T* __restrict d0, T* __restrict d1) {
+    typedef T V __attribute__((vector_size(VB)));
+    typedef T U __attribute__((vector_size(VB), aligned(sizeof(T)), __may_alias__));  // unaligned access
+    constexpr std::ptrdiff_t L = std::ptrdiff_t(VB / sizeof(T));
+    std::ptrdiff_t j = 0;
+    // 4 vectors × 2 rows: eight independent accumulator chains, enough to
+    // hide the FMA latency (four chains, as in tap_row, are latency-bound).
+    for (; j + 4 * L <= n; j += 4 * L) {
+        V a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
+        for (std::size_t t = 0; t < nt; ++t) {
+            const T* p = src + off[t] + j;
+            const V u0 = *reinterpret_cast<const U*>(p), u1 = *reinterpret_cast<const U*>(p + L),
+                    u2 = *reinterpret_cast<const U*>(p + 2 * L), u3 = *reinterpret_cast<const U*>(p + 3 * L);
+            const V x0 = V{} + w0[t], x1 = V{} + w1[t];
+            a0 += x0 * u0;
+            a1 += x0 * u1;
+            a2 += x0 * u2;
+            a3 += x0 * u3;
+            b0 += x1 * u0;
+            b1 += x1 * u1;
+            b2 += x1 * u2;
+            b3 += x1 * u3;
+        }
+        *reinterpret_cast<U*>(d0 + j) = a0;
+        *reinterpret_cast<U*>(d0 + j + L) = a1;
+        *reinterpret_cast<U*>(d0 + j + 2 * L) = a2;
+        *reinterpret_cast<U*>(d0 + j + 3 * L) = a3;
+        *reinterpret_cast<U*>(d1 + j) = b0;
+        *reinterpret_cast<U*>(d1 + j + L) = b1;
+        *reinterpret_cast<U*>(d1 + j + 2 * L) = b2;
+        *reinterpret_cast<U*>(d1 + j + 3 * L) = b3;
+    }
+    for (; j + L <= n; j += L) {
+        V a0{}, b0{};
+        for (std::size_t t = 0; t < nt; ++t) {
+            const V u = *reinterpret_cast<const U*>(src + off[t] + j);
+            a0 += (V{} + w0[t]) * u;
+            b0 += (V{} + w1[t]) * u;
+        }
+        *reinterpret_cast<U*>(d0 + j) = a0;
+        *reinterpret_cast<U*>(d1 + j) = b0;
+    }
+    for (; j < n; ++j) {
+        T a = T(0), b = T(0);
+        for (std::size_t t = 0; t < nt; ++t) {
+            a += w0[t] * src[off[t] + j];
+            b += w1[t] * src[off[t] + j];
+        }
+        d0[j] = a;
+        d1[j] = b;
+    }
+}
+
+/// Rows [r0, r1) of a tap loop. With a merged pair list (np > 0), rows run in
+/// pairs (2p, 2p+1) counted from row 0 (r0 must be even), so every row is
+/// computed the same way whatever the split; an odd last row runs alone.
 template <class T, std::size_t VB>
 [[gnu::always_inline]] inline void tap_rows_vb(const T* src, std::ptrdiff_t ss, const std::ptrdiff_t* off, const T* w,
-                                               std::size_t nt, std::ptrdiff_t r0, std::ptrdiff_t r1,
+                                               std::size_t nt, const std::ptrdiff_t* off2, const T* w0,
+                                               const T* w1, std::size_t np, std::ptrdiff_t r0, std::ptrdiff_t r1,
                                                std::ptrdiff_t cols, T* dst, std::ptrdiff_t ds) {
-    for (std::ptrdiff_t i = r0; i < r1; ++i) tap_row<T, VB>(src + i * ss, off, w, nt, cols, dst + i * ds);
+    std::ptrdiff_t i = r0;
+    if (np > 0)
+        for (; i + 1 < r1; i += 2)
+            tap_row_pair<T, VB>(src + i * ss, off2, w0, w1, np, cols, dst + i * ds, dst + (i + 1) * ds);
+    for (; i < r1; ++i) tap_row<T, VB>(src + i * ss, off, w, nt, cols, dst + i * ds);
 }
 
 #if LUCID_HAS_AVX2_DISPATCH
 template <class T>
 __attribute__((target("avx2,fma"))) void tap_rows_avx2(const T* src, std::ptrdiff_t ss, const std::ptrdiff_t* off,
-                                                        const T* w, std::size_t nt, std::ptrdiff_t r0,
+                                                        const T* w, std::size_t nt, const std::ptrdiff_t* off2,
+                                                        const T* w0, const T* w1, std::size_t np, std::ptrdiff_t r0,
                                                         std::ptrdiff_t r1, std::ptrdiff_t cols, T* dst,
                                                         std::ptrdiff_t ds) {
-    tap_rows_vb<T, 32>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
+    tap_rows_vb<T, 32>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
 }
 #endif
 
 template <class T>
 void tap_rows_portable(const T* src, std::ptrdiff_t ss, const std::ptrdiff_t* off, const T* w, std::size_t nt,
-                       std::ptrdiff_t r0, std::ptrdiff_t r1, std::ptrdiff_t cols, T* dst, std::ptrdiff_t ds) {
-    tap_rows_vb<T, 16>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
+                       const std::ptrdiff_t* off2, const T* w0, const T* w1, std::size_t np, std::ptrdiff_t r0,
+                       std::ptrdiff_t r1, std::ptrdiff_t cols, T* dst, std::ptrdiff_t ds) {
+    tap_rows_vb<T, 16>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
 }
 
-/// A list of taps (offsets relative to the output position, weights), zero taps dropped.
+/// A list of taps (offsets relative to the output position, weights), zero
+/// taps dropped, and optionally the merged list for two rows at once.
 template <class T>
 struct Taps {
     std::vector<std::ptrdiff_t> off;
     std::vector<T> w;
+    // Rows i and i+1 together (source row stride pair_stride): row i reads
+    // off[t], row i+1 reads off[t] + stride; pair_off is the union, sorted,
+    // with each row's weight (0 where that row has no tap there).
+    std::vector<std::ptrdiff_t> pair_off;
+    std::vector<T> pair_w0, pair_w1;
+    std::ptrdiff_t pair_stride = 0;
+
     void add(std::ptrdiff_t o, T weight) {
         if (weight == T(0)) return;
         off.push_back(o);
         w.push_back(weight);
     }
     std::size_t size() const { return w.size(); }
+
+    /// Builds the two-row list for source stride ss when it shares at least a
+    /// quarter of the loads (kernels spanning several rows; not a 1-row list).
+    void pair_rows(std::ptrdiff_t ss) {
+        std::vector<std::ptrdiff_t> u;
+        for (auto o : off) {
+            u.push_back(o);
+            u.push_back(o + ss);
+        }
+        std::sort(u.begin(), u.end());
+        u.erase(std::unique(u.begin(), u.end()), u.end());
+        if (4 * u.size() > 3 * 2 * off.size()) return;
+        pair_off = u;
+        pair_w0.assign(u.size(), T(0));
+        pair_w1.assign(u.size(), T(0));
+        auto at = [&](std::ptrdiff_t o) { return std::size_t(std::lower_bound(u.begin(), u.end(), o) - u.begin()); };
+        for (std::size_t t = 0; t < off.size(); ++t) {
+            pair_w0[at(off[t])] += w[t];
+            pair_w1[at(off[t] + ss)] += w[t];
+        }
+        pair_stride = ss;
+    }
 };
 
 /// dst[i·ds + j] = Σ_t w[t]·src[i·ss + off[t] + j] for i < rows, j < cols (see file comment).
@@ -168,13 +290,20 @@ void run_taps(const T* src, std::ptrdiff_t ss, const Taps<T>& taps, std::ptrdiff
     const std::ptrdiff_t* off = taps.off.data();
     const T* w = taps.w.data();
     const std::size_t nt = taps.size();
+    const bool paired = !taps.pair_off.empty() && taps.pair_stride == ss;
+    const std::size_t np = paired ? taps.pair_off.size() : 0;
+    const std::ptrdiff_t* off2 = taps.pair_off.data();
+    const T *w0 = taps.pair_w0.data(), *w1 = taps.pair_w1.data();
     const bool avx2 = use_avx2();
-    for_row_blocks(rows, double(rows) * double(cols) * double(nt + 1), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
+    // Paired rows are split between threads in whole pairs (blocks start at even rows).
+    const std::ptrdiff_t unit = paired ? 2 : 1, units = (rows + unit - 1) / unit;
+    for_row_blocks(units, double(rows) * double(cols) * double(nt + 1), [&](std::ptrdiff_t b0, std::ptrdiff_t b1) {
+        const std::ptrdiff_t r0 = b0 * unit, r1 = std::min(rows, b1 * unit);
 #if LUCID_HAS_AVX2_DISPATCH
-        if (avx2) return tap_rows_avx2<T>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
+        if (avx2) return tap_rows_avx2<T>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
 #endif
         (void)avx2;
-        tap_rows_portable<T>(src, ss, off, w, nt, r0, r1, cols, dst, ds);
+        tap_rows_portable<T>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
     });
 }
 
