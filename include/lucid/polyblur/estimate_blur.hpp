@@ -40,7 +40,7 @@ struct BlurEstimation {
     GaussianBlur blur;                        ///< the estimate (σ0 along θ, σ1 across)
     std::vector<double> directional_maxima;   ///< f_j = max |∂_{a_j} g|, a_j = jπ/n_angles, j = 0..n_angles
     std::vector<double> interpolated_maxima;  ///< F_i at θ_i = iπ/n_interpolated_angles (Keys cubic)
-    double f_theta = 0;                       ///< F at θ (the minimum)
+    double f_theta = 0;                       ///< F at θ (the minimum of F under DirectionRule::argmin)
     double f_perpendicular = 0;               ///< F at θ + π/2
     double low = 0;                           ///< gray level mapped to 0 (q-quantile)
     double high = 0;                          ///< gray level mapped to 1 ((1−q)-quantile)
@@ -76,7 +76,47 @@ inline double sigma_from_maximum(double f, const EstimateOptions& o) {
     return std::sqrt(std::clamp(s2, o.sigma_min * o.sigma_min, o.sigma_max * o.sigma_max));
 }
 
-/// Steps 5–7 of §2: interpolation to n_interpolated_angles, argmin, model.
+/// θ ∈ [0, π) by the `DirectionRule::sinusoid_fit` rule.
+///
+/// Model: for a Gaussian blur with std σ0 along θ and σ1 across, the blur
+/// variance along a unit direction a is the quadratic form
+///   σ²(a) = σ0² cos²(a − θ) + σ1² sin²(a − θ) = m + r·cos 2(a − θ)
+///         = m + p·cos 2a + q·sin 2a,
+/// m = (σ0² + σ1²)/2, r = (σ0² − σ1²)/2, p = r cos 2θ, q = r sin 2θ; and
+/// §2.7 reads σ²(a_j) off the maxima as y_j = c²/f_j² − b². The least-squares
+/// fit over the n = n_angles distinct directions a_j = jπ/n, j = 0..n−1 (a_n
+/// is a_0 again: |∂_{a_n} g| = |∂_{a_0} g|, so it is left out rather than
+/// counted twice) has a closed form, because the angles 2a_j are equally
+/// spaced around the circle (n >= 3: the cos 2a, sin 2a columns are
+/// orthogonal, with squared norm n/2, and orthogonal to the constant):
+///   m = (1/n) Σ y_j,  p = (2/n) Σ y_j cos 2a_j,  q = (2/n) Σ y_j sin 2a_j,
+///   θ = ½·atan2(q, p) mod π.
+/// y_j is capped at sigma_max² (f_j = 0, a direction with no gradient at all,
+/// would otherwise give an infinite sample). Below that cap θ depends on the
+/// y_j only through an increasing affine map of 1/f_j², so it does not depend
+/// on c or b. If √(p² + q²) is at rounding level (at most 1e-12·Σ|y_j|: all
+/// directions equally sharp, e.g. equal f_j), θ = 0, like argmin on a flat F.
+inline double sinusoid_fit_direction(const std::vector<double>& f, const EstimateOptions& o) {
+    const std::size_t n = std::size_t(o.n_angles);
+    double p = 0, q = 0, size = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const double y = f[j] > 0 ? std::min(o.c * o.c / (f[j] * f[j]) - o.b * o.b, o.sigma_max * o.sigma_max)
+                                  : o.sigma_max * o.sigma_max;
+        const double a2 = 2 * std::numbers::pi * double(j) / double(n);  // 2·a_j
+        p += y * std::cos(a2);
+        q += y * std::sin(a2);
+        size += std::abs(y);
+    }
+    // The common factor 2/n does not change atan2; m is not needed for θ.
+    // Without the threshold, atan2 of rounding errors would pick a random θ.
+    if (std::hypot(p, q) <= 1e-12 * size) return 0.0;
+    double theta = 0.5 * std::atan2(q, p);  // in (−π/2, π/2]
+    if (theta < 0) theta += std::numbers::pi;
+    return theta < std::numbers::pi ? theta : 0.0;
+}
+
+/// Steps 5–7 of §2: interpolation to n_interpolated_angles, direction (argmin
+/// of the interpolation, or the sinusoid fit of `o.direction`), model.
 inline void finish_estimation(BlurEstimation& e, const EstimateOptions& o) {
     const double step = std::numbers::pi / double(o.n_angles);  // sample spacing in radians
     const int n = o.n_interpolated_angles;
@@ -87,9 +127,16 @@ inline void finish_estimation(BlurEstimation& e, const EstimateOptions& o) {
         e.interpolated_maxima[std::size_t(i)] = keys_interpolate(e.directional_maxima, theta / step);
         if (e.interpolated_maxima[std::size_t(i)] < e.interpolated_maxima[imin]) imin = std::size_t(i);
     }
-    const double theta = std::numbers::pi * double(imin) / double(n);
-    const double perpendicular = std::fmod(theta + std::numbers::pi / 2, std::numbers::pi);
+    double theta = std::numbers::pi * double(imin) / double(n);
     e.f_theta = e.interpolated_maxima[imin];
+    if (o.direction == DirectionRule::sinusoid_fit) {
+        // θ off the grid: σ0 still comes from step 7 at the Keys-interpolated
+        // F(θ) (measured: σ from the fit itself, √(m ± √(p²+q²)), is no more
+        // accurate; docs/polyblur.md), so c, b keep their calibration.
+        theta = sinusoid_fit_direction(e.directional_maxima, o);
+        e.f_theta = keys_interpolate(e.directional_maxima, theta / step);
+    }
+    const double perpendicular = std::fmod(theta + std::numbers::pi / 2, std::numbers::pi);
     e.f_perpendicular = keys_interpolate(e.directional_maxima, perpendicular / step);
     e.blur = GaussianBlur{sigma_from_maximum(e.f_theta, o), sigma_from_maximum(e.f_perpendicular, o), theta};
 }
@@ -353,7 +400,9 @@ void require_polyblur_image(std::string_view where, const xt::xtensor<T, Rank>& 
 ///     |cos(a_j) g_x − sin(a_j) g_y|, a_j = jπ/n_angles, j = 0..n_angles;
 ///  5. F_i = Keys-cubic interpolation (a = −½, weights normalized by their
 ///     sum, real samples only) at θ_i = iπ/n_interpolated_angles;
-///  6. θ = θ_{argmin F}, f_θ = F(θ), f_⊥ = F(θ + π/2 mod π);
+///  6. θ = θ_{argmin F} (options.direction = argmin, the default) or the
+///     least-squares sinusoid fit of c²/f_j² − b² (sinusoid_fit, see
+///     `detail::sinusoid_fit_direction`); f_θ = F(θ), f_⊥ = F(θ + π/2 mod π);
 ///  7. σ0² = c²/f_θ² − b², σ1² = c²/f_⊥² − b², clipped to [σmin², σmax²].
 ///
 /// \param image H×W image or C×H×W stack with values in [0, 1] (non-empty,
@@ -370,6 +419,25 @@ BlurEstimation estimate_blur_details(const xt::xtensor<T, Rank>& image, const Es
     fft::AlignedBuffer<T> gray(hw[0] * hw[1]), gy(hw[0] * hw[1]);
     detail::Estimator<T> estimator;
     return estimator.run(image.data(), c, hw[0], hw[1], gray.data(), gy.data(), options);
+}
+
+/// Steps 5–7 of §2 alone: the estimate from directional maxima
+/// f_j = max |∂_{a_j} g|, a_j = jπ/n_angles, j = 0..n_angles (n_angles + 1
+/// values, the last one for a = π, i.e. the direction a = 0 again), for
+/// instance maxima measured elsewhere or synthesized from a known blur.
+/// `directional_maxima` of the result is `f`.
+///
+/// \throws lucid::Error naming `f` (wrong size, negative or non-finite
+///         values) or the invalid option
+inline BlurEstimation estimate_from_maxima(const std::vector<double>& f, const EstimateOptions& options = {}) {
+    constexpr std::string_view where = "lucid::polyblur::estimate_from_maxima";
+    options.validate();
+    require(f.size() == std::size_t(options.n_angles) + 1, where, "f", "n_angles + 1 values", f.size());
+    for (double v : f) require(std::isfinite(v) && v >= 0, where, "f", "finite values >= 0", v);
+    BlurEstimation e;
+    e.directional_maxima = f;
+    detail::finish_estimation(e, options);
+    return e;
 }
 
 /// Blind estimate of a mild oriented Gaussian blur (POLYBLUR.md §2):
