@@ -338,18 +338,26 @@ private:
         // touches no image-sized memory it does not keep.
         const std::size_t nspec = std::size_t(ph_ * (pw_ / 2 + 1)), nreal = std::size_t(ph_ * pw_);
         spec_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
-        khat_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
         if (!periodic_exact_) {
             // One real grid serves as the transforms' input and output (the c2r
             // result is read before the next apply refills the grid, and each
             // apply re-zeroes the padding outside the he×we block it fills).
-            fin_ = fft::AlignedBuffer<T>(nreal);
+            // Zeroed only when it first holds the padded kernel below.
+            fin_ = separable_ ? fft::AlignedBuffer<T>(nreal, fft::uninitialized) : fft::AlignedBuffer<T>(nreal);
         }
         const double scale = 1.0 / (double(ph_) * double(pw_));
-        if (separable_) {  // k = u·vᵀ: two 1-D DFTs instead of a transform of the padded kernel
-            kernel_dft_separable(std::size_t(ph_), std::size_t(pw_), periodic_exact_, scale, khat_.data());
+        if (separable_) {
+            // k = u·vᵀ: k̂[p, q] = Û[p]·V̂[q] is kept as its two 1-D factors and
+            // formed row by row in each product: no P×(Q/2+1) table to build,
+            // store or stream through memory.
+            const auto [U, V] = separable_factors(std::size_t(ph_), std::size_t(pw_), periodic_exact_);
+            khat_rows_.resize(U.size());
+            khat_cols_.resize(V.size());
+            for (std::size_t p = 0; p < U.size(); ++p) khat_rows_[p] = std::complex<T>(scale * U[p]);
+            for (std::size_t q = 0; q < V.size(); ++q) khat_cols_[q] = std::complex<T>(V[q]);
             return;
         }
+        khat_ = fft::AlignedBuffer<std::complex<T>>(nspec, fft::uninitialized);
         T* kpad = nullptr;
         if (periodic_exact_) {
             kpad = reinterpret_cast<T*>(spec_.data());  // 2·H·(W/2+1) ≥ H·W reals
@@ -365,16 +373,27 @@ private:
         for (auto& v : khat_) v *= T(scale);
     }
 
-    // The r2c-layout DFT of k = u·vᵀ on a P×Q grid, the kernel either wrapped with
-    // its centre at (0, 0) (periodic) or at the top-left corner (padded grids).
-    void kernel_dft_separable(std::size_t P, std::size_t Q, bool wrapped, double scale, std::complex<T>* out) const {
+    // The 1-D factors Û (P values) and V̂ (Q/2+1 values) of the r2c-layout DFT
+    // of k = u·vᵀ on a P×Q grid, k̂[p, q] = Û[p]·V̂[q], the kernel either wrapped
+    // with its centre at (0, 0) (periodic) or at the top-left corner (padded grids).
+    std::pair<std::vector<std::complex<double>>, std::vector<std::complex<double>>> separable_factors(
+        std::size_t P, std::size_t Q, bool wrapped) const {
         std::vector<double> u(u_.begin(), u_.end()), v(v_.begin(), v_.end());
         std::vector<std::size_t> rpos(u.size()), cpos(v.size());
         for (Index m = 0; m < kh_; ++m)
             rpos[std::size_t(m)] = std::size_t(wrapped ? detail::conv::pmod(m - ch_, Index(P)) : m);
         for (Index n = 0; n < kw_; ++n)
             cpos[std::size_t(n)] = std::size_t(wrapped ? detail::conv::pmod(n - cw_, Index(Q)) : n);
-        detail::conv::separable_kernel_dft(u, rpos, v, cpos, P, Q, scale, out);
+        return {detail::conv::tap_dft(u, rpos, P, P), detail::conv::tap_dft(v, cpos, Q, Q / 2 + 1)};
+    }
+
+    // spec_ ← spec_ ⊙ k̂ (or conj(k̂) for the adjoint), from the table or the separable factors.
+    void multiply_by_kernel(bool conjugate) const {
+        if (separable_)
+            detail::conv::multiply_spectrum_separable(spec_.data(), khat_rows_.data(), khat_cols_.data(),
+                                                      khat_rows_.size(), khat_cols_.size(), conjugate);
+        else
+            detail::conv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), conjugate);
     }
 
     // The kernel wrapped onto the H×W torus with its centre at (0, 0).
@@ -391,7 +410,7 @@ private:
         if (method_ == ConvolutionMethod::fft) {
             if (periodic_exact_) {
                 r2c_->r2c(x, spec_.data());
-                cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), false);
+                multiply_by_kernel(false);
                 c2r_->c2r(spec_.data(), y);
                 return;
             }
@@ -403,7 +422,7 @@ private:
                 else cv::extend_plane(x, w_, rmap_, cmap_, left_, fin_.data(), pw_);
                 r2c_->r2c(fin_.data(), spec_.data());
             }
-            cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), false);
+            multiply_by_kernel(false);
             c2r_->c2r(spec_.data(), fin_.data());
             cv::copy_block(fin_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_, ho_, wo_, y, wo_);
             return;
@@ -428,7 +447,7 @@ private:
         if (method_ == ConvolutionMethod::fft) {
             if (periodic_exact_) {
                 r2c_->r2c(g, spec_.data());
-                cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), true);
+                multiply_by_kernel(true);
                 c2r_->c2r(spec_.data(), x);
                 return;
             }
@@ -438,7 +457,7 @@ private:
             cv::zero_block(fin_.data() + (kh_ - 1) * pw_, pw_, he_ - kh_ + 1, kw_ - 1);
             cv::copy_block(g, wo_, ho_, wo_, fin_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_);
             r2c_->r2c(fin_.data(), spec_.data());
-            cv::multiply_spectrum(spec_.data(), khat_.data(), spec_.size(), true);
+            multiply_by_kernel(true);
             if (valid_in_place()) {
                 c2r_->c2r(spec_.data(), x);  // the fold of valid is the identity on the whole grid
                 return;
@@ -498,7 +517,8 @@ private:
         const Shape<2> plane{std::size_t(h_), std::size_t(w_)};
         auto s = Spectrum<T>::zeros(Transform::fourier, plane);
         if (separable_) {
-            kernel_dft_separable(plane[0], plane[1], true, 1.0, s.values.data());
+            const auto [U, V] = separable_factors(plane[0], plane[1], true);
+            detail::conv::outer_product_spectrum(U, V, s.values.data());
             return s;
         }
         fft::AlignedBuffer<T> kp(std::size_t(h_ * w_));
@@ -555,7 +575,8 @@ private:
     bool periodic_exact_ = false;
     Index ph_ = 0, pw_ = 0;
     std::shared_ptr<const fft::Plan<T>> r2c_, c2r_;
-    fft::AlignedBuffer<std::complex<T>> khat_;
+    fft::AlignedBuffer<std::complex<T>> khat_;                // k̂ / (P·Q) on the r2c half grid, or
+    std::vector<std::complex<T>> khat_rows_, khat_cols_;    // its factors Û/(P·Q), V̂ when k = u·vᵀ
     mutable fft::AlignedBuffer<std::complex<T>> spec_;
     mutable fft::AlignedBuffer<T> fin_;
 };

@@ -405,4 +405,28 @@ void multiply_spectrum(std::complex<T>* s, const std::complex<T>* k, std::size_t
     });
 }
 
+/// s[p·qh + q] ← s[p·qh + q]·Û[p]·V̂[q] (or the conjugate of Û[p]·V̂[q]) for
+/// p < P, q < qh: the product with a separable kernel's spectrum formed from
+/// its two 1-D factors on the fly, so the pass streams one array, not two.
+template <class T>
+void multiply_spectrum_separable(std::complex<T>* s, const std::complex<T>* U, const std::complex<T>* V,
+                                 std::size_t P, std::size_t qh, bool conjugate) {
+    T* __restrict a = reinterpret_cast<T*>(s);
+    const T* __restrict v = reinterpret_cast<const T*>(V);
+    const T sign = conjugate ? T(-1) : T(1);
+    for_row_blocks(std::ptrdiff_t(P), double(P) * double(qh), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
+        for (std::ptrdiff_t p = r0; p < r1; ++p) {
+            const T ur = U[p].real(), ui = U[p].imag();
+            T* row = a + 2 * std::size_t(p) * qh;
+            for (std::size_t q = 0; q < qh; ++q) {
+                const T vr = v[2 * q], vi = v[2 * q + 1];
+                const T br = ur * vr - ui * vi, bi = sign * (ur * vi + ui * vr);
+                const T xr = row[2 * q], xi = row[2 * q + 1];
+                row[2 * q] = xr * br - xi * bi;
+                row[2 * q + 1] = xr * bi + xi * br;
+            }
+        }
+    });
+}
+
 }  // namespace lucid::detail::conv

@@ -3,7 +3,8 @@
 /// The 2-D DFT of a rank-1 (separable) kernel as the outer product of two 1-D
 /// DFTs: what ops::Convolution uses instead of an r2c transform of the padded
 /// kernel when k = u·vᵀ (Gaussians, box blurs), saving one image-sized
-/// transform per construction and per `spectrum()` call.
+/// transform per construction and per `spectrum()` call (and, kept as its two
+/// factors, an image-sized table per operator: see multiply_spectrum_separable).
 
 #include <cmath>
 #include <complex>
@@ -32,22 +33,18 @@ inline std::vector<std::complex<double>> tap_dft(const std::vector<double>& a, c
     return out;
 }
 
-/// out[p·(Q/2+1) + q] = scale · Û[p] · V̂[q] on the r2c half grid (p < P, q ≤ Q/2),
-/// the 2-D DFT of k(m, n) = u_m v_n placed at rows rpos_m and columns cpos_n of a
-/// P×Q grid: Σ_m Σ_n u_m v_n e^{−2πi(p·rpos_m/P + q·cpos_n/Q)} factors into the
-/// two 1-D sums. Equals FFTW's r2c of the padded kernel up to rounding.
+/// out[p·qh + q] = Û[p]·V̂[q] (p < P = Û.size(), q < qh = V̂.size()): the r2c
+/// half-grid DFT of k(m, n) = u_m v_n from its two 1-D DFTs (tap_dft), since
+/// Σ_m Σ_n u_m v_n e^{−2πi(p·rpos_m/P + q·cpos_n/Q)} factors into the two sums.
+/// Equals FFTW's r2c of the padded kernel up to rounding.
 template <class T>
-void separable_kernel_dft(const std::vector<double>& u, const std::vector<std::size_t>& rpos,
-                          const std::vector<double>& v, const std::vector<std::size_t>& cpos, std::size_t P,
-                          std::size_t Q, double scale, std::complex<T>* out) {
-    const std::size_t qh = Q / 2 + 1;
-    const auto U = tap_dft(u, rpos, P, P);
-    const auto V = tap_dft(v, cpos, Q, qh);
-    for (std::size_t p = 0; p < P; ++p) {
-        const std::complex<double> up = scale * U[p];
+void outer_product_spectrum(const std::vector<std::complex<double>>& U, const std::vector<std::complex<double>>& V,
+                            std::complex<T>* out) {
+    const std::size_t qh = V.size();
+    for (std::size_t p = 0; p < U.size(); ++p) {
         std::complex<T>* row = out + p * qh;
         for (std::size_t q = 0; q < qh; ++q) {
-            const std::complex<double> z = up * V[q];
+            const std::complex<double> z = U[p] * V[q];
             row[q] = {T(z.real()), T(z.imag())};
         }
     }
