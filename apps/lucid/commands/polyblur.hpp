@@ -1,6 +1,6 @@
 #pragma once
-// lucid polyblur IN OUT [--iters N] [--alpha A] [--beta B] [--no-halo-removal]
-// lucid estimate-blur IN [--json]
+// lucid polyblur IN OUT [--iters N] [--alpha A] [--beta B] [--no-halo-removal] [--direction RULE]
+// lucid estimate-blur IN [--direction RULE] [--json]
 
 #include <string>
 #include <vector>
@@ -12,6 +12,18 @@
 
 namespace lucid::cli {
 
+/// `--direction RULE`: how the blur estimator reads theta (EstimateOptions::direction).
+inline OptionSpec direction_option() {
+    return {"direction", true, "RULE",
+            "argmin | sinusoid_fit: how theta is read (default argmin, POLYBLUR.md 2.6; the fit is more "
+            "accurate on photos)"};
+}
+
+/// The estimator's direction rule from `--direction` (default argmin).
+inline lucid::polyblur::DirectionRule read_direction(const Args& args) {
+    return lucid::polyblur::parse_direction_rule(args.choice("direction", "argmin", {"argmin", "sinusoid_fit"}));
+}
+
 inline CommandSpec polyblur_spec() {
     return {"polyblur",
             "Blind removal of mild blur (Delbracio et al. 2021): estimate an oriented Gaussian blur, deconvolve\n"
@@ -22,7 +34,7 @@ inline CommandSpec polyblur_spec() {
              {"alpha", true, "A", "p''(1): mid-frequency boost, >= 0 (default 6)"},
              {"beta", true, "B", "p(0): high-frequency gain, >= 0 (default 1)"},
              {"no-halo-removal", false, "", "keep the raw deconvolution (no halo blending)"},
-             reference_option(), json_option(), quiet_option(), threads_option()}};
+             direction_option(), reference_option(), json_option(), quiet_option(), threads_option()}};
 }
 
 /// Runs Polyblur on a C×H×W image (one kernel for all channels).
@@ -50,6 +62,7 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
     o.alpha = args.number("alpha", 6.0, "nonnegative");
     o.beta = args.number("beta", 1.0, "nonnegative");
     o.remove_halo = !args.flag("no-halo-removal");
+    o.estimate.direction = read_direction(args);
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
     check_output_path(out_path, "OUT", input.image.shape()[0]);
@@ -67,6 +80,7 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
     if (common.json) {
         JsonObject p;
         p.add("iters", o.n_iter).add("alpha", o.alpha).add("beta", o.beta).add("halo_removal", o.remove_halo);
+        p.add("direction", std::string(lucid::polyblur::to_string(o.estimate.direction)));
         std::vector<JsonObject> est;
         for (const auto& e : r.estimates) est.push_back(blur_json(e));
         JsonObject j;
@@ -90,7 +104,7 @@ inline CommandSpec estimate_blur_spec() {
             "(std along the blur direction, pixels), sigma1 (across) and theta (degrees, counter-clockwise\n"
             "from the x axis, y up). Valid for mild blurs: sigma is clipped to [0.3, 4].",
             {"IN"},
-            {json_option(), threads_option()}};
+            {direction_option(), json_option(), threads_option()}};
 }
 
 inline int run_estimate_blur(const std::vector<std::string>& argv) {
@@ -101,8 +115,9 @@ inline int run_estimate_blur(const std::vector<std::string>& argv) {
         return exit_ok;
     }
     const CommonOptions common = read_common(args, spec);
+    lucid::polyblur::EstimateOptions eo;
+    eo.direction = read_direction(args);
     auto input = read_image(args.positional(0), "IN");
-    const lucid::polyblur::EstimateOptions eo;
     const auto& sh = input.image.shape();
     if (sh[1] <= 2 * std::size_t(eo.border) || sh[2] <= 2 * std::size_t(eo.border))
         throw Failure("IN: the blur estimator needs an image larger than " + std::to_string(2 * eo.border) +
@@ -112,7 +127,8 @@ inline int run_estimate_blur(const std::vector<std::string>& argv) {
     const double t = clock.seconds();
     if (common.json) {
         JsonObject j = blur_json(b);
-        j.add("command", "estimate-blur").add("input", args.positional(0)).add("time_seconds", t);
+        j.add("command", "estimate-blur").add("input", args.positional(0));
+        j.add("direction", std::string(lucid::polyblur::to_string(eo.direction))).add("time_seconds", t);
         std::printf("%s\n", j.str().c_str());
     } else {
         std::printf("sigma0 %.4f\nsigma1 %.4f\ntheta %.1f\n", b.sigma0, b.sigma1, b.theta_degrees());

@@ -28,6 +28,7 @@
 #include "lucid/core/error.hpp"
 #include "lucid/core/fft.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/core/vector_space.hpp"
 #include "lucid/polyblur/detail.hpp"
 #include "lucid/polyblur/gaussian_blur.hpp"
 #include "lucid/polyblur/options.hpp"
