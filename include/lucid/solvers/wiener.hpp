@@ -122,7 +122,7 @@ SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams 
         k = s2 / std::max(var - s2, s2);
     }
     SolverResult<domain_t<A>> out;
-    out.x = make_domain(op);
+    out.x = domain_t<A>(op.domain_shape());  // left uninitialized: the inverse transform writes every pixel
     const T kk = T(k);
     detail::apply_conj_filter(s, y, out.x, [kk](T a2) { return T(1) / (a2 + kk); });  // conj(Â)/(|Â|² + K)
     out.status = Status::converged;

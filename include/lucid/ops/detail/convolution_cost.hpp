@@ -29,9 +29,12 @@ struct DirectWork {
 /// Nanoseconds per multiply-add of the tap loop (register-blocked SIMD).
 template <class T>
 double ns_per_tap() {
-    // measured: 0.074 (double) and 0.043 (float) ns with AVX2+FMA; baseline SSE2 ≈ 2.5× slower
+    // measured with AVX2+FMA: 0.074 (double) and 0.043 (float) ns with four
+    // accumulator chains; the eight-chain and two-row loops take 0.82× and
+    // 0.71× of that (9×9 kernel, 1024², double: 5.25 → 4.3 and 3.75 ms), so
+    // 0.055 for the mix of both; baseline SSE2 ≈ 2.5× slower
     const double lanes_factor = sizeof(T) == 4 ? 0.58 : 1.0;
-    return (use_avx2() ? 0.074 : 0.19) * lanes_factor;
+    return (use_avx2() ? 0.055 : 0.14) * lanes_factor;
 }
 
 /// Nanoseconds per element moved by a copy, extension or fold pass.

@@ -11,10 +11,13 @@
 /// i.e. a sum of shifted input streams. A 2-D kernel is one tap list
 /// (off = a·ss + b); a separable kernel is a row list (off = b) followed by a
 /// column list (off = a·ts). Zero taps are dropped, so sparse kernels (motion
-/// blur) cost only their support. The loop runs in register blocks of four
+/// blur) cost only their support. The loop runs in register blocks of eight
 /// SIMD vectors over j with the taps in the inner loop (GCC/Clang vector
 /// extensions: 16-byte vectors on the baseline, an AVX2+FMA copy with 32-byte
-/// vectors selected at run time), so each output is stored exactly once.
+/// vectors selected at run time), so each output is stored exactly once and
+/// eight independent FMA chains hide the FMA latency. A list spanning several
+/// rows (a 2-D kernel, a column pass) also runs two output rows at once from a
+/// merged list (Taps::pair_rows): each loaded vector feeds both rows.
 
 #include <algorithm>
 #include <cmath>
