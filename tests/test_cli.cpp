@@ -538,6 +538,41 @@ TEST_CASE("cli estimate-blur and polyblur --direction: the estimator's direction
     CHECK(std::abs(theta["argmin"] - theta["sinusoid_fit"]) > 2);
 }
 
+TEST_CASE("cli polyblur --stop-below: the §8 safeguard returns an image that reads as sharp unchanged", "[cli]") {
+    REQUIRE_CLI();
+    namespace pb = lucid::polyblur;
+    const auto& f = fixture();
+    const std::string camera = lucid::test::source_path("data/camera.png");
+    const auto img = lucid::io::read_gray<double>(camera);
+    const pb::GaussianBlur reading = pb::estimate_blur(img);
+    const double above = std::max(reading.sigma0, reading.sigma1) + 0.05;
+    const fs::path kept = f.dir / "camera-kept.png", changed = f.dir / "camera-changed.png";
+    auto max_abs_diff = [](const auto& a, const auto& b) {
+        double m = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a.data()[i] - b.data()[i]));
+        return m;
+    };
+    const Output o = lucid_run({"polyblur", camera, kept, "--stop-below", std::to_string(above), "--json"});
+    INFO(o.err);
+    REQUIRE(o.code == 0);
+    const Json j = parse_json(o.out);
+    CHECK(j["iterations"].num == 0);
+    CHECK(j["parameters"]["stop_below"].num == Approx(above).margin(1e-5));
+    REQUIRE(j["estimates"].arr.size() == 1);
+    CHECK(j["estimates"].arr[0]["sigma0"].num == Approx(reading.sigma0).margin(1e-6));
+    const auto back = lucid::io::read_gray<double>(kept);
+    CHECK(max_abs_diff(back, img) == 0);  // the input, through the same 8-bit PNG
+    // Without the flag all three passes run and the image changes.
+    const Output d = lucid_run({"polyblur", camera, changed, "--json"});
+    REQUIRE(d.code == 0);
+    CHECK(parse_json(d.out)["iterations"].num == 3);
+    CHECK(max_abs_diff(lucid::io::read_gray<double>(changed), img) > 0);
+    // A negative or non-numeric threshold is a usage error naming the flag.
+    const std::string unused = (f.dir / "never-written.png").string();
+    expect_rejected({"polyblur", camera, unused, "--stop-below", "-0.5"}, "--stop-below", 2);
+    expect_rejected({"polyblur", camera, unused, "--stop-below", "nan"}, "--stop-below", 2);
+}
+
 TEST_CASE("cli deblur --method blind and estimate-kernel", "[cli]") {
     REQUIRE_CLI();
     const auto& f = fixture();

@@ -1161,6 +1161,49 @@ TEST_CASE("optional extras: bilateral pre-filter and edge taper", "[polyblur][ex
     CHECK(max_abs_diff(t.image, u.image) > 1e-4);
 }
 
+TEMPLATE_TEST_CASE("stop_below (§8 safeguard): a run stops before a pass that reads as sharp, and is otherwise the "
+                   "faithful run",
+                   "[polyblur][safeguard]", float, double) {
+    using T = TestType;
+    const auto photo = natural_photos().at(0).pixels;
+    ImageStack<T> sharp = to_type<T>(add_noise(photo, 0.01, 5));
+    // (a) A threshold above the image's own reading: nothing runs, the input comes back bit for bit.
+    const pb::GaussianBlur reading = pb::estimate_blur(sharp);
+    const double above = std::max(reading.sigma0, reading.sigma1) + 0.01;
+    const auto kept = pb::deblur(sharp, {.stop_below = above});
+    CHECK(kept.passes == 0);
+    REQUIRE(kept.estimates.size() == 1);
+    CHECK(kept.estimates[0].sigma0 == reading.sigma0);
+    CHECK(kept.estimates[0].theta == reading.theta);
+    CHECK(max_abs_diff(kept.image, sharp) == 0);
+    // ... while the faithful run (stop_below = 0) does change it.
+    const auto faithful = pb::deblur(sharp);
+    CHECK(faithful.passes == 3);
+    CHECK(faithful.estimates.size() == 3);
+    CHECK(max_abs_diff(faithful.image, sharp) > 1e-3);
+    // (b) A blurred image: the passes that run are exactly the faithful run's passes, so a run
+    // stopped after m passes equals the run with n_iter = m.
+    const auto blurred = to_type<T>(degrade(photo, kernels::gaussian<double>(1.5, 25), 11));
+    const auto full = pb::deblur(blurred);
+    const double threshold = std::max(full.estimates[1].sigma0, full.estimates[1].sigma1) + 1e-3;  // stops at pass 2
+    REQUIRE(std::max(full.estimates[1].sigma0, full.estimates[1].sigma1) < threshold);
+    REQUIRE(std::max(full.estimates[0].sigma0, full.estimates[0].sigma1) >= threshold);
+    const auto stopped = pb::deblur(blurred, {.stop_below = threshold});
+    CHECK(stopped.passes == 1);
+    REQUIRE(stopped.estimates.size() == 2);
+    CHECK(stopped.estimates[1].sigma0 == full.estimates[1].sigma0);
+    CHECK(max_abs_diff(stopped.image, pb::deblur(blurred, {.n_iter = 1}).image) == 0);
+    // A workspace reports the same count.
+    pb::Polyblur<T> workspace({.stop_below = threshold});
+    ImageStack<T> out;
+    CHECK(workspace.run(blurred, out).size() == 2);
+    CHECK(workspace.last_passes() == 1);
+    CHECK(max_abs_diff(out, stopped.image) == 0);
+    // (c) Invalid thresholds name the field.
+    CHECK_THROWS_WITH(pb::deblur(sharp, {.stop_below = -0.1}), Catch::Contains("stop_below"));
+    CHECK_THROWS_WITH(pb::deblur(sharp, {.stop_below = std::nan("")}), Catch::Contains("stop_below"));
+}
+
 // ---------------------------------------------------------------------------
 // Measurements for docs/polyblur.md (hidden: run with "[.measure]")
 // ---------------------------------------------------------------------------
@@ -1171,17 +1214,22 @@ TEST_CASE("measure: PSNR and estimates on natural photos and the grass texture",
     ImageStack<double> g({1, grass.shape()[0], grass.shape()[1]});
     std::copy(grass.begin(), grass.end(), g.begin());
     photos.push_back({"grass.png", g});
-    std::printf("| image | σ | σ̂ pass 1/2/3 | PSNR blurry | 1 pass | 3 passes |\n|---|---|---|---|---|---|\n");
+    std::printf("| image | σ | σ̂ pass 1/2/3 | PSNR blurry | 1 pass | 3 passes | 1 pass, stop_below 0.5 | 3 passes, "
+                "stop_below 0.5 (passes run) |\n|---|---|---|---|---|---|---|---|\n");
     for (const auto& photo : photos)
         for (double sigma : {0.0, 1.0, 1.5, 2.0}) {
             const auto y = sigma == 0 ? add_noise(photo.pixels, 0.01, 77)
                                       : degrade(photo.pixels, kernels::gaussian<double>(sigma, 25), unsigned(100 * sigma));
             const auto one = pb::deblur(y, {.n_iter = 1});
             const auto three = pb::deblur(y);
-            std::printf("| %s | %.1f | %.2f / %.2f / %.2f | %.2f | %.2f | %.2f |\n", photo.name.c_str(), sigma,
-                        mean_sigma(three.estimates[0]), mean_sigma(three.estimates[1]), mean_sigma(three.estimates[2]),
-                        metrics::psnr(photo.pixels, y), metrics::psnr(photo.pixels, one.image),
-                        metrics::psnr(photo.pixels, three.image));
+            const auto one_safe = pb::deblur(y, {.n_iter = 1, .stop_below = 0.5});
+            const auto three_safe = pb::deblur(y, {.stop_below = 0.5});
+            std::printf("| %s | %.1f | %.2f / %.2f / %.2f | %.2f | %.2f | %.2f | %.2f | %.2f (%zu) |\n",
+                        photo.name.c_str(), sigma, mean_sigma(three.estimates[0]), mean_sigma(three.estimates[1]),
+                        mean_sigma(three.estimates[2]), metrics::psnr(photo.pixels, y),
+                        metrics::psnr(photo.pixels, one.image), metrics::psnr(photo.pixels, three.image),
+                        metrics::psnr(photo.pixels, one_safe.image), metrics::psnr(photo.pixels, three_safe.image),
+                        three_safe.passes);
         }
 }
 

@@ -36,7 +36,8 @@ const Command commands[] = {
     {"deblur", "deblur IN OUT --kernel SPEC --method M [--lambda L] [--iters N] [--json]", lucid::cli::run_deblur},
     {"estimate-blur", "estimate-blur IN [--direction RULE] [--json]   Polyblur's estimate: sigma0, sigma1, theta",
      lucid::cli::run_estimate_blur},
-    {"polyblur", "polyblur IN OUT [--iters N] [--alpha A] [--beta B] [--no-halo-removal] [--direction RULE]",
+    {"polyblur", "polyblur IN OUT [--iters N] [--alpha A] [--beta B] [--no-halo-removal] [--direction RULE]\n"
+     "                 [--stop-below S]",
      lucid::cli::run_polyblur_command},
     {"estimate-kernel", "estimate-kernel IN KERNEL_OUT --size N   blind kernel estimation",
      lucid::cli::run_estimate_kernel},

@@ -1,5 +1,5 @@
 #pragma once
-// lucid polyblur IN OUT [--iters N] [--alpha A] [--beta B] [--no-halo-removal] [--direction RULE]
+// lucid polyblur IN OUT [--iters N] [--alpha A] [--beta B] [--no-halo-removal] [--direction RULE] [--stop-below S]
 // lucid estimate-blur IN [--direction RULE] [--json]
 
 #include <string>
@@ -34,6 +34,9 @@ inline CommandSpec polyblur_spec() {
              {"alpha", true, "A", "p''(1): mid-frequency boost, >= 0 (default 6)"},
              {"beta", true, "B", "p(0): high-frequency gain, >= 0 (default 1)"},
              {"no-halo-removal", false, "", "keep the raw deconvolution (no halo blending)"},
+             {"stop-below", true, "S",
+              "stop before a pass whose estimated sigma is below S pixels, >= 0 (default 0: never; 0.5 leaves "
+              "sharp images unchanged, POLYBLUR.md 8)"},
              direction_option(), reference_option(), json_option(), quiet_option(), threads_option()}};
 }
 
@@ -63,6 +66,7 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
     o.beta = args.number("beta", 1.0, "nonnegative");
     o.remove_halo = !args.flag("no-halo-removal");
     o.estimate.direction = read_direction(args);
+    o.stop_below = args.number("stop-below", 0.0, "nonnegative");
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
     check_output_path(out_path, "OUT", input.image.shape()[0]);
@@ -81,16 +85,17 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
         JsonObject p;
         p.add("iters", o.n_iter).add("alpha", o.alpha).add("beta", o.beta).add("halo_removal", o.remove_halo);
         p.add("direction", std::string(lucid::polyblur::to_string(o.estimate.direction)));
+        p.add("stop_below", o.stop_below);
         std::vector<JsonObject> est;
         for (const auto& e : r.estimates) est.push_back(blur_json(e));
         JsonObject j;
         j.add("command", "polyblur").add("input", in).add("output", out_path).add("parameters", p);
-        j.add("iterations", int(r.estimates.size())).add("estimates", est).add("time_seconds", t);
+        j.add("iterations", int(r.passes)).add("estimates", est).add("time_seconds", t);
         add_quality(j, q);
         std::printf("%s\n", j.str().c_str());
     } else if (!common.quiet) {
         std::printf("polyblur: %d passes in %.3f s, first estimate sigma0 %.3f sigma1 %.3f theta %.1f deg -> %s",
-                    o.n_iter, t, r.estimates.at(0).sigma0, r.estimates.at(0).sigma1,
+                    int(r.passes), t, r.estimates.at(0).sigma0, r.estimates.at(0).sigma1,
                     r.estimates.at(0).theta_degrees(), out_path.c_str());
         if (q) std::printf(" [PSNR %.2f dB, SSIM %.4f]", q->psnr, q->ssim);
         std::printf("\n");

@@ -24,6 +24,7 @@
 /// passes and calls, so a loop over same-sized images allocates nothing
 /// image-sized after the first call.
 
+#include <algorithm>
 #include <cstddef>
 #include <string_view>
 #include <utility>
@@ -47,6 +48,9 @@ template <class T, std::size_t Rank>
 struct PolyblurResult {
     xt::xtensor<T, Rank> image;           ///< restored image in [0, 1], same shape as the input
     std::vector<GaussianBlur> estimates;  ///< estimates[i] = blur measured before pass i
+    /// Passes run: n_iter, or fewer when `stop_below` ended the run; then the
+    /// last entry of `estimates` is the estimate that stopped it (no pass used it).
+    std::size_t passes = 0;
 };
 
 /// Reusable Polyblur workspace (see the file comment for the algorithm).
@@ -81,11 +85,13 @@ public:
     PolyblurResult<T, Rank> operator()(const xt::xtensor<T, Rank>& image) {
         PolyblurResult<T, Rank> r;
         r.estimates = run(image, r.image);
+        r.passes = last_passes_;
         return r;
     }
 
     /// Runs Polyblur into `out` (resized to the image's shape if needed; must
-    /// not be `image`) and returns the estimate of each pass.
+    /// not be `image`) and returns the estimate of each pass (and the one that
+    /// stopped the run, if `stop_below` did; see `last_passes`).
     template <std::size_t Rank>
     std::vector<GaussianBlur> run(const xt::xtensor<T, Rank>& image, xt::xtensor<T, Rank>& out) {
         constexpr std::string_view where = "lucid::polyblur::deblur";
@@ -102,15 +108,22 @@ public:
         // Pass i writes into out when n−1−i is even, else into work_, so the
         // last pass lands in out and consecutive passes alternate.
         const T* src = image.data();
+        last_passes_ = 0;
         for (int i = 0; i < n; ++i) {
             T* dst = ((n - 1 - i) % 2 == 0) ? out.data() : work_.data();
             const BlurEstimation e = estimate_planes(src, c, h, w, c >= 2 ? dst : nullptr);
             estimates.push_back(e.blur);
+            if (std::max(e.blur.sigma0, e.blur.sigma1) < options_.stop_below) break;  // §8 safeguard
             pass(src, dst, c, h, w, e.blur);
+            ++last_passes_;
             src = dst;
         }
+        if (src != out.data()) std::copy(src, src + total, out.data());  // stopped early: the last input is the result
         return estimates;
     }
+
+    /// Passes the last `run` made (n_iter unless `stop_below` stopped it).
+    std::size_t last_passes() const { return last_passes_; }
 
     /// §2 on an image or stack, reusing the workspace (see `estimate_blur_details`).
     template <std::size_t Rank>
@@ -174,6 +187,7 @@ private:
     detail::Estimator<T> estimator_;
     detail::PolyFilter<T> filter_;
     fft::AlignedBuffer<T> work_, estimate_planes_, base_;
+    std::size_t last_passes_ = 0;
 };
 
 /// Polyblur (POLYBLUR.md §1–5): blind removal of mild blur from an H×W image
