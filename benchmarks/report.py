@@ -401,8 +401,11 @@ def main():
     w("  direct convolution) two direct convolutions are cheaper than a DCT pair and are kept.")
     w("- One-shot peer cases include allocating and zero-filling fresh buffers; on this (virtual)")
     w("  machine first-touch page faults are expensive, and both sides pay them. The one-call FFT")
-    w("  convolution builds four padded-grid buffers (two spectra, input and output) per call; its")
-    w("  *reused op* column is what a solver loop sees, since the solvers allocate once.")
+    w("  convolution touches three fresh image-sized buffers per call (the padded grid, its spectrum,")
+    w("  the output; the separable Gaussian's spectrum is formed from two 1-D DFTs inside the")
+    w("  product, not stored), Wiener three (the symbol, the image's spectrum, the output); the")
+    w("  *reused op* column is what a solver loop sees, since the solvers allocate once. The floor")
+    w("  column counts transforms and passes only, not these page faults.")
     w("")
     with open(md_path, "w") as f:
         f.write("\n".join(L))
