@@ -170,7 +170,7 @@ struct PolyblurOptions {
     /// mid-frequency boost lifts noise even when K is nearly the identity, so
     /// an image that reads as sharp is better left alone: with 0.5, the shipped
     /// sharp photos (which read 0.30–0.37) come back unchanged instead of
-    /// losing 0.3–3 dB over three passes (docs/polyblur.md).
+    /// losing 0.6–3.1 dB over three passes (docs/polyblur.md).
     double stop_below = 0.0;
 
     /// Throws lucid::Error naming the first invalid field and its rule.
