@@ -92,122 +92,63 @@ void for_row_blocks(std::ptrdiff_t rows, double work, F&& body) {
 
 // ---- the tap loop -------------------------------------------------------------
 
-/// One output row: dst[j] = Σ_t w[t]·src[off[t] + j] for j < n.
-template <class T, std::size_t VB>
-[[gnu::always_inline]] inline void tap_row(const T* __restrict src, const std::ptrdiff_t* __restrict off,
-                                           const T* __restrict w, std::size_t nt, std::ptrdiff_t n,
-                                           T* __restrict dst) {
+/// K consecutive SIMD vectors of R output rows, dst_r[k·L + l] = Σ_t w_r[t]·src[off[t] + k·L + l]:
+/// K·R independent accumulator chains, each loaded vector feeding all R rows.
+template <class T, std::size_t VB, int K, int R>
+[[gnu::always_inline]] inline void tap_block(const T* __restrict src, const std::ptrdiff_t* __restrict off,
+                                             const T* const* w, std::size_t nt, T* const* dst) {
     typedef T V __attribute__((vector_size(VB)));
     typedef T U __attribute__((vector_size(VB), aligned(sizeof(T)), __may_alias__));  // unaligned access
     constexpr std::ptrdiff_t L = std::ptrdiff_t(VB / sizeof(T));
-    std::ptrdiff_t j = 0;
-    for (; j + 8 * L <= n; j += 8 * L) {  // eight chains hide the FMA latency
-        V a0{}, a1{}, a2{}, a3{}, a4{}, a5{}, a6{}, a7{};
-        for (std::size_t t = 0; t < nt; ++t) {
-            const T* p = src + off[t] + j;
-            const V wt = V{} + w[t];
-            a0 += wt * *reinterpret_cast<const U*>(p);
-            a1 += wt * *reinterpret_cast<const U*>(p + L);
-            a2 += wt * *reinterpret_cast<const U*>(p + 2 * L);
-            a3 += wt * *reinterpret_cast<const U*>(p + 3 * L);
-            a4 += wt * *reinterpret_cast<const U*>(p + 4 * L);
-            a5 += wt * *reinterpret_cast<const U*>(p + 5 * L);
-            a6 += wt * *reinterpret_cast<const U*>(p + 6 * L);
-            a7 += wt * *reinterpret_cast<const U*>(p + 7 * L);
+    V a[R][K] = {};
+    for (std::size_t t = 0; t < nt; ++t) {
+        const T* p = src + off[t];
+        V u[K];
+#pragma GCC unroll 8
+        for (int k = 0; k < K; ++k) u[k] = *reinterpret_cast<const U*>(p + k * L);
+#pragma GCC unroll 2
+        for (int r = 0; r < R; ++r) {
+            const V wt = V{} + w[r][t];
+#pragma GCC unroll 8
+            for (int k = 0; k < K; ++k) a[r][k] += wt * u[k];
         }
-        *reinterpret_cast<U*>(dst + j) = a0;
-        *reinterpret_cast<U*>(dst + j + L) = a1;
-        *reinterpret_cast<U*>(dst + j + 2 * L) = a2;
-        *reinterpret_cast<U*>(dst + j + 3 * L) = a3;
-        *reinterpret_cast<U*>(dst + j + 4 * L) = a4;
-        *reinterpret_cast<U*>(dst + j + 5 * L) = a5;
-        *reinterpret_cast<U*>(dst + j + 6 * L) = a6;
-        *reinterpret_cast<U*>(dst + j + 7 * L) = a7;
     }
-    for (; j + 4 * L <= n; j += 4 * L) {
-        V a0{}, a1{}, a2{}, a3{};
-        for (std::size_t t = 0; t < nt; ++t) {
-            const T* p = src + off[t] + j;
-            const V wt = V{} + w[t];
-            a0 += wt * *reinterpret_cast<const U*>(p);
-            a1 += wt * *reinterpret_cast<const U*>(p + L);
-            a2 += wt * *reinterpret_cast<const U*>(p + 2 * L);
-            a3 += wt * *reinterpret_cast<const U*>(p + 3 * L);
-        }
-        *reinterpret_cast<U*>(dst + j) = a0;
-        *reinterpret_cast<U*>(dst + j + L) = a1;
-        *reinterpret_cast<U*>(dst + j + 2 * L) = a2;
-        *reinterpret_cast<U*>(dst + j + 3 * L) = a3;
-    }
-    for (; j + L <= n; j += L) {
-        V a0{};
-        for (std::size_t t = 0; t < nt; ++t) a0 += (V{} + w[t]) * *reinterpret_cast<const U*>(src + off[t] + j);
-        *reinterpret_cast<U*>(dst + j) = a0;
-    }
-    for (; j < n; ++j) {
-        T a = T(0);
-        for (std::size_t t = 0; t < nt; ++t) a += w[t] * src[off[t] + j];
-        dst[j] = a;
-    }
+#pragma GCC unroll 2
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+        for (int k = 0; k < K; ++k) *reinterpret_cast<U*>(dst[r] + k * L) = a[r][k];
 }
 
-/// Two output rows at once from one merged tap list: d0[j] = Σ_t w0[t]·src[off[t] + j],
-/// d1[j] = Σ_t w1[t]·src[off[t] + j]. Each loaded vector feeds both rows, so a
-/// kernel spanning k rows costs ≈ (k+1)/(2k) loads per multiply-add instead of 1.
-template <class T, std::size_t VB>
-[[gnu::always_inline]] inline void tap_row_pair(const T* __restrict src, const std::ptrdiff_t* __restrict off,
-                                                const T* __restrict w0, const T* __restrict w1, std::size_t nt,
-                                                std::ptrdiff_t n, T* __restrict d0, T* __restrict d1) {
-    typedef T V __attribute__((vector_size(VB)));
-    typedef T U __attribute__((vector_size(VB), aligned(sizeof(T)), __may_alias__));  // unaligned access
+/// R output rows over j < n from one tap list with R weight lists:
+/// dst_r[j] = Σ_t w_r[t]·src[off[t] + j]. Blocks of 8/R vectors keep eight
+/// accumulator chains in flight (four, as a single row once had, are FMA-latency
+/// bound); with R = 2 (a merged two-row list) each loaded vector feeds both rows,
+/// so a kernel spanning k rows costs ≈ (k+1)/(2k) loads per multiply-add instead of 1.
+template <class T, std::size_t VB, int R>
+[[gnu::always_inline]] inline void tap_rows_of(const T* __restrict src, const std::ptrdiff_t* __restrict off,
+                                               const T* const* w, std::size_t nt, std::ptrdiff_t n,
+                                               T* const* dst) {
     constexpr std::ptrdiff_t L = std::ptrdiff_t(VB / sizeof(T));
+    constexpr int K = 8 / R;
     std::ptrdiff_t j = 0;
-    // 4 vectors × 2 rows: eight independent accumulator chains, enough to
-    // hide the FMA latency (four chains, as in tap_row, are latency-bound).
-    for (; j + 4 * L <= n; j += 4 * L) {
-        V a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
-        for (std::size_t t = 0; t < nt; ++t) {
-            const T* p = src + off[t] + j;
-            const V u0 = *reinterpret_cast<const U*>(p), u1 = *reinterpret_cast<const U*>(p + L),
-                    u2 = *reinterpret_cast<const U*>(p + 2 * L), u3 = *reinterpret_cast<const U*>(p + 3 * L);
-            const V x0 = V{} + w0[t], x1 = V{} + w1[t];
-            a0 += x0 * u0;
-            a1 += x0 * u1;
-            a2 += x0 * u2;
-            a3 += x0 * u3;
-            b0 += x1 * u0;
-            b1 += x1 * u1;
-            b2 += x1 * u2;
-            b3 += x1 * u3;
-        }
-        *reinterpret_cast<U*>(d0 + j) = a0;
-        *reinterpret_cast<U*>(d0 + j + L) = a1;
-        *reinterpret_cast<U*>(d0 + j + 2 * L) = a2;
-        *reinterpret_cast<U*>(d0 + j + 3 * L) = a3;
-        *reinterpret_cast<U*>(d1 + j) = b0;
-        *reinterpret_cast<U*>(d1 + j + L) = b1;
-        *reinterpret_cast<U*>(d1 + j + 2 * L) = b2;
-        *reinterpret_cast<U*>(d1 + j + 3 * L) = b3;
+    auto at = [&](std::ptrdiff_t jj, T* (&d)[R]) {
+        for (int r = 0; r < R; ++r) d[r] = dst[r] + jj;
+    };
+    T* d[R];
+    for (; j + K * L <= n; j += K * L) {
+        at(j, d);
+        tap_block<T, VB, K, R>(src + j, off, w, nt, d);
     }
     for (; j + L <= n; j += L) {
-        V a0{}, b0{};
-        for (std::size_t t = 0; t < nt; ++t) {
-            const V u = *reinterpret_cast<const U*>(src + off[t] + j);
-            a0 += (V{} + w0[t]) * u;
-            b0 += (V{} + w1[t]) * u;
-        }
-        *reinterpret_cast<U*>(d0 + j) = a0;
-        *reinterpret_cast<U*>(d1 + j) = b0;
+        at(j, d);
+        tap_block<T, VB, 1, R>(src + j, off, w, nt, d);
     }
-    for (; j < n; ++j) {
-        T a = T(0), b = T(0);
-        for (std::size_t t = 0; t < nt; ++t) {
-            a += w0[t] * src[off[t] + j];
-            b += w1[t] * src[off[t] + j];
+    for (; j < n; ++j)
+        for (int r = 0; r < R; ++r) {
+            T a = T(0);
+            for (std::size_t t = 0; t < nt; ++t) a += w[r][t] * src[off[t] + j];
+            dst[r][j] = a;
         }
-        d0[j] = a;
-        d1[j] = b;
-    }
 }
 
 /// Rows [r0, r1) of a tap loop. With a merged pair list (np > 0), rows run in
@@ -219,10 +160,16 @@ template <class T, std::size_t VB>
                                                const T* w1, std::size_t np, std::ptrdiff_t r0, std::ptrdiff_t r1,
                                                std::ptrdiff_t cols, T* dst, std::ptrdiff_t ds) {
     std::ptrdiff_t i = r0;
+    const T* pair_w[2] = {w0, w1};
     if (np > 0)
-        for (; i + 1 < r1; i += 2)
-            tap_row_pair<T, VB>(src + i * ss, off2, w0, w1, np, cols, dst + i * ds, dst + (i + 1) * ds);
-    for (; i < r1; ++i) tap_row<T, VB>(src + i * ss, off, w, nt, cols, dst + i * ds);
+        for (; i + 1 < r1; i += 2) {
+            T* d[2] = {dst + i * ds, dst + (i + 1) * ds};
+            tap_rows_of<T, VB, 2>(src + i * ss, off2, pair_w, np, cols, d);
+        }
+    for (; i < r1; ++i) {
+        T* d[1] = {dst + i * ds};
+        tap_rows_of<T, VB, 1>(src + i * ss, off, &w, nt, cols, d);
+    }
 }
 
 #if LUCID_HAS_AVX2_DISPATCH
