@@ -192,6 +192,50 @@ public:
         return std::nullopt;
     }
 
+    /// The same symbol as `spectrum()` in factored form, for a separable kernel
+    /// k = u·vᵀ (and `options.separable`): Fourier (periodic)
+    /// Â[p, q] = (Σ_m u_m e^{−2πi p(m−c_h)/H})·(Σ_n v_n e^{−2πi q(n−c_w)/W}),
+    /// q ≤ W/2; cosine (reflect, axis-symmetric odd kernel)
+    /// λ[p, q] = (Σ_m u_m cos(πp(m−c_h)/H))·(Σ_n v_n cos(πq(n−c_w)/W)).
+    /// nullopt when the kernel is not separable or `spectrum()` is nullopt.
+    std::optional<SeparableSpectrum<T>> separable_spectrum() const {
+        if (!separable_) return std::nullopt;
+        const Shape<2> plane{std::size_t(h_), std::size_t(w_)};
+        SeparableSpectrum<T> s;
+        s.plane = plane;
+        auto narrow = [](const std::vector<std::complex<double>>& z) {
+            std::vector<std::complex<T>> out(z.size());
+            for (std::size_t i = 0; i < z.size(); ++i) out[i] = {T(z[i].real()), T(z[i].imag())};
+            return out;
+        };
+        if (boundary_ == Boundary::periodic) {
+            const auto [U, V] = separable_factors(plane[0], plane[1], true);
+            s.transform = Transform::fourier;
+            s.rows = narrow(U);
+            s.cols = narrow(V);
+            return s;
+        }
+        if (boundary_ == Boundary::reflect && axis_symmetric()) {
+            // u and v are symmetric about their centres when k is (k = u·vᵀ, u through k's peak)
+            auto cosine_factor = [](const std::vector<T>& taps, Index centre, std::size_t n) {
+                const double pi = 3.14159265358979323846;
+                std::vector<std::complex<T>> out(n);
+                for (std::size_t p = 0; p < n; ++p) {
+                    double acc = 0;
+                    for (std::size_t m = 0; m < taps.size(); ++m)
+                        acc += double(taps[m]) * std::cos(pi * double(p) * double(Index(m) - centre) / double(n));
+                    out[p] = T(acc);
+                }
+                return out;
+            };
+            s.transform = Transform::cosine;
+            s.rows = cosine_factor(u_, ch_, plane[0]);
+            s.cols = cosine_factor(v_, cw_, plane[1]);
+            return s;
+        }
+        return std::nullopt;
+    }
+
     /// True when k[m,n] = k[k_h−1−m, n] = k[m, k_w−1−n] with odd k_h, k_w
     /// (to 4 ulp of max|k|): the condition for the cosine spectrum.
     bool axis_symmetric() const {
@@ -515,12 +559,8 @@ private:
 
     Spectrum<T> fourier_symbol() const {
         const Shape<2> plane{std::size_t(h_), std::size_t(w_)};
+        if (separable_) return separable_spectrum()->table();
         auto s = Spectrum<T>::zeros(Transform::fourier, plane);
-        if (separable_) {
-            const auto [U, V] = separable_factors(plane[0], plane[1], true);
-            detail::conv::outer_product_spectrum(U, V, s.values.data());
-            return s;
-        }
         fft::AlignedBuffer<T> kp(std::size_t(h_ * w_));
         wrap_kernel(kp.data());
         fft::plan<T>(fft::Kind::r2c, plane[0], plane[1])->r2c(kp.data(), s.values.data());  // straight into the symbol
@@ -528,6 +568,7 @@ private:
     }
 
     Spectrum<T> cosine_symbol() const {
+        if (separable_) return separable_spectrum()->table();  // O(HW), not O(HW·k_w)
         const double pi = 3.14159265358979323846;
         const Shape<2> plane{std::size_t(h_), std::size_t(w_)};
         auto s = Spectrum<T>::zeros(Transform::cosine, plane);

@@ -70,6 +70,35 @@ struct Spectrum {
     }
 };
 
+/// A one-block symbol that factors over the two axes, Â[p, q] = rows[p]·cols[q]
+/// (the DFT or the DCT-II eigenvalues of a separable kernel k = u·vᵀ), kept as
+/// its two 1-D factors: H + (W/2 + 1) values (Fourier) or H + W (cosine)
+/// instead of an image-sized table. Closed-form solvers read it row by row
+/// (see `wiener`), so the symbol is never written out or streamed from memory.
+template <class T>
+struct SeparableSpectrum {
+    Transform transform = Transform::any;
+    Shape<2> plane{0, 0};                 ///< H, W of the image plane it acts on
+    std::vector<std::complex<T>> rows;    ///< Spectrum<T>::grid(transform, plane)[0] values
+    std::vector<std::complex<T>> cols;    ///< Spectrum<T>::grid(transform, plane)[1] values
+
+    /// row_out[q] = rows[p]·cols[q] for every column q of the grid.
+    void row(std::size_t p, std::complex<T>* row_out) const {
+        const std::complex<T> r = rows[p];
+        for (std::size_t q = 0; q < cols.size(); ++q) row_out[q] = r * cols[q];
+    }
+
+    /// The same symbol as a one-block `Spectrum` table.
+    Spectrum<T> table() const {
+        Spectrum<T> s;
+        s.transform = transform;
+        s.plane = plane;
+        s.values = xt::xtensor<std::complex<T>, 3>({std::size_t(1), rows.size(), cols.size()});
+        for (std::size_t p = 0; p < rows.size(); ++p) row(p, s.values.data() + p * cols.size());
+        return s;
+    }
+};
+
 namespace detail {
 
 /// Common transform and plane of two spectra, or nullopt if they cannot combine.
@@ -203,6 +232,21 @@ concept HasSpectrum = requires(const A& a) {
 template <class A>
 auto spectrum_of(const A& a) -> std::optional<Spectrum<typename A::scalar_type>> {
     if constexpr (HasSpectrum<A>) return a.spectrum();
+    else return std::nullopt;
+}
+
+/// Operators that may report their symbol as a `SeparableSpectrum`.
+template <class A>
+concept HasSeparableSpectrum = requires(const A& a) {
+    { a.separable_spectrum() };
+};
+
+/// A's symbol as two 1-D factors if A reports them (a separable kernel on a
+/// boundary with a spectrum), otherwise nullopt; `spectrum_of(a)` then still
+/// gives the table.
+template <class A>
+auto separable_spectrum_of(const A& a) -> std::optional<SeparableSpectrum<typename A::scalar_type>> {
+    if constexpr (HasSeparableSpectrum<A>) return a.separable_spectrum();
     else return std::nullopt;
 }
 

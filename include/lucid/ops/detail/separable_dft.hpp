@@ -33,21 +33,4 @@ inline std::vector<std::complex<double>> tap_dft(const std::vector<double>& a, c
     return out;
 }
 
-/// out[p·qh + q] = Û[p]·V̂[q] (p < P = Û.size(), q < qh = V̂.size()): the r2c
-/// half-grid DFT of k(m, n) = u_m v_n from its two 1-D DFTs (tap_dft), since
-/// Σ_m Σ_n u_m v_n e^{−2πi(p·rpos_m/P + q·cpos_n/Q)} factors into the two sums.
-/// Equals FFTW's r2c of the padded kernel up to rounding.
-template <class T>
-void outer_product_spectrum(const std::vector<std::complex<double>>& U, const std::vector<std::complex<double>>& V,
-                            std::complex<T>* out) {
-    const std::size_t qh = V.size();
-    for (std::size_t p = 0; p < U.size(); ++p) {
-        std::complex<T>* row = out + p * qh;
-        for (std::size_t q = 0; q < qh; ++q) {
-            const std::complex<double> z = U[p] * V[q];
-            row[q] = {T(z.real()), T(z.imag())};
-        }
-    }
-}
-
 }  // namespace lucid::detail::conv
