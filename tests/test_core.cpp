@@ -298,6 +298,65 @@ TEST_CASE("FFT plans are cached, shared and usable on unaligned arrays", "[core]
 
 #include "lucid/solvers/conjugate_gradient.hpp"
 #include "support/peers.hpp"
+#include "lucid/core/real_filter.hpp"
+
+TEMPLATE_TEST_CASE("filter_real: a Fourier filter computed in the output array equals brute-force circular convolution",
+                   "[core][fft]", float, double) {
+    using T = TestType;
+    std::mt19937 rng(21);
+    std::uniform_real_distribution<double> u(-1, 1);
+    // M = DFT(k)/(hw) for a random real k makes F⁻¹(M ⊙ F x) the circular convolution k ⊛ x,
+    // summed here directly; heights odd and even (the column-0 pairing p ↔ h − p, with
+    // self-paired rows 0 and h/2), widths down to 2 (no interior column at all).
+    for (std::size_t h : {1, 2, 5, 8, 9, 13})
+        for (std::size_t w : {2, 4, 10, 16, 50}) {  // 50: 25 columns, strips of 8 (16) and a shorter last one
+            INFO(h << "x" << w);
+            fft::AlignedBuffer<T> k(h * w, fft::uninitialized), x(h * w, fft::uninitialized), y(h * w, fft::uninitialized);
+            for (std::size_t i = 0; i < h * w; ++i) {
+                k[i] = T(u(rng));
+                x[i] = T(u(rng));
+            }
+            fft::AlignedBuffer<std::complex<T>> khat(h * (w / 2 + 1));
+            fft::plan<T>(fft::Kind::r2c, h, w)->r2c(k.data(), khat.data());
+            const T norm = T(1) / T(h * w);
+            fft::filter_real(x.data(), y.data(), h, w, [&](std::size_t p, std::size_t q0, std::size_t q1, std::complex<T>* m) {
+                for (std::size_t q = q0; q < q1; ++q) m[q - q0] = khat[p * (w / 2 + 1) + q] * norm;
+            });
+            double worst = 0, scale = 0;
+            for (std::size_t i = 0; i < h; ++i)
+                for (std::size_t j = 0; j < w; ++j) {
+                    double acc = 0;
+                    for (std::size_t a = 0; a < h; ++a)
+                        for (std::size_t b = 0; b < w; ++b)
+                            acc += double(k[a * w + b]) * double(x[((i + h - a) % h) * w + (j + w - b) % w]);
+                    worst = std::max(worst, std::abs(acc - double(y[i * w + j])));
+                    scale = std::max(scale, std::abs(acc));
+                }
+            CHECK(worst <= (std::is_same_v<T, float> ? 2e-5 : 1e-13) * std::max(1.0, scale) * double(h * w));
+        }
+    // Row batches and column strips split among lucid's threads: the same numbers, bit for bit.
+    {
+        const std::size_t h = 37, w = 100;
+        fft::AlignedBuffer<T> x(h * w, fft::uninitialized), y1(h * w, fft::uninitialized), y2(h * w, fft::uninitialized);
+        for (std::size_t i = 0; i < h * w; ++i) x[i] = T(u(rng));
+        auto gain = [&](std::size_t p, std::size_t q0, std::size_t q1, std::complex<T>* m) {
+            const double fp = double(std::min(p, h - p));
+            for (std::size_t q = q0; q < q1; ++q) m[q - q0] = T(1 / (1 + 0.01 * (fp * fp + double(q * q))) / double(h * w));
+        };
+        const int before = num_threads();
+        set_num_threads(1);
+        fft::filter_real(x.data(), y1.data(), h, w, gain);
+        set_num_threads(2);
+        fft::filter_real(x.data(), y2.data(), h, w, gain);
+        set_num_threads(before);
+        CHECK(std::equal(y1.begin(), y1.end(), y2.begin()));
+    }
+    // odd widths have no packed layout: a clear error naming w
+    fft::AlignedBuffer<T> a(15), b(15);
+    CHECK_THROWS_WITH(fft::filter_real(a.data(), b.data(), 3, 5, [](std::size_t, std::size_t, std::size_t, std::complex<T>*) {}),
+                      Catch::Contains("'w'") && Catch::Contains("even"));
+}
+
 
 TEMPLATE_TEST_CASE("conjugate gradient solves an SPD system", "[core][cg]", float, double) {
     using T = TestType;

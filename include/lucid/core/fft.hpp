@@ -37,7 +37,13 @@ enum class Effort { estimate, measure, patient };
 /// - c2r:  complex h×(w/2+1) → real h×w, unnormalized inverse DFT (destroys its input)
 /// - dct2: DCT-II in both axes (FFTW_REDFT10), unnormalized
 /// - dct3: DCT-III in both axes (FFTW_REDFT01); dct3(dct2(x)) = 4·h·w·x
-enum class Kind { r2c, c2r, dct2, dct3 };
+/// and the 1-D batches that `filter_real` (real_filter.hpp) builds a 2-D
+/// transform from:
+/// - rows_r2c: each of h real rows of length w → w/2+1 complex (row strides w and w/2+1)
+/// - rows_c2r: the inverse of rows_r2c, unnormalized (destroys its input)
+/// - columns_forward / columns_backward: in place, the length-h DFT (sign −1 / +1)
+///   of each of the w/2 columns of an h × w/2 complex array
+enum class Kind { r2c, c2r, dct2, dct3, rows_r2c, rows_c2r, columns_forward, columns_backward };
 
 namespace detail {
 
@@ -53,6 +59,16 @@ struct Api<double> {
     static plan r2c(int h, int w, double* in, complex* out, unsigned f) { return fftw_plan_dft_r2c_2d(h, w, in, out, f); }
     static plan c2r(int h, int w, complex* in, double* out, unsigned f) { return fftw_plan_dft_c2r_2d(h, w, in, out, f); }
     static plan r2r(int h, int w, double* in, double* out, fftw_r2r_kind k, unsigned f) { return fftw_plan_r2r_2d(h, w, in, out, k, k, f); }
+    static plan rows_r2c(int h, int w, double* in, complex* out, unsigned f) {
+        return fftw_plan_many_dft_r2c(1, &w, h, in, nullptr, 1, w, out, nullptr, 1, w / 2 + 1, f);
+    }
+    static plan rows_c2r(int h, int w, complex* in, double* out, unsigned f) {
+        return fftw_plan_many_dft_c2r(1, &w, h, in, nullptr, 1, w / 2 + 1, out, nullptr, 1, w, f);
+    }
+    static plan columns(int h, int w, complex* data, int sign, unsigned f) {
+        return fftw_plan_many_dft(1, &h, w / 2, data, nullptr, w / 2, 1, data, nullptr, w / 2, 1, sign, f);
+    }
+    static void exec_dft(plan p, complex* in, complex* out) { fftw_execute_dft(p, in, out); }
     static void exec_r2c(plan p, double* in, complex* out) { fftw_execute_dft_r2c(p, in, out); }
     static void exec_c2r(plan p, complex* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
     static void exec_r2r(plan p, double* in, double* out) { fftw_execute_r2r(p, in, out); }
@@ -71,6 +87,16 @@ struct Api<float> {
     static plan r2c(int h, int w, float* in, complex* out, unsigned f) { return fftwf_plan_dft_r2c_2d(h, w, in, out, f); }
     static plan c2r(int h, int w, complex* in, float* out, unsigned f) { return fftwf_plan_dft_c2r_2d(h, w, in, out, f); }
     static plan r2r(int h, int w, float* in, float* out, fftw_r2r_kind k, unsigned f) { return fftwf_plan_r2r_2d(h, w, in, out, k, k, f); }
+    static plan rows_r2c(int h, int w, float* in, complex* out, unsigned f) {
+        return fftwf_plan_many_dft_r2c(1, &w, h, in, nullptr, 1, w, out, nullptr, 1, w / 2 + 1, f);
+    }
+    static plan rows_c2r(int h, int w, complex* in, float* out, unsigned f) {
+        return fftwf_plan_many_dft_c2r(1, &w, h, in, nullptr, 1, w / 2 + 1, out, nullptr, 1, w, f);
+    }
+    static plan columns(int h, int w, complex* data, int sign, unsigned f) {
+        return fftwf_plan_many_dft(1, &h, w / 2, data, nullptr, w / 2, 1, data, nullptr, w / 2, 1, sign, f);
+    }
+    static void exec_dft(plan p, complex* in, complex* out) { fftwf_execute_dft(p, in, out); }
     static void exec_r2c(plan p, float* in, complex* out) { fftwf_execute_dft_r2c(p, in, out); }
     static void exec_c2r(plan p, complex* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
     static void exec_r2r(plan p, float* in, float* out) { fftwf_execute_r2r(p, in, out); }
@@ -208,16 +234,25 @@ public:
 
     /// out = DFT(in); in is h×w real, out is h×(w/2+1) complex. `in` is preserved.
     void r2c(const T* in, std::complex<T>* out) const {
-        check(Kind::r2c);
+        if (kind_ != Kind::rows_r2c) check(Kind::r2c);
         T* i = const_cast<T*>(in);
         auto* o = reinterpret_cast<typename A::complex*>(out);
         A::exec_r2c(pick(i, reinterpret_cast<T*>(out)), i, o);
     }
     /// out = unnormalized inverse DFT(in); in is h×(w/2+1) complex and is destroyed.
     void c2r(std::complex<T>* in, T* out) const {
-        check(Kind::c2r);
+        if (kind_ != Kind::rows_c2r) check(Kind::c2r);
         auto* i = reinterpret_cast<typename A::complex*>(in);
         A::exec_c2r(pick(reinterpret_cast<T*>(in), out), i, out);
+    }
+    /// data ← length-h DFT of each of its w/2 columns, in place (columns_forward
+    /// and columns_backward plans; data is h × w/2 complex).
+    void columns(std::complex<T>* data) const {
+        if (kind_ != Kind::columns_forward && kind_ != Kind::columns_backward)
+            throw Error("lucid::fft::Plan::columns: plan is not a column DFT plan");
+        T* d = reinterpret_cast<T*>(data);
+        auto* c = reinterpret_cast<typename A::complex*>(data);
+        A::exec_dft(pick(d, d), c, c);
     }
     /// out = DCT-II or DCT-III of in (both h×w real); `in` is preserved.
     void r2r(const T* in, T* out) const {
@@ -256,6 +291,10 @@ private:
             case Kind::c2r: p = A::c2r(h, w, cbuf, real_buf.data(), flags | FFTW_DESTROY_INPUT); break;
             case Kind::dct2: p = A::r2r(h, w, real_buf.data(), real_out.data(), FFTW_REDFT10, flags); break;
             case Kind::dct3: p = A::r2r(h, w, real_buf.data(), real_out.data(), FFTW_REDFT01, flags); break;
+            case Kind::rows_r2c: p = A::rows_r2c(h, w, real_buf.data(), cbuf, flags); break;
+            case Kind::rows_c2r: p = A::rows_c2r(h, w, cbuf, real_buf.data(), flags | FFTW_DESTROY_INPUT); break;
+            case Kind::columns_forward: p = A::columns(h, w, cbuf, FFTW_FORWARD, flags); break;
+            case Kind::columns_backward: p = A::columns(h, w, cbuf, FFTW_BACKWARD, flags); break;
         }
         if (!p) throw Error(detail_message());
         return p;
@@ -321,13 +360,20 @@ private:
 
 }  // namespace detail
 
-/// The shared plan for a 2-D transform of h×w real samples, made on first use
-/// with `num_threads()` threads and the current planner effort.
+/// The shared plan for a transform of h×w real samples (see `Kind`), made on
+/// first use with `threads` FFTW threads and the current planner effort.
 template <class T>
-std::shared_ptr<const Plan<T>> plan(Kind kind, std::size_t h, std::size_t w) {
+std::shared_ptr<const Plan<T>> plan(Kind kind, std::size_t h, std::size_t w, int threads) {
     require(h >= 1 && w >= 1, "lucid::fft::plan", "size", "at least 1x1",
             lucid::detail::concat(h, "x", w));
-    return detail::PlanCache<T>::instance().get(kind, h, w, num_threads());
+    require(threads >= 1, "lucid::fft::plan", "threads", ">= 1", threads);
+    return detail::PlanCache<T>::instance().get(kind, h, w, threads);
+}
+
+/// The same with `num_threads()` threads.
+template <class T>
+std::shared_ptr<const Plan<T>> plan(Kind kind, std::size_t h, std::size_t w) {
+    return plan<T>(kind, h, w, num_threads());
 }
 
 /// Number of plans currently cached for scalar type T.
