@@ -7,12 +7,15 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/fft.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
+#include "lucid/core/real_filter.hpp"
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/solvers/status.hpp"
 
@@ -49,43 +52,117 @@ Spectrum<op_scalar_t<A>> require_transform_symbol(const char* where, const A& op
     return std::move(*s);  // a copy would cost an image-sized allocation
 }
 
+/// A one-block DFT or DCT symbol for the filters below, from the operator's
+/// factored symbol when it reports one (no image-sized table: its rows are
+/// formed one at a time, in cache) or else its `Spectrum` table; an Error
+/// naming `op` when it has neither.
+template <class T>
+class FilterSymbol {
+public:
+    template <class A>
+    FilterSymbol(const char* where, const A& op) {
+        if (auto f = separable_spectrum_of(op)) {
+            factored_ = std::move(*f);
+            check_plane(where, factored_->plane, op);
+            transform_ = factored_->transform;
+        } else {
+            table_ = require_transform_symbol(where, op);
+            transform_ = table_->transform;
+        }
+    }
+
+    Transform transform() const { return transform_; }
+
+    /// Symbol values Â[p, q0..q1) (a row has W/2 + 1 values for the DFT, W for
+    /// the DCT): a pointer into the table, or the values formed in `scratch`
+    /// (q1 − q0 elements) from the factors. Safe to call from several threads.
+    const std::complex<T>* row(std::size_t p, std::size_t q0, std::size_t q1, std::complex<T>* scratch) const {
+        if (factored_) {
+            // rows[p]·cols[q] on real and imaginary parts (vectorizes; std::complex's * does not)
+            const T rr = factored_->rows[p].real(), ri = factored_->rows[p].imag();
+            const T* c = reinterpret_cast<const T*>(factored_->cols.data() + q0);
+            T* o = reinterpret_cast<T*>(scratch);
+            for (std::size_t i = 0; i < q1 - q0; ++i) {
+                const T cr = c[2 * i], ci = c[2 * i + 1];
+                o[2 * i] = rr * cr - ri * ci;
+                o[2 * i + 1] = rr * ci + ri * cr;
+            }
+            return scratch;
+        }
+        return table_->values.data() + p * table_->values.shape()[2] + q0;
+    }
+
+private:
+    template <class A>
+    static void check_plane(const char* where, Shape<2> plane, const A& op) {
+        const auto hw = plane_shape(op.domain_shape());
+        if (plane != hw) fail_argument<ShapeError>(where, "op", "a spectrum on the image plane", shape_string(plane));
+    }
+
+    Transform transform_ = Transform::any;
+    std::optional<SeparableSpectrum<T>> factored_;
+    std::optional<Spectrum<T>> table_;
+};
+
 /// out = T⁻¹(conj(Â)·r(|Â|²) ⊙ T y) per plane, for a transform symbol Â and a
 /// real function r = `real_gain` (written on real and imaginary parts, so the
 /// loop is real arithmetic the compiler vectorizes, not a complex division
 /// per coefficient).
 template <class T, std::size_t Rank, class RealGain>
-void apply_conj_filter(const Spectrum<T>& s, const xt::xtensor<T, Rank>& y, xt::xtensor<T, Rank>& out,
+void apply_conj_filter(const FilterSymbol<T>& s, const xt::xtensor<T, Rank>& y, xt::xtensor<T, Rank>& out,
                        RealGain&& real_gain) {
     const auto hw = plane_shape(Shape<Rank>(y.shape()));
     const std::size_t h = hw[0], w = hw[1], plane = h * w, planes = y.size() / plane;
-    const auto* sym = s.values.data();
-    if (s.transform == Transform::fourier) {
+    if (s.transform() == Transform::fourier && fft::filter_real_supported(h, w)) {
+        // The spectrum lives in `out` itself: one image-sized buffer, not two.
+        const T norm = T(1) / T(plane);
+        for (std::size_t c = 0; c < planes; ++c)
+            fft::filter_real(y.data() + c * plane, out.data() + c * plane, h, w,
+                             [&](std::size_t p, std::size_t q0, std::size_t q1, std::complex<T>* m) {
+                                 const T* a = reinterpret_cast<const T*>(s.row(p, q0, q1, m));
+                                 T* g = reinterpret_cast<T*>(m);
+                                 for (std::size_t i = 0; i < q1 - q0; ++i) {  // conj(a)·r(|a|²)/(HW)
+                                     const T ar = a[2 * i], ai = a[2 * i + 1];
+                                     const T r = real_gain(ar * ar + ai * ai) * norm;
+                                     g[2 * i] = ar * r;
+                                     g[2 * i + 1] = -ai * r;
+                                 }
+                             });
+    } else if (s.transform() == Transform::fourier) {
         auto fwd = fft::plan<T>(fft::Kind::r2c, h, w), inv = fft::plan<T>(fft::Kind::c2r, h, w);
-        const std::size_t n = h * (w / 2 + 1);
+        const std::size_t wq = w / 2 + 1, n = h * wq;
         fft::AlignedBuffer<std::complex<T>> spec(n, fft::uninitialized);  // each plane's r2c fills it
+        std::vector<std::complex<T>> scratch(wq);
         const T norm = T(1) / T(plane);
         for (std::size_t c = 0; c < planes; ++c) {
             fwd->r2c(y.data() + c * plane, spec.data());
-            // spec ← spec · conj(a)·r(a)/(HW), written on the real and imaginary parts
-            T* z = reinterpret_cast<T*>(spec.data());
-            const T* a = reinterpret_cast<const T*>(sym);
-            for (std::size_t i = 0; i < n; ++i) {
-                const T ar = a[2 * i], ai = a[2 * i + 1], zr = z[2 * i], zi = z[2 * i + 1];
-                const T g = real_gain(ar * ar + ai * ai) * norm;
-                z[2 * i] = (zr * ar + zi * ai) * g;
-                z[2 * i + 1] = (zi * ar - zr * ai) * g;
+            for (std::size_t p = 0; p < h; ++p) {
+                // spec ← spec · conj(a)·r(|a|²)/(HW), written on the real and imaginary parts
+                T* z = reinterpret_cast<T*>(spec.data() + p * wq);
+                const T* a = reinterpret_cast<const T*>(s.row(p, 0, wq, scratch.data()));
+                for (std::size_t i = 0; i < wq; ++i) {
+                    const T ar = a[2 * i], ai = a[2 * i + 1], zr = z[2 * i], zi = z[2 * i + 1];
+                    const T g = real_gain(ar * ar + ai * ai) * norm;
+                    z[2 * i] = (zr * ar + zi * ai) * g;
+                    z[2 * i + 1] = (zi * ar - zr * ai) * g;
+                }
             }
             inv->c2r(spec.data(), out.data() + c * plane);
         }
     } else {
         auto fwd = fft::plan<T>(fft::Kind::dct2, h, w), inv = fft::plan<T>(fft::Kind::dct3, h, w);
         fft::AlignedBuffer<T> coef(plane, fft::uninitialized);  // each plane's DCT fills it
+        std::vector<std::complex<T>> scratch(w);
         const T norm = T(1) / T(4 * plane);
         for (std::size_t c = 0; c < planes; ++c) {
             fwd->r2r(y.data() + c * plane, coef.data());
-            for (std::size_t i = 0; i < plane; ++i) {
-                const T a = sym[i].real();
-                coef[i] *= a * real_gain(a * a) * norm;
+            for (std::size_t p = 0; p < h; ++p) {
+                const std::complex<T>* sym = s.row(p, 0, w, scratch.data());
+                T* z = coef.data() + p * w;
+                for (std::size_t q = 0; q < w; ++q) {
+                    const T a = sym[q].real();
+                    z[q] *= a * real_gain(a * a) * norm;
+                }
             }
             inv->r2r(coef.data(), out.data() + c * plane);
         }
@@ -111,7 +188,7 @@ SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams 
     static_assert(std::is_same_v<domain_t<A>, range_t<A>>, "lucid::wiener needs a square image operator");
     require_shape(where, "y", y.shape(), op.range_shape());
     require_finite_image(where, "y", y);
-    const auto s = detail::require_transform_symbol(where, op);
+    detail::FilterSymbol<T> s(where, op);
     double k = params.nsr;
     if (k == 0) {
         double mean = 0, sq = 0;
@@ -126,7 +203,7 @@ SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams 
     const T kk = T(k);
     detail::apply_conj_filter(s, y, out.x, [kk](T a2) { return T(1) / (a2 + kk); });  // conj(Â)/(|Â|² + K)
     out.status = Status::converged;
-    out.message = detail::concat("closed form (", s.transform == Transform::fourier ? "DFT" : "DCT", ", nsr ", k, ")");
+    out.message = detail::concat("closed form (", s.transform() == Transform::fourier ? "DFT" : "DCT", ", nsr ", k, ")");
     return out;
 }
 
