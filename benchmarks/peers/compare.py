@@ -277,6 +277,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--quick", action="store_true", help="quarter-size images (smoke test)")
+    ap.add_argument("--only", metavar="CASE", action="append",
+                    help="run only this case id (fftconv, reflectconv, rl, wiener, tv, dwt, fista_wavelet, admm_tv, "
+                         "polyblur); repeatable")
     args = ap.parse_args()
     binary = os.path.join(args.build_dir, "benchmarks", "peer_cases")
     if not os.path.exists(binary):
@@ -290,6 +293,8 @@ def main():
     print(header)
     print("-" * len(header))
     for title, case, n, iters, peers in cases(args.quick):
+        if args.only and case not in args.only:
+            continue
         t_lucid, t_steady, t_floor, out_lucid = run_lucid(binary, case, n, iters, args.repeats)
         for peer, fn in peers:
             t_peer, out_peer = best_cpu(fn, args.repeats)
