@@ -309,7 +309,7 @@ TEMPLATE_TEST_CASE("filter_real: a Fourier filter computed in the output array e
     // summed here directly; heights odd and even (the column-0 pairing p ↔ h − p, with
     // self-paired rows 0 and h/2), widths down to 2 (no interior column at all).
     for (std::size_t h : {1, 2, 5, 8, 9, 13})
-        for (std::size_t w : {2, 4, 10, 16, 50}) {  // 50: 25 columns, strips of 8 (16) and a shorter last one
+        for (std::size_t w : {2, 4, 10, 16, 100}) {  // 100: 50 columns, strips of 16 (32) and a shorter last one
             INFO(h << "x" << w);
             fft::AlignedBuffer<T> k(h * w, fft::uninitialized), x(h * w, fft::uninitialized), y(h * w, fft::uninitialized);
             for (std::size_t i = 0; i < h * w; ++i) {

@@ -16,7 +16,7 @@
 ///    and row Nyquist terms), recovered as A[p] = (Z[p] + conj Z[−p])/2,
 ///    B[p] = (Z[p] − conj Z[−p])/(2i), filtered, and packed back the same way.
 /// The transforms are FFTW's 1-D batches (fft::Kind::rows_r2c, columns_forward, …):
-/// rows in blocks of 8, columns in strips of 8 (double) or 16 (float).
+/// rows in blocks of 8, columns in strips of 256 bytes per row.
 
 #include <algorithm>
 #include <complex>
@@ -32,23 +32,24 @@ namespace lucid::fft {
 
 namespace detail {
 
-/// dst[p·dst_stride + i] = src[p·src_stride + i] for p < rows, i < width:
-/// a strip of `width` ≤ 16 values per row, copied by fixed-size loops (a
-/// memmove call per 128-byte row costs more than the copy).
-template <class E>
-void copy_strip(const E* src, std::size_t src_stride, E* dst, std::size_t dst_stride, std::size_t rows,
-                std::size_t width) {
+/// dst[p·dst_stride + i] = src[p·src_stride + i] for p < rows, i < width
+/// complex values: a strip of a few hundred bytes per row, copied as reals by
+/// fixed-size loops (a memmove call per row, or element-wise complex copies,
+/// cost more than the copy itself).
+template <class T>
+void copy_strip(const std::complex<T>* src, std::size_t src_stride, std::complex<T>* dst, std::size_t dst_stride,
+                std::size_t rows, std::size_t width) {
+    const T* a = reinterpret_cast<const T*>(src);
+    T* b = reinterpret_cast<T*>(dst);
     auto run = [&](auto fixed) {
-        constexpr std::size_t W = decltype(fixed)::value;
-        for (std::size_t p = 0; p < rows; ++p) {
-            const E* a = src + p * src_stride;
-            E* b = dst + p * dst_stride;
-            for (std::size_t i = 0; i < W; ++i) b[i] = a[i];
-        }
+        constexpr std::size_t W = 2 * decltype(fixed)::value;
+        for (std::size_t p = 0; p < rows; ++p)
+            for (std::size_t i = 0; i < W; ++i) b[2 * p * dst_stride + i] = a[2 * p * src_stride + i];
     };
-    if (width == 8) return run(std::integral_constant<std::size_t, 8>{});
     if (width == 16) return run(std::integral_constant<std::size_t, 16>{});
-    for (std::size_t p = 0; p < rows; ++p) std::copy(src + p * src_stride, src + p * src_stride + width, dst + p * dst_stride);
+    if (width == 32) return run(std::integral_constant<std::size_t, 32>{});
+    for (std::size_t p = 0; p < rows; ++p)
+        std::copy(a + 2 * p * src_stride, a + 2 * (p * src_stride + width), b + 2 * p * dst_stride);
 }
 
 }  // namespace detail
@@ -77,7 +78,9 @@ void filter_real(const T* x, T* y, std::size_t h, std::size_t w, Multiplier&& mu
     // Columns go in strips through a contiguous h × strip buffer (cache-resident):
     // forward DFT, multiply, inverse DFT while the strip is in cache, i.e. one
     // read and one write of the spectrum.
-    const std::size_t strip = std::min<std::size_t>(sizeof(T) == 8 ? 8 : 16, q);  // 128 bytes of each row
+    // 256 bytes of each row (16 double or 32 float complex values): wide enough
+    // to amortize the strided row accesses, narrow enough for h × strip to stay in L2.
+    const std::size_t strip = std::min<std::size_t>(256 / sizeof(C), q);
     const std::size_t n_blocks = (h + block - 1) / block, n_strips = (q + strip - 1) / strip;
     const std::size_t last_rows = h - (n_blocks - 1) * block, last_strip = q - (n_strips - 1) * strip;
     // Single-threaded FFTW plans on small batches (FFTW's own threads would
