@@ -355,6 +355,8 @@ TEMPLATE_TEST_CASE("filter_real: a Fourier filter computed in the output array e
     fft::AlignedBuffer<T> a(15), b(15);
     CHECK_THROWS_WITH(fft::filter_real(a.data(), b.data(), 3, 5, [](std::size_t, std::size_t, std::size_t, std::complex<T>*) {}),
                       Catch::Contains("'w'") && Catch::Contains("even"));
+    CHECK_THROWS_WITH(fft::filter_real(a.data(), b.data(), 0, 4, [](std::size_t, std::size_t, std::size_t, std::complex<T>*) {}),
+                      Catch::Contains("'h'"));
 }
 
 

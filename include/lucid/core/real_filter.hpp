@@ -71,8 +71,8 @@ inline bool filter_real_supported(std::size_t h, std::size_t w) { return h >= 1 
 template <class T, class Multiplier>
 void filter_real(const T* x, T* y, std::size_t h, std::size_t w, Multiplier&& multiplier) {
     using C = std::complex<T>;
-    require(filter_real_supported(h, w), "lucid::fft::filter_real", "w", "an even width >= 2",
-            lucid::detail::concat(h, "x", w));
+    require(h >= 1, "lucid::fft::filter_real", "h", "a height >= 1", h);
+    require(filter_real_supported(h, w), "lucid::fft::filter_real", "w", "an even width >= 2", w);
     const std::size_t q = w / 2;                            // complex numbers per packed row
     const std::size_t block = std::min<std::size_t>(8, h);  // rows per batch: 8·(w/2+1) complex stay in cache
     // Columns go in strips through a contiguous h × strip buffer (cache-resident):
