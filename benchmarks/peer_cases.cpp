@@ -3,7 +3,7 @@
 //
 //   peer_cases CASE N REPEATS [ITERS]
 //
-// CASE is one of fftconv, reflectconv, rl, wiener, tv, dwt, fista_wavelet,
+// CASE is one of fftconv, zeroconv, reflectconv, rl, wiener, tv, dwt, fista_wavelet,
 // admm_tv, polyblur. Each computes exactly what compare.py's peer computes
 // (same image formula, kernel, boundary, iteration count; double precision),
 // timed as a user would call it: operator and solver set-up included, FFTW
@@ -113,6 +113,14 @@ int main(int argc, char** argv) {
                               q = lucid::detail::conv::fft_length(n + 30, true);
             return lucid::bench::fft_pair_seconds<double>(p, q) + passes(4);
         };
+    } else if (name == "zeroconv") {  // the same convolution, method chosen by lucid's cost model
+        k = gauss(5.0, 31);
+        run = [&] {
+            Convolution<double> A(k, {n, n}, Boundary::zero);
+            out = A(x);
+        };
+        op = std::make_unique<Convolution<double>>(k, lucid::Shape<2>{n, n}, Boundary::zero);
+        steady = [&] { op->apply(x, out); };
     } else if (name == "reflectconv") {  // scipy.ndimage.convolve(mode='reflect'), cv2.filter2D(BORDER_REFLECT)
         k = odd_kernel(9);
         run = [&] {

@@ -342,6 +342,42 @@ TEMPLATE_TEST_CASE("Convolution: FFT and direct paths agree to round-off on larg
         }
 }
 
+TEMPLATE_TEST_CASE("Convolution direct path: banded forward product, split among threads, equals direct summation",
+                   "[convolution][reference][threads]", float, double) {
+    using T = TestType;
+    // 100 output rows: several 32-row bands (and a short last one), the row-pass rows a
+    // separable kernel carries from band to band (k_h − 1 up to 30), and, with 2 or 3
+    // threads, each worker's own range of bands. Operators built under 1 and 2 threads
+    // (band buffers for that many workers) and applied under 1, 2 and 3.
+    const std::size_t h = 100, w = 61;
+    const auto x = random_array<T, 2>({h, w}, 5);
+    const int before = num_threads();
+    for (auto [kh, kw, rank1] : {std::tuple{31, 31, true}, std::tuple{5, 5, true}, std::tuple{9, 7, false},
+                                 std::tuple{2, 4, true}})
+        for (Boundary b : all_boundaries) {
+            const Image<T> k = rank1 ? separable_kernel<T>(std::size_t(kh), std::size_t(kw), 7)
+                                     : random_array<T, 2>({std::size_t(kh), std::size_t(kw)}, 8);
+            const auto ref = ref_convolve(x, k, b);
+            double k1 = 0;
+            for (auto v : k) k1 += std::abs(double(v));
+            const double bound = 16 * double(std::numeric_limits<T>::epsilon()) * k1 * max_abs(x);
+            for (int built : {1, 2}) {
+                set_num_threads(built);
+                Convolution<T> A(k, {h, w}, b, {.method = ConvolutionMethod::direct});
+                Image<T> first;
+                for (int run : {1, 2, 3}) {
+                    CAPTURE(kh, kw, rank1, to_string(b), built, run);
+                    set_num_threads(run);
+                    const auto y = A(x);
+                    CHECK(max_abs_diff(y, ref) <= bound);
+                    if (run == 1) first = y;
+                    else CHECK(max_abs_diff(y, first) <= bound);  // the carried rows change no sum
+                }
+            }
+        }
+    set_num_threads(before);
+}
+
 TEMPLATE_TEST_CASE("Convolution spectrum: Fourier symbol for periodic", "[convolution][spectrum]", float, double) {
     using T = TestType;
     // a fast size, two prime sizes (exact-size FFT), and a kernel larger than the image (it wraps)

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -328,25 +329,36 @@ private:
         es_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
         ps_ = Index(detail::conv::padded_stride<T>(std::size_t(we_ + kw_ - 1)));
         const std::size_t ext_n = std::size_t(he_ * es_) + 8, pad_n = std::size_t((he_ + kh_ - 1) * ps_) + 8;
-        // Separable kernels run in two passes through tmp_, so the extended image
-        // (forward input, adjoint output) and the padded adjoint input are never
-        // live at once: one buffer serves both, one image-sized buffer less.
-        // The buffers start uninitialized: every apply writes ext_ and tmp_
-        // before reading them, and the adjoint reads only the zero frame and
-        // the copy of g in pad_, so construction touches no image-sized page
-        // (an operator used only for its spectrum, as by `wiener`, never does).
+        // Image-sized scratch serves the adjoint only (the forward product runs
+        // in bands). Separable kernels run in two passes through tmp_, so the
+        // extended output and the padded input of the adjoint are never live at
+        // once: one buffer serves both, one image-sized buffer less. The buffers
+        // start uninitialized and are first written by an adjoint, so an
+        // operator used only forward (or only for its spectrum, as by `wiener`)
+        // never touches their pages.
         shared_scratch_ = separable_ && !valid;
         if (shared_scratch_) {
             pad_ = fft::AlignedBuffer<T>(std::max(ext_n, pad_n), fft::uninitialized);
         } else {
             if (!valid) ext_ = fft::AlignedBuffer<T>(ext_n, fft::uninitialized);
             pad_ = fft::AlignedBuffer<T>(pad_n, fft::uninitialized);
-            zero_adjoint_frame();  // once: no apply writes there
+        }
+        // The forward product runs in bands (forward_direct): at least 32 output
+        // rows, and no fewer than the k_h − 1 rows a band carries over.
+        // Band buffers for up to num_threads() workers (at construction; more
+        // threads later are capped to this count).
+        band_rows_ = std::min(std::max(Index(32), kh_ - 1), std::max(ho_, Index(1)));
+        band_workers_ = std::max(1, num_threads());
+        if (!valid) {
+            band_ext_size_ = std::size_t((band_rows_ + kh_ - 1) * es_) + 8;
+            band_ext_ = fft::AlignedBuffer<T>(band_ext_size_ * std::size_t(band_workers_), fft::uninitialized);
         }
         const Index fs = valid ? w_ : es_;  // row stride of the forward source
         if (separable_) {
             ts_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
             tmp_ = fft::AlignedBuffer<T>(std::size_t((he_ + kh_ - 1) * ts_) + 8, fft::uninitialized);
+            band_tmp_size_ = std::size_t((band_rows_ + kh_ - 1) * ts_) + 8;
+            band_tmp_ = fft::AlignedBuffer<T>(band_tmp_size_ * std::size_t(band_workers_), fft::uninitialized);
             // forward: rows y' = Σ_n v[n]·src[., j + kw−1−n]; then y = Σ_m u[m]·y'[i + kh−1−m, .]
             for (Index b = 0; b < kw_; ++b) fwd_row_.add(b, v_[std::size_t(kw_ - 1 - b)]);
             for (Index a = 0; a < kh_; ++a) fwd_col_.add(a * ts_, u_[std::size_t(kh_ - 1 - a)]);
@@ -471,18 +483,67 @@ private:
             cv::copy_block(fin_.data() + (kh_ - 1) * pw_ + (kw_ - 1), pw_, ho_, wo_, y, wo_);
             return;
         }
-        const T* src = x;
-        Index ss = w_;
-        if (boundary_ != Boundary::valid) {
-            cv::extend_plane(x, w_, rmap_, cmap_, left_, ext(), es_);
-            src = ext();
-            ss = es_;
+        forward_direct(x, y);
+    }
+
+    // The direct forward product in bands of band_rows_ output rows. Output
+    // rows [i0, i0 + n) read extended rows [i0, i0 + n + k_h − 1); each band
+    // extends just those rows into a band buffer (a few hundred KiB), and a
+    // separable kernel's row pass writes a second one, whose last k_h − 1 rows
+    // carry over as the first rows of the next band (each row-pass row is
+    // computed once per worker). Nothing image-sized is touched but x and y,
+    // and the column pass reads the row pass's output from cache. With several
+    // threads each takes a contiguous range of output rows with its own band
+    // buffers (one fork per product, not one per band).
+    void forward_direct(const T* x, T* y) const {
+        const double work = double(ho_) * double(wo_) * double(separable_ ? kh_ + kw_ : kh_ * kw_);
+        const int workers = std::min<int>({num_threads(), band_workers_, int((ho_ + band_rows_ - 1) / band_rows_)});
+        if (workers <= 1 || work < double(detail::parallel_threshold) * 4) return forward_rows(x, y, 0, ho_, 0);
+        parallel_for(
+            0, workers,
+            [&](std::ptrdiff_t t) { forward_rows(x, y, ho_ * t / workers, ho_ * (t + 1) / workers, std::size_t(t)); },
+            2);
+    }
+
+    // Output rows [r0, r1) in bands, with worker t's band buffers, single-threaded.
+    void forward_rows(const T* x, T* y, Index r0, Index r1, std::size_t t) const {
+        namespace cv = detail::conv;
+        const bool valid = boundary_ == Boundary::valid;
+        const Index carry = kh_ - 1;
+        T* ext = valid ? nullptr : band_ext_.data() + t * band_ext_size_;
+        if (!separable_) {
+            for (Index i0 = r0; i0 < r1; i0 += band_rows_) {
+                const Index n = std::min(band_rows_, r1 - i0);
+                if (valid) {  // x is its own extension
+                    cv::run_taps(x + i0 * w_, w_, fwd_, n, wo_, y + i0 * wo_, wo_, false);
+                    continue;
+                }
+                cv::extend_plane(x, w_, rmap_, cmap_, left_, ext, es_, i0, i0 + n + carry, false);
+                cv::run_taps(ext, es_, fwd_, n, wo_, y + i0 * wo_, wo_, false);
+            }
+            return;
         }
-        if (separable_) {
-            cv::run_taps(src, ss, fwd_row_, ho_ + kh_ - 1, wo_, tmp_.data(), ts_);
-            cv::run_taps(tmp_.data(), ts_, fwd_col_, ho_, wo_, y, wo_);
-        } else {
-            cv::run_taps(src, ss, fwd_, ho_, wo_, y, wo_);
+        T* tmp = band_tmp_.data() + t * band_tmp_size_;
+        for (Index i0 = r0; i0 < r1; i0 += band_rows_) {
+            const Index n = std::min(band_rows_, r1 - i0);
+            // row-pass rows needed: [i0, i0 + n + carry); after the first band the
+            // first `carry` of them are the previous band's last ones
+            Index p0 = i0, done = 0;
+            if (i0 > r0) {
+                std::memmove(tmp, tmp + band_rows_ * ts_, std::size_t(carry * ts_) * sizeof(T));
+                p0 = i0 + carry;
+                done = carry;
+            }
+            const Index p1 = i0 + n + carry;
+            const T* src = x + p0 * w_;  // valid: the image rows themselves
+            Index ss = w_;
+            if (!valid) {
+                cv::extend_plane(x, w_, rmap_, cmap_, left_, ext, es_, p0, p1, false);
+                src = ext;
+                ss = es_;
+            }
+            cv::run_taps(src, ss, fwd_row_, p1 - p0, wo_, tmp + done * ts_, ts_, false);
+            cv::run_taps(tmp, ts_, fwd_col_, n, wo_, y + i0 * wo_, wo_, false);
         }
     }
 
@@ -510,7 +571,11 @@ private:
             cv::fold_plane(fin_.data(), pw_, rmap_, cmap_, top_, left_, h_, w_, x);
             return;
         }
-        if (shared_scratch_) zero_adjoint_frame();  // the forward pass used this memory as ext()
+        // pad_'s zero frame: written on first use (construction touches no image-sized
+        // page), and again before each product when the adjoint's own output (ext())
+        // shares the memory.
+        if (shared_scratch_ || !adjoint_frame_ready_) zero_adjoint_frame();
+        adjoint_frame_ready_ = true;
         cv::copy_block(g, wo_, ho_, wo_, pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1), ps_);
         // z = K^T g on the window of the extended grid that the fold needs
         Index r0 = 0, c0 = 0, nr = he_, nc = we_, ds = es_;
@@ -608,8 +673,13 @@ private:
     std::vector<T> u_, v_;
     detail::conv::Taps<T> fwd_, adj_, fwd_row_, fwd_col_, adj_row_, adj_col_;
     Index es_ = 0, ps_ = 0, ts_ = 0;
-    mutable fft::AlignedBuffer<T> ext_, pad_, tmp_;
+    mutable fft::AlignedBuffer<T> ext_, pad_, tmp_;  // adjoint scratch (untouched until the first adjoint)
+    mutable bool adjoint_frame_ready_ = false;         // pad_'s zero frame is in place
     bool shared_scratch_ = false;  // ext() lives in pad_ (separable kernels)
+    Index band_rows_ = 0;          // forward bands: output rows per band
+    int band_workers_ = 1;         // forward bands: workers with their own band buffers
+    std::size_t band_ext_size_ = 0, band_tmp_size_ = 0;  // elements per worker
+    mutable fft::AlignedBuffer<T> band_ext_, band_tmp_;  // forward: extended rows, row-pass rows of one band
     T* ext() const { return shared_scratch_ ? pad_.data() : ext_.data(); }
 
     // FFT path

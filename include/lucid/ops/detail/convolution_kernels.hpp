@@ -236,7 +236,7 @@ struct Taps {
 /// dst[i·ds + j] = Σ_t w[t]·src[i·ss + off[t] + j] for i < rows, j < cols (see file comment).
 template <class T>
 void run_taps(const T* src, std::ptrdiff_t ss, const Taps<T>& taps, std::ptrdiff_t rows, std::ptrdiff_t cols,
-              T* dst, std::ptrdiff_t ds) {
+              T* dst, std::ptrdiff_t ds, bool parallel = true) {
     const std::ptrdiff_t* off = taps.off.data();
     const T* w = taps.w.data();
     const std::size_t nt = taps.size();
@@ -247,14 +247,16 @@ void run_taps(const T* src, std::ptrdiff_t ss, const Taps<T>& taps, std::ptrdiff
     const bool avx2 = use_avx2();
     // Paired rows are split between threads in whole pairs (blocks start at even rows).
     const std::ptrdiff_t unit = paired ? 2 : 1, units = (rows + unit - 1) / unit;
-    for_row_blocks(units, double(rows) * double(cols) * double(nt + 1), [&](std::ptrdiff_t b0, std::ptrdiff_t b1) {
+    auto body = [&](std::ptrdiff_t b0, std::ptrdiff_t b1) {
         const std::ptrdiff_t r0 = b0 * unit, r1 = std::min(rows, b1 * unit);
 #if LUCID_HAS_AVX2_DISPATCH
         if (avx2) return tap_rows_avx2<T>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
 #endif
         (void)avx2;
         tap_rows_portable<T>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
-    });
+    };
+    if (parallel) for_row_blocks(units, double(rows) * double(cols) * double(nt + 1), body);
+    else body(0, units);
 }
 
 // ---- boundary extension and its transpose ----------------------------------------
@@ -263,15 +265,19 @@ void run_taps(const T* src, std::ptrdiff_t ss, const Taps<T>& taps, std::ptrdiff
 /// cmap.size()) of the h×w plane x into dst (row stride ds):
 /// dst[p, q] = x[rmap[p], cmap[q]], or 0 where either index is −1. The
 /// columns [left, left + w) of a row with rmap[p] ≥ 0 are the row itself.
+/// With a row range [p0, p1), only those extended rows, written to dst's rows
+/// 0 .. p1 − p0 (one band of the forward product).
 template <class T>
 void extend_plane(const T* x, std::ptrdiff_t w, const std::vector<std::ptrdiff_t>& rmap,
-                  const std::vector<std::ptrdiff_t>& cmap, std::ptrdiff_t left, T* dst, std::ptrdiff_t ds) {
-    const std::ptrdiff_t he = std::ptrdiff_t(rmap.size()), we = std::ptrdiff_t(cmap.size());
+                  const std::vector<std::ptrdiff_t>& cmap, std::ptrdiff_t left, T* dst, std::ptrdiff_t ds,
+                  std::ptrdiff_t p0 = 0, std::ptrdiff_t p1 = -1, bool parallel = true) {
+    if (p1 < 0) p1 = std::ptrdiff_t(rmap.size());
+    const std::ptrdiff_t we = std::ptrdiff_t(cmap.size());
     const std::ptrdiff_t* rm = rmap.data();
     const std::ptrdiff_t* cm = cmap.data();
-    for_row_blocks(he, double(he) * double(we), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
-        for (std::ptrdiff_t p = r0; p < r1; ++p) {
-            T* d = dst + p * ds;
+    for_row_blocks(p1 - p0, parallel ? double(p1 - p0) * double(we) : 0.0, [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
+        for (std::ptrdiff_t p = p0 + r0; p < p0 + r1; ++p) {
+            T* d = dst + (p - p0) * ds;
             if (rm[p] < 0) {
                 std::fill(d, d + we, T(0));
                 continue;
