@@ -342,7 +342,7 @@ TEMPLATE_TEST_CASE("Convolution: FFT and direct paths agree to round-off on larg
         }
 }
 
-TEMPLATE_TEST_CASE("Convolution direct path: banded forward product, split among threads, equals direct summation",
+TEMPLATE_TEST_CASE("Convolution direct path: banded products, split among threads, equal direct summation and the FFT adjoint",
                    "[convolution][reference][threads]", float, double) {
     using T = TestType;
     // 100 output rows: several 32-row bands (and a short last one), the row-pass rows a
@@ -361,6 +361,11 @@ TEMPLATE_TEST_CASE("Convolution direct path: banded forward product, split among
             double k1 = 0;
             for (auto v : k) k1 += std::abs(double(v));
             const double bound = 16 * double(std::numeric_limits<T>::epsilon()) * k1 * max_abs(x);
+            // the adjoint against the FFT path's (tested by the dot-product test), on the same g
+            Convolution<T> F(k, {h, w}, b, {.method = ConvolutionMethod::fft});
+            const auto g = random_array<T, 2>(F.range_shape(), 9);
+            const auto ref_adj = F.adjoint_of(g);
+            const double adj_bound = 20 * tol<T>() * (1 + max_abs(ref_adj));
             for (int built : {1, 2}) {
                 set_num_threads(built);
                 Convolution<T> A(k, {h, w}, b, {.method = ConvolutionMethod::direct});
@@ -372,6 +377,8 @@ TEMPLATE_TEST_CASE("Convolution direct path: banded forward product, split among
                     CHECK(max_abs_diff(y, ref) <= bound);
                     if (run == 1) first = y;
                     else CHECK(max_abs_diff(y, first) <= bound);  // the carried rows change no sum
+                    CHECK(max_abs_diff(A.adjoint_of(g), ref_adj) <= adj_bound);
+                    CHECK(adjoint_test(A, 11).relative_error < tol<T>());
                 }
             }
         }

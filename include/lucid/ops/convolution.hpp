@@ -328,37 +328,43 @@ private:
         const bool valid = boundary_ == Boundary::valid;
         es_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
         ps_ = Index(detail::conv::padded_stride<T>(std::size_t(we_ + kw_ - 1)));
-        const std::size_t ext_n = std::size_t(he_ * es_) + 8, pad_n = std::size_t((he_ + kh_ - 1) * ps_) + 8;
-        // Image-sized scratch serves the adjoint only (the forward product runs
-        // in bands). Separable kernels run in two passes through tmp_, so the
-        // extended output and the padded input of the adjoint are never live at
-        // once: one buffer serves both, one image-sized buffer less. The buffers
-        // start uninitialized and are first written by an adjoint, so an
-        // operator used only forward (or only for its spectrum, as by `wiener`)
-        // never touches their pages.
-        shared_scratch_ = separable_ && !valid;
-        if (shared_scratch_) {
-            pad_ = fft::AlignedBuffer<T>(std::max(ext_n, pad_n), fft::uninitialized);
-        } else {
-            if (!valid) ext_ = fft::AlignedBuffer<T>(ext_n, fft::uninitialized);
-            pad_ = fft::AlignedBuffer<T>(pad_n, fft::uninitialized);
+        // No image-sized scratch: both products run in bands of output rows
+        // (forward_direct, adjoint_direct) through per-worker band buffers.
+        // The adjoint's zero extension of g: window rows r0.. and columns c0..
+        // of the padded grid (g at offset (k_h − 1, k_w − 1)), the window being
+        // x itself for zero / valid and the extended grid otherwise.
+        {
+            const Index r0 = adjoint_to_x() ? top_ : 0, c0 = adjoint_to_x() ? left_ : 0;
+            const Index nr = adjoint_to_x() ? h_ : he_, nc = adjoint_to_x() ? w_ : we_;
+            adj_rmap_.resize(std::size_t(nr + kh_ - 1));
+            adj_cmap_.resize(std::size_t(nc + kw_ - 1));
+            for (Index p = 0; p < Index(adj_rmap_.size()); ++p) {
+                const Index i = r0 + p - (kh_ - 1);
+                adj_rmap_[std::size_t(p)] = i >= 0 && i < ho_ ? i : -1;
+            }
+            for (Index q = 0; q < Index(adj_cmap_.size()); ++q) {
+                const Index j = c0 + q - (kw_ - 1);
+                adj_cmap_[std::size_t(q)] = j >= 0 && j < wo_ ? j : -1;
+            }
+            adj_left_ = (kw_ - 1) - c0;  // window columns before g's first column
+            if (!adjoint_to_x()) fold_rows_ = fft::AlignedBuffer<T>(std::size_t((he_ - h_) * es_) + 8, fft::uninitialized);
         }
-        // The forward product runs in bands (forward_direct): at least 32 output
-        // rows, and no fewer than the k_h − 1 rows a band carries over.
         // Band buffers for up to num_threads() workers (at construction; more
         // threads later are capped to this count).
-        band_rows_ = std::min(std::max(Index(32), kh_ - 1), std::max(ho_, Index(1)));
+        band_rows_ = std::max(Index(32), kh_ - 1);
         band_workers_ = std::max(1, num_threads());
-        if (!valid) {
+        const auto per_worker = [&](std::size_t n) { return fft::AlignedBuffer<T>(n * std::size_t(band_workers_), fft::uninitialized); };
+        if (!valid || !adjoint_to_x()) {  // forward: extended rows; adjoint: its output rows before the fold
             band_ext_size_ = std::size_t((band_rows_ + kh_ - 1) * es_) + 8;
-            band_ext_ = fft::AlignedBuffer<T>(band_ext_size_ * std::size_t(band_workers_), fft::uninitialized);
+            band_ext_ = per_worker(band_ext_size_);
         }
+        band_pad_size_ = std::size_t((band_rows_ + kh_ - 1) * ps_) + 8;  // adjoint: zero-extended rows of g
+        band_pad_ = per_worker(band_pad_size_);
         const Index fs = valid ? w_ : es_;  // row stride of the forward source
         if (separable_) {
             ts_ = Index(detail::conv::padded_stride<T>(std::size_t(we_)));
-            tmp_ = fft::AlignedBuffer<T>(std::size_t((he_ + kh_ - 1) * ts_) + 8, fft::uninitialized);
             band_tmp_size_ = std::size_t((band_rows_ + kh_ - 1) * ts_) + 8;
-            band_tmp_ = fft::AlignedBuffer<T>(band_tmp_size_ * std::size_t(band_workers_), fft::uninitialized);
+            band_tmp_ = per_worker(band_tmp_size_);
             // forward: rows y' = Σ_n v[n]·src[., j + kw−1−n]; then y = Σ_m u[m]·y'[i + kh−1−m, .]
             for (Index b = 0; b < kw_; ++b) fwd_row_.add(b, v_[std::size_t(kw_ - 1 - b)]);
             for (Index a = 0; a < kh_; ++a) fwd_col_.add(a * ts_, u_[std::size_t(kh_ - 1 - a)]);
@@ -547,6 +553,74 @@ private:
         }
     }
 
+    // The direct adjoint z = Kᵀg, in bands like the forward product: g is
+    // zero-extended band by band (adj_rmap_, adj_cmap_: the rows and columns
+    // of g around the output window, −1 outside g) and correlated with the
+    // kernel. zero / valid: the window is the image itself, so z is x. Else z
+    // is the extended grid and is folded back (Eᵀ) row by row: interior rows
+    // straight into x, border rows into fold_rows_, added onto the rows they
+    // copied once every band is done.
+    void adjoint_direct(const T* g, T* x) const {
+        const Index rows = Index(adj_rmap_.size()) - (kh_ - 1);  // output rows of the window
+        const double work = double(rows) * double(adj_cmap_.size()) * double(separable_ ? kh_ + kw_ : kh_ * kw_);
+        const int workers = std::min<int>({num_threads(), band_workers_, int((rows + band_rows_ - 1) / band_rows_)});
+        if (workers <= 1 || work < double(detail::parallel_threshold) * 4) adjoint_rows(g, x, 0, rows, 0);
+        else
+            parallel_for(
+                0, workers,
+                [&](std::ptrdiff_t t) { adjoint_rows(g, x, rows * t / workers, rows * (t + 1) / workers, std::size_t(t)); },
+                2);
+        if (adjoint_to_x()) return;
+        for (Index p = 0; p < he_; ++p) {  // border rows (serial: several may land on one row)
+            if (p >= top_ && p < top_ + h_) continue;
+            if (rmap_[std::size_t(p)] < 0) continue;
+            detail::conv::fold_row(fold_rows_.data() + fold_row_index(p) * es_, cmap_, left_, w_,
+                                   x + rmap_[std::size_t(p)] * w_, true);
+        }
+    }
+
+    // zero and valid boundaries have no extension to fold: the adjoint's window is x itself
+    bool adjoint_to_x() const { return boundary_ == Boundary::valid || boundary_ == Boundary::zero; }
+    // row of fold_rows_ holding extended border row p (top rows first, then bottom)
+    Index fold_row_index(Index p) const { return p < top_ ? p : p - h_; }
+
+    // Window rows [r0, r1) of Kᵀg in bands, with worker t's band buffers, single-threaded.
+    void adjoint_rows(const T* g, T* x, Index r0, Index r1, std::size_t t) const {
+        namespace cv = detail::conv;
+        const bool to_x = adjoint_to_x();
+        const Index carry = kh_ - 1, nc = Index(adj_cmap_.size()) - (kw_ - 1);
+        T* pad = band_pad_.data() + t * band_pad_size_;
+        T* out = to_x ? nullptr : band_ext_.data() + t * band_ext_size_;
+        T* tmp = separable_ ? band_tmp_.data() + t * band_tmp_size_ : nullptr;
+        for (Index i0 = r0; i0 < r1; i0 += band_rows_) {
+            const Index n = std::min(band_rows_, r1 - i0);
+            T* dst = to_x ? x + i0 * w_ : out;
+            const Index ds = to_x ? w_ : es_;
+            if (separable_) {
+                Index p0 = i0, done = 0;
+                if (i0 > r0) {  // the previous band's last `carry` row-pass rows
+                    std::memmove(tmp, tmp + band_rows_ * ts_, std::size_t(carry * ts_) * sizeof(T));
+                    p0 = i0 + carry;
+                    done = carry;
+                }
+                const Index p1 = i0 + n + carry;
+                cv::extend_plane(g, wo_, adj_rmap_, adj_cmap_, adj_left_, pad, ps_, p0, p1, false);
+                cv::run_taps(pad, ps_, adj_row_, p1 - p0, nc, tmp + done * ts_, ts_, false);
+                cv::run_taps(tmp, ts_, adj_col_, n, nc, dst, ds, false);
+            } else {
+                cv::extend_plane(g, wo_, adj_rmap_, adj_cmap_, adj_left_, pad, ps_, i0, i0 + n + carry, false);
+                cv::run_taps(pad, ps_, adj_, n, nc, dst, ds, false);
+            }
+            if (to_x) continue;
+            for (Index r = 0; r < n; ++r) {  // fold: interior rows into x, border rows aside
+                const Index p = i0 + r;
+                const T* zr = out + r * es_;
+                if (p >= top_ && p < top_ + h_) cv::fold_row(zr, cmap_, left_, w_, x + (p - top_) * w_, false);
+                else std::memcpy(fold_rows_.data() + fold_row_index(p) * es_, zr, std::size_t(we_) * sizeof(T));
+            }
+        }
+    }
+
     void adjoint_plane(const T* g, T* x) const {
         namespace cv = detail::conv;
         if (method_ == ConvolutionMethod::fft) {
@@ -571,43 +645,7 @@ private:
             cv::fold_plane(fin_.data(), pw_, rmap_, cmap_, top_, left_, h_, w_, x);
             return;
         }
-        // pad_'s zero frame: written on first use (construction touches no image-sized
-        // page), and again before each product when the adjoint's own output (ext())
-        // shares the memory.
-        if (shared_scratch_ || !adjoint_frame_ready_) zero_adjoint_frame();
-        adjoint_frame_ready_ = true;
-        cv::copy_block(g, wo_, ho_, wo_, pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1), ps_);
-        // z = K^T g on the window of the extended grid that the fold needs
-        Index r0 = 0, c0 = 0, nr = he_, nc = we_, ds = es_;
-        T* dst = ext();
-        const bool direct_to_x = boundary_ == Boundary::valid || boundary_ == Boundary::zero;
-        if (direct_to_x) {
-            r0 = top_;
-            c0 = left_;
-            nr = h_;
-            nc = w_;
-            dst = x;
-            ds = w_;
-        }
-        const T* src = pad_.data() + r0 * ps_ + c0;
-        if (separable_) {
-            cv::run_taps(src, ps_, adj_row_, nr + kh_ - 1, nc, tmp_.data(), ts_);
-            cv::run_taps(tmp_.data(), ts_, adj_col_, nr, nc, dst, ds);
-        } else {
-            cv::run_taps(src, ps_, adj_, nr, nc, dst, ds);
-        }
-        if (!direct_to_x) cv::fold_plane(ext(), es_, rmap_, cmap_, top_, left_, h_, w_, x);
-    }
-
-    // Zero the frame of pad_ around the ho×wo block the adjoint copies g into:
-    // the (ho + 2(kh−1))×(wo + 2(kw−1)) window its correlation reads.
-    void zero_adjoint_frame() const {
-        namespace cv = detail::conv;
-        const Index pw = wo_ + 2 * (kw_ - 1), rows = ho_ + 2 * (kh_ - 1);
-        cv::zero_block(pad_.data(), ps_, kh_ - 1, pw);
-        cv::zero_block(pad_.data() + (kh_ - 1 + ho_) * ps_, ps_, rows - (kh_ - 1 + ho_), pw);
-        cv::zero_block(pad_.data() + (kh_ - 1) * ps_, ps_, ho_, kw_ - 1);
-        cv::zero_block(pad_.data() + (kh_ - 1) * ps_ + (kw_ - 1 + wo_), ps_, ho_, kw_ - 1);
+        adjoint_direct(g, x);
     }
 
     // Zero the transform grid outside the he×we block an apply fills (the last
@@ -673,14 +711,15 @@ private:
     std::vector<T> u_, v_;
     detail::conv::Taps<T> fwd_, adj_, fwd_row_, fwd_col_, adj_row_, adj_col_;
     Index es_ = 0, ps_ = 0, ts_ = 0;
-    mutable fft::AlignedBuffer<T> ext_, pad_, tmp_;  // adjoint scratch (untouched until the first adjoint)
-    mutable bool adjoint_frame_ready_ = false;         // pad_'s zero frame is in place
-    bool shared_scratch_ = false;  // ext() lives in pad_ (separable kernels)
-    Index band_rows_ = 0;          // forward bands: output rows per band
-    int band_workers_ = 1;         // forward bands: workers with their own band buffers
-    std::size_t band_ext_size_ = 0, band_tmp_size_ = 0;  // elements per worker
-    mutable fft::AlignedBuffer<T> band_ext_, band_tmp_;  // forward: extended rows, row-pass rows of one band
-    T* ext() const { return shared_scratch_ ? pad_.data() : ext_.data(); }
+    Index band_rows_ = 0;          // output rows per band
+    int band_workers_ = 1;         // workers with their own band buffers
+    std::size_t band_ext_size_ = 0, band_tmp_size_ = 0, band_pad_size_ = 0;  // elements per worker
+    // per worker: extended rows (forward) or unfolded output rows (adjoint); row-pass
+    // rows of a separable kernel; zero-extended rows of g (adjoint)
+    mutable fft::AlignedBuffer<T> band_ext_, band_tmp_, band_pad_;
+    std::vector<Index> adj_rmap_, adj_cmap_;  // the adjoint's zero extension of g (−1: zero)
+    Index adj_left_ = 0;
+    mutable fft::AlignedBuffer<T> fold_rows_;  // the adjoint's border rows of the extended grid, folded last
 
     // FFT path
     bool periodic_exact_ = false;

@@ -290,6 +290,26 @@ void extend_plane(const T* x, std::ptrdiff_t w, const std::vector<std::ptrdiff_t
     });
 }
 
+/// One row of the fold Eᵀ (below): x_row = z_row's image part [left, left + w)
+/// plus the samples of its border columns added back onto the pixels they
+/// were copies of (cmap[q] = −1: a zero position, dropped). With `add`, the
+/// whole folded row is added to x_row instead (a border row of z).
+template <class T>
+void fold_row(const T* zr, const std::vector<std::ptrdiff_t>& cmap, std::ptrdiff_t left, std::ptrdiff_t w, T* xr,
+              bool add) {
+    const std::ptrdiff_t we = std::ptrdiff_t(cmap.size());
+    const std::ptrdiff_t* cm = cmap.data();
+    if (add) {
+        for (std::ptrdiff_t j = 0; j < w; ++j) xr[j] += zr[left + j];
+    } else {
+        std::memcpy(xr, zr + left, std::size_t(w) * sizeof(T));
+    }
+    for (std::ptrdiff_t q = 0; q < left; ++q)
+        if (cm[q] >= 0) xr[cm[q]] += zr[q];
+    for (std::ptrdiff_t q = left + w; q < we; ++q)
+        if (cm[q] >= 0) xr[cm[q]] += zr[q];
+}
+
 /// Transpose of `extend_plane` (the fold Eᵀ): x[i, j] = Σ z[p, q] over the
 /// extended positions (p, q) with rmap[p] = i and cmap[q] = j. Samples that
 /// the extension read from outside the image are added back onto the pixels
@@ -299,30 +319,15 @@ void fold_plane(const T* z, std::ptrdiff_t zs, const std::vector<std::ptrdiff_t>
                 const std::vector<std::ptrdiff_t>& cmap, std::ptrdiff_t top, std::ptrdiff_t left, std::ptrdiff_t h,
                 std::ptrdiff_t w, T* x) {
     const std::ptrdiff_t he = std::ptrdiff_t(rmap.size()), we = std::ptrdiff_t(cmap.size());
-    const std::ptrdiff_t* cm = cmap.data();
-    auto add_border_columns = [&](const T* zr, T* xr) {
-        for (std::ptrdiff_t q = 0; q < left; ++q)
-            if (cm[q] >= 0) xr[cm[q]] += zr[q];
-        for (std::ptrdiff_t q = left + w; q < we; ++q)
-            if (cm[q] >= 0) xr[cm[q]] += zr[q];
-    };
     // interior rows: each image row once (copy, then its own border columns)
     for_row_blocks(h, double(h) * double(we), [&](std::ptrdiff_t r0, std::ptrdiff_t r1) {
-        for (std::ptrdiff_t i = r0; i < r1; ++i) {
-            const T* zr = z + (i + top) * zs;
-            T* xr = x + i * w;
-            std::memcpy(xr, zr + left, std::size_t(w) * sizeof(T));
-            add_border_columns(zr, xr);
-        }
+        for (std::ptrdiff_t i = r0; i < r1; ++i) fold_row(z + (i + top) * zs, cmap, left, w, x + i * w, false);
     });
     // border rows: added onto the rows they copied (serial: several may hit one row)
     for (std::ptrdiff_t p = 0; p < he; ++p) {
         if (p >= top && p < top + h) continue;
         if (rmap[std::size_t(p)] < 0) continue;
-        const T* zr = z + p * zs;
-        T* xr = x + rmap[std::size_t(p)] * w;
-        for (std::ptrdiff_t j = 0; j < w; ++j) xr[j] += zr[left + j];
-        add_border_columns(zr, xr);
+        fold_row(z + p * zs, cmap, left, w, x + rmap[std::size_t(p)] * w, true);
     }
 }
 
