@@ -99,14 +99,9 @@ void filter_real(const T* x, T* y, std::size_t h, std::size_t w, Multiplier&& mu
     C* z = reinterpret_cast<C*>(y);
     // body(t, i) for i in [0, n), split into `workers` contiguous ranges (t = worker)
     auto split = [&](std::size_t n, auto&& body) {
-        parallel_for(
-            0, workers,
-            [&](std::ptrdiff_t t) {
-                for (std::size_t i = n * std::size_t(t) / std::size_t(workers);
-                     i < n * std::size_t(t + 1) / std::size_t(workers); ++i)
-                    body(std::size_t(t), i);
-            },
-            2);
+        parallel_ranges(std::ptrdiff_t(n), workers, [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t e) {
+            for (std::ptrdiff_t i = b; i < e; ++i) body(std::size_t(t), std::size_t(i));
+        });
     };
 
     // 1. Row DFTs, packed: (X[0] + i·X[w/2], X[1..w/2−1]).

@@ -51,4 +51,16 @@ void parallel_for(std::ptrdiff_t begin, std::ptrdiff_t end, F&& body,
     for (std::ptrdiff_t i = begin; i < end; ++i) body(i);
 }
 
+/// Splits [0, n) into `workers` contiguous ranges and runs body(t, begin, end)
+/// for each worker t < workers, in parallel (one call body(0, 0, n) when
+/// workers <= 1). For loops whose workers keep their own scratch, indexed by t.
+template <class F>
+void parallel_ranges(std::ptrdiff_t n, int workers, F&& body) {
+    if (workers <= 1) {
+        body(std::ptrdiff_t(0), std::ptrdiff_t(0), n);
+        return;
+    }
+    parallel_for(0, workers, [&](std::ptrdiff_t t) { body(t, n * t / workers, n * (t + 1) / workers); }, 2);
+}
+
 }  // namespace lucid

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -492,90 +493,116 @@ private:
         forward_direct(x, y);
     }
 
-    // The direct forward product in bands of band_rows_ output rows. Output
-    // rows [i0, i0 + n) read extended rows [i0, i0 + n + k_h − 1); each band
-    // extends just those rows into a band buffer (a few hundred KiB), and a
+    // Both direct products run in bands of band_rows_ output rows. Output rows
+    // [i0, i0 + n) read (extended) input rows [i0, i0 + n + k_h − 1); each
+    // band builds just those rows in a band buffer (a few hundred KiB), and a
     // separable kernel's row pass writes a second one, whose last k_h − 1 rows
     // carry over as the first rows of the next band (each row-pass row is
-    // computed once per worker). Nothing image-sized is touched but x and y,
-    // and the column pass reads the row pass's output from cache. With several
-    // threads each takes a contiguous range of output rows with its own band
-    // buffers (one fork per product, not one per band).
-    void forward_direct(const T* x, T* y) const {
-        const double work = double(ho_) * double(wo_) * double(separable_ ? kh_ + kw_ : kh_ * kw_);
-        const int workers = std::min<int>({num_threads(), band_workers_, int((ho_ + band_rows_ - 1) / band_rows_)});
-        if (workers <= 1 || work < double(detail::parallel_threshold) * 4) return forward_rows(x, y, 0, ho_, 0);
-        parallel_for(
-            0, workers,
-            [&](std::ptrdiff_t t) { forward_rows(x, y, ho_ * t / workers, ho_ * (t + 1) / workers, std::size_t(t)); },
-            2);
+    // computed once per worker). Nothing image-sized is touched but the input
+    // and the output, and the column pass reads the row pass's output from
+    // cache. With several threads each takes a contiguous range of output
+    // rows with its own band buffers (one fork per product, not one per band).
+
+    // body(r0, r1, t) over [0, rows) output rows of `cols` columns: split among
+    // workers when the multiply-adds justify a fork, else one call.
+    template <class Body>
+    void split_bands(Index rows, Index cols, Body&& body) const {
+        const double work = double(rows) * double(cols) * double(separable_ ? kh_ + kw_ : kh_ * kw_);
+        int workers = std::min<int>({num_threads(), band_workers_, int((rows + band_rows_ - 1) / band_rows_)});
+        if (work < double(detail::parallel_threshold) * 4) workers = 1;
+        parallel_ranges(rows, workers, [&](std::ptrdiff_t t, std::ptrdiff_t r0, std::ptrdiff_t r1) {
+            body(Index(r0), Index(r1), std::size_t(t));
+        });
     }
 
-    // Output rows [r0, r1) in bands, with worker t's band buffers, single-threaded.
-    void forward_rows(const T* x, T* y, Index r0, Index r1, std::size_t t) const {
+    // One worker's bands over output rows [r0, r1), single-threaded, with worker
+    // t's row-pass buffer: input(p0, p1) supplies the input rows [p0, p1) as
+    // {pointer, row stride}; output(i0) gives where output row i0 goes, as
+    // {pointer, row stride}; done(i0, n) runs after each band. `full` are the
+    // 2-D taps, `row` and `col` the separable passes.
+    template <class Input, class Output, class Done>
+    void run_bands(Index r0, Index r1, std::size_t t, Index cols, const detail::conv::Taps<T>& full,
+                   const detail::conv::Taps<T>& row, const detail::conv::Taps<T>& col, Input&& input,
+                   Output&& output, Done&& done) const {
         namespace cv = detail::conv;
-        const bool valid = boundary_ == Boundary::valid;
         const Index carry = kh_ - 1;
-        T* ext = valid ? nullptr : band_ext_.data() + t * band_ext_size_;
-        if (!separable_) {
-            for (Index i0 = r0; i0 < r1; i0 += band_rows_) {
-                const Index n = std::min(band_rows_, r1 - i0);
-                if (valid) {  // x is its own extension
-                    cv::run_taps(x + i0 * w_, w_, fwd_, n, wo_, y + i0 * wo_, wo_, false);
-                    continue;
-                }
-                cv::extend_plane(x, w_, rmap_, cmap_, left_, ext, es_, i0, i0 + n + carry, false);
-                cv::run_taps(ext, es_, fwd_, n, wo_, y + i0 * wo_, wo_, false);
-            }
-            return;
-        }
-        T* tmp = band_tmp_.data() + t * band_tmp_size_;
+        T* tmp = separable_ ? band_tmp_.data() + t * band_tmp_size_ : nullptr;
         for (Index i0 = r0; i0 < r1; i0 += band_rows_) {
             const Index n = std::min(band_rows_, r1 - i0);
-            // row-pass rows needed: [i0, i0 + n + carry); after the first band the
-            // first `carry` of them are the previous band's last ones
-            Index p0 = i0, done = 0;
-            if (i0 > r0) {
-                std::memmove(tmp, tmp + band_rows_ * ts_, std::size_t(carry * ts_) * sizeof(T));
-                p0 = i0 + carry;
-                done = carry;
+            const auto [dst, ds] = output(i0);
+            if (!separable_) {
+                const auto [src, ss] = input(i0, i0 + n + carry);
+                cv::run_taps(src, ss, full, n, cols, dst, ds, false);
+            } else {
+                // row-pass rows needed: [i0, i0 + n + carry); after the first band the
+                // first `carry` of them are the previous band's last ones
+                Index p0 = i0, have = 0;
+                if (i0 > r0) {
+                    std::memmove(tmp, tmp + band_rows_ * ts_, std::size_t(carry * ts_) * sizeof(T));
+                    p0 = i0 + carry;
+                    have = carry;
+                }
+                const Index p1 = i0 + n + carry;
+                const auto [src, ss] = input(p0, p1);
+                cv::run_taps(src, ss, row, p1 - p0, cols, tmp + have * ts_, ts_, false);
+                cv::run_taps(tmp, ts_, col, n, cols, dst, ds, false);
             }
-            const Index p1 = i0 + n + carry;
-            const T* src = x + p0 * w_;  // valid: the image rows themselves
-            Index ss = w_;
-            if (!valid) {
-                cv::extend_plane(x, w_, rmap_, cmap_, left_, ext, es_, p0, p1, false);
-                src = ext;
-                ss = es_;
-            }
-            cv::run_taps(src, ss, fwd_row_, p1 - p0, wo_, tmp + done * ts_, ts_, false);
-            cv::run_taps(tmp, ts_, fwd_col_, n, wo_, y + i0 * wo_, wo_, false);
+            done(i0, n);
         }
     }
 
-    // The direct adjoint z = Kᵀg, in bands like the forward product: g is
-    // zero-extended band by band (adj_rmap_, adj_cmap_: the rows and columns
-    // of g around the output window, −1 outside g) and correlated with the
-    // kernel. zero / valid: the window is the image itself, so z is x. Else z
-    // is the extended grid and is folded back (Eᵀ) row by row: interior rows
-    // straight into x, border rows into fold_rows_, added onto the rows they
-    // copied once every band is done.
+    // Forward: the input rows are x's extended rows (valid: x's own rows).
+    void forward_direct(const T* x, T* y) const {
+        const bool valid = boundary_ == Boundary::valid;
+        split_bands(ho_, wo_, [&](Index r0, Index r1, std::size_t t) {
+            T* ext = valid ? nullptr : band_ext_.data() + t * band_ext_size_;
+            run_bands(
+                r0, r1, t, wo_, fwd_, fwd_row_, fwd_col_,
+                [&](Index p0, Index p1) -> std::pair<const T*, Index> {
+                    if (valid) return {x + p0 * w_, w_};
+                    detail::conv::extend_plane(x, w_, rmap_, cmap_, left_, ext, es_, p0, p1, false);
+                    return {ext, es_};
+                },
+                [&](Index i0) { return std::pair<T*, Index>{y + i0 * wo_, wo_}; }, [](Index, Index) {});
+        });
+    }
+
+    // The direct adjoint z = Kᵀg in bands: the input rows are g's zero
+    // extension (adj_rmap_, adj_cmap_: the rows and columns of g around the
+    // output window, −1 outside g). zero / valid: the window is the image
+    // itself, so z is x. Else z is the extended grid and is folded back (Eᵀ)
+    // band by band: interior rows straight into x, border rows into
+    // fold_rows_, added onto the rows they copied once every band is done.
     void adjoint_direct(const T* g, T* x) const {
-        const Index rows = Index(adj_rmap_.size()) - (kh_ - 1);  // output rows of the window
-        const double work = double(rows) * double(adj_cmap_.size()) * double(separable_ ? kh_ + kw_ : kh_ * kw_);
-        const int workers = std::min<int>({num_threads(), band_workers_, int((rows + band_rows_ - 1) / band_rows_)});
-        if (workers <= 1 || work < double(detail::parallel_threshold) * 4) adjoint_rows(g, x, 0, rows, 0);
-        else
-            parallel_for(
-                0, workers,
-                [&](std::ptrdiff_t t) { adjoint_rows(g, x, rows * t / workers, rows * (t + 1) / workers, std::size_t(t)); },
-                2);
-        if (adjoint_to_x()) return;
+        namespace cv = detail::conv;
+        const bool to_x = adjoint_to_x();
+        const Index rows = Index(adj_rmap_.size()) - (kh_ - 1), cols = Index(adj_cmap_.size()) - (kw_ - 1);
+        split_bands(rows, cols, [&](Index r0, Index r1, std::size_t t) {
+            T* pad = band_pad_.data() + t * band_pad_size_;
+            T* out = to_x ? nullptr : band_ext_.data() + t * band_ext_size_;
+            run_bands(
+                r0, r1, t, cols, adj_, adj_row_, adj_col_,
+                [&](Index p0, Index p1) -> std::pair<const T*, Index> {
+                    cv::extend_plane(g, wo_, adj_rmap_, adj_cmap_, adj_left_, pad, ps_, p0, p1, false);
+                    return {pad, ps_};
+                },
+                [&](Index i0) { return to_x ? std::pair<T*, Index>{x + i0 * w_, w_} : std::pair<T*, Index>{out, es_}; },
+                [&](Index i0, Index n) {
+                    if (to_x) return;
+                    for (Index r = 0; r < n; ++r) {  // fold: interior rows into x, border rows aside
+                        const Index p = i0 + r;
+                        const T* zr = out + r * es_;
+                        if (p >= top_ && p < top_ + h_) cv::fold_row(zr, cmap_, left_, w_, x + (p - top_) * w_, false);
+                        else std::memcpy(fold_rows_.data() + fold_row_index(p) * es_, zr, std::size_t(we_) * sizeof(T));
+                    }
+                });
+        });
+        if (to_x) return;
         for (Index p = 0; p < he_; ++p) {  // border rows (serial: several may land on one row)
             if (p >= top_ && p < top_ + h_) continue;
             if (rmap_[std::size_t(p)] < 0) continue;
-            detail::conv::fold_row(fold_rows_.data() + fold_row_index(p) * es_, cmap_, left_, w_,
-                                   x + rmap_[std::size_t(p)] * w_, true);
+            cv::fold_row(fold_rows_.data() + fold_row_index(p) * es_, cmap_, left_, w_, x + rmap_[std::size_t(p)] * w_,
+                         true);
         }
     }
 
@@ -583,43 +610,6 @@ private:
     bool adjoint_to_x() const { return boundary_ == Boundary::valid || boundary_ == Boundary::zero; }
     // row of fold_rows_ holding extended border row p (top rows first, then bottom)
     Index fold_row_index(Index p) const { return p < top_ ? p : p - h_; }
-
-    // Window rows [r0, r1) of Kᵀg in bands, with worker t's band buffers, single-threaded.
-    void adjoint_rows(const T* g, T* x, Index r0, Index r1, std::size_t t) const {
-        namespace cv = detail::conv;
-        const bool to_x = adjoint_to_x();
-        const Index carry = kh_ - 1, nc = Index(adj_cmap_.size()) - (kw_ - 1);
-        T* pad = band_pad_.data() + t * band_pad_size_;
-        T* out = to_x ? nullptr : band_ext_.data() + t * band_ext_size_;
-        T* tmp = separable_ ? band_tmp_.data() + t * band_tmp_size_ : nullptr;
-        for (Index i0 = r0; i0 < r1; i0 += band_rows_) {
-            const Index n = std::min(band_rows_, r1 - i0);
-            T* dst = to_x ? x + i0 * w_ : out;
-            const Index ds = to_x ? w_ : es_;
-            if (separable_) {
-                Index p0 = i0, done = 0;
-                if (i0 > r0) {  // the previous band's last `carry` row-pass rows
-                    std::memmove(tmp, tmp + band_rows_ * ts_, std::size_t(carry * ts_) * sizeof(T));
-                    p0 = i0 + carry;
-                    done = carry;
-                }
-                const Index p1 = i0 + n + carry;
-                cv::extend_plane(g, wo_, adj_rmap_, adj_cmap_, adj_left_, pad, ps_, p0, p1, false);
-                cv::run_taps(pad, ps_, adj_row_, p1 - p0, nc, tmp + done * ts_, ts_, false);
-                cv::run_taps(tmp, ts_, adj_col_, n, nc, dst, ds, false);
-            } else {
-                cv::extend_plane(g, wo_, adj_rmap_, adj_cmap_, adj_left_, pad, ps_, i0, i0 + n + carry, false);
-                cv::run_taps(pad, ps_, adj_, n, nc, dst, ds, false);
-            }
-            if (to_x) continue;
-            for (Index r = 0; r < n; ++r) {  // fold: interior rows into x, border rows aside
-                const Index p = i0 + r;
-                const T* zr = out + r * es_;
-                if (p >= top_ && p < top_ + h_) cv::fold_row(zr, cmap_, left_, w_, x + (p - top_) * w_, false);
-                else std::memcpy(fold_rows_.data() + fold_row_index(p) * es_, zr, std::size_t(we_) * sizeof(T));
-            }
-        }
-    }
 
     void adjoint_plane(const T* g, T* x) const {
         namespace cv = detail::conv;

@@ -86,8 +86,8 @@ void for_row_blocks(std::ptrdiff_t rows, double work, F&& body) {
         body(std::ptrdiff_t(0), rows);
         return;
     }
-    const std::ptrdiff_t blocks = std::min<std::ptrdiff_t>(nt, rows);
-    parallel_for(0, blocks, [&](std::ptrdiff_t b) { body(rows * b / blocks, rows * (b + 1) / blocks); }, 2);
+    parallel_ranges(rows, int(std::min<std::ptrdiff_t>(nt, rows)),
+                    [&](std::ptrdiff_t, std::ptrdiff_t r0, std::ptrdiff_t r1) { body(r0, r1); });
 }
 
 // ---- the tap loop -------------------------------------------------------------
