@@ -82,10 +82,17 @@ struct SeparableSpectrum {
     std::vector<std::complex<T>> rows;    ///< Spectrum<T>::grid(transform, plane)[0] values
     std::vector<std::complex<T>> cols;    ///< Spectrum<T>::grid(transform, plane)[1] values
 
-    /// row_out[q] = rows[p]·cols[q] for every column q of the grid.
-    void row(std::size_t p, std::complex<T>* row_out) const {
-        const std::complex<T> r = rows[p];
-        for (std::size_t q = 0; q < cols.size(); ++q) row_out[q] = r * cols[q];
+    /// out[q − q0] = rows[p]·cols[q] for the columns q0 ≤ q < q1 of row p
+    /// (real arithmetic: it vectorizes, std::complex's operator* does not).
+    void row(std::size_t p, std::size_t q0, std::size_t q1, std::complex<T>* out) const {
+        const T rr = rows[p].real(), ri = rows[p].imag();
+        const T* c = reinterpret_cast<const T*>(cols.data() + q0);
+        T* o = reinterpret_cast<T*>(out);
+        for (std::size_t i = 0; i < q1 - q0; ++i) {
+            const T cr = c[2 * i], ci = c[2 * i + 1];
+            o[2 * i] = rr * cr - ri * ci;
+            o[2 * i + 1] = rr * ci + ri * cr;
+        }
     }
 
     /// The same symbol as a one-block `Spectrum` table.
@@ -94,7 +101,7 @@ struct SeparableSpectrum {
         s.transform = transform;
         s.plane = plane;
         s.values = xt::xtensor<std::complex<T>, 3>({std::size_t(1), rows.size(), cols.size()});
-        for (std::size_t p = 0; p < rows.size(); ++p) row(p, s.values.data() + p * cols.size());
+        for (std::size_t p = 0; p < rows.size(); ++p) row(p, 0, cols.size(), s.values.data() + p * cols.size());
         return s;
     }
 };

@@ -78,15 +78,7 @@ public:
     /// (q1 − q0 elements) from the factors. Safe to call from several threads.
     const std::complex<T>* row(std::size_t p, std::size_t q0, std::size_t q1, std::complex<T>* scratch) const {
         if (factored_) {
-            // rows[p]·cols[q] on real and imaginary parts (vectorizes; std::complex's * does not)
-            const T rr = factored_->rows[p].real(), ri = factored_->rows[p].imag();
-            const T* c = reinterpret_cast<const T*>(factored_->cols.data() + q0);
-            T* o = reinterpret_cast<T*>(scratch);
-            for (std::size_t i = 0; i < q1 - q0; ++i) {
-                const T cr = c[2 * i], ci = c[2 * i + 1];
-                o[2 * i] = rr * cr - ri * ci;
-                o[2 * i + 1] = rr * ci + ri * cr;
-            }
+            factored_->row(p, q0, q1, scratch);
             return scratch;
         }
         return table_->values.data() + p * table_->values.shape()[2] + q0;
@@ -113,38 +105,41 @@ void apply_conj_filter(const FilterSymbol<T>& s, const xt::xtensor<T, Rank>& y, 
                        RealGain&& real_gain) {
     const auto hw = plane_shape(Shape<Rank>(y.shape()));
     const std::size_t h = hw[0], w = hw[1], plane = h * w, planes = y.size() / plane;
-    if (s.transform() == Transform::fourier && fft::filter_real_supported(h, w)) {
-        // The spectrum lives in `out` itself: one image-sized buffer, not two.
+    if (s.transform() == Transform::fourier) {
+        // m[q − q0] = conj(a)·r(|a|²)/(HW) for a = Â[p, q], q0 ≤ q < q1 (m may be
+        // a's scratch: each entry is read before it is written)
         const T norm = T(1) / T(plane);
-        for (std::size_t c = 0; c < planes; ++c)
-            fft::filter_real(y.data() + c * plane, out.data() + c * plane, h, w,
-                             [&](std::size_t p, std::size_t q0, std::size_t q1, std::complex<T>* m) {
-                                 const T* a = reinterpret_cast<const T*>(s.row(p, q0, q1, m));
-                                 T* g = reinterpret_cast<T*>(m);
-                                 for (std::size_t i = 0; i < q1 - q0; ++i) {  // conj(a)·r(|a|²)/(HW)
-                                     const T ar = a[2 * i], ai = a[2 * i + 1];
-                                     const T r = real_gain(ar * ar + ai * ai) * norm;
-                                     g[2 * i] = ar * r;
-                                     g[2 * i + 1] = -ai * r;
-                                 }
-                             });
-    } else if (s.transform() == Transform::fourier) {
+        auto conj_gain = [&](std::size_t p, std::size_t q0, std::size_t q1, std::complex<T>* m) {
+            const T* a = reinterpret_cast<const T*>(s.row(p, q0, q1, m));
+            T* g = reinterpret_cast<T*>(m);
+            for (std::size_t i = 0; i < q1 - q0; ++i) {
+                const T ar = a[2 * i], ai = a[2 * i + 1];
+                const T r = real_gain(ar * ar + ai * ai) * norm;
+                g[2 * i] = ar * r;
+                g[2 * i + 1] = -ai * r;
+            }
+        };
+        if (fft::filter_real_supported(h, w)) {
+            // The spectrum lives in `out` itself: one image-sized buffer, not two.
+            for (std::size_t c = 0; c < planes; ++c)
+                fft::filter_real(y.data() + c * plane, out.data() + c * plane, h, w, conj_gain);
+            return;
+        }
         auto fwd = fft::plan<T>(fft::Kind::r2c, h, w), inv = fft::plan<T>(fft::Kind::c2r, h, w);
         const std::size_t wq = w / 2 + 1, n = h * wq;
         fft::AlignedBuffer<std::complex<T>> spec(n, fft::uninitialized);  // each plane's r2c fills it
-        std::vector<std::complex<T>> scratch(wq);
-        const T norm = T(1) / T(plane);
+        std::vector<std::complex<T>> gain(wq);
         for (std::size_t c = 0; c < planes; ++c) {
             fwd->r2c(y.data() + c * plane, spec.data());
             for (std::size_t p = 0; p < h; ++p) {
-                // spec ← spec · conj(a)·r(|a|²)/(HW), written on the real and imaginary parts
+                // spec ← spec · gain, written on the real and imaginary parts
+                conj_gain(p, 0, wq, gain.data());
                 T* z = reinterpret_cast<T*>(spec.data() + p * wq);
-                const T* a = reinterpret_cast<const T*>(s.row(p, 0, wq, scratch.data()));
+                const T* g = reinterpret_cast<const T*>(gain.data());
                 for (std::size_t i = 0; i < wq; ++i) {
-                    const T ar = a[2 * i], ai = a[2 * i + 1], zr = z[2 * i], zi = z[2 * i + 1];
-                    const T g = real_gain(ar * ar + ai * ai) * norm;
-                    z[2 * i] = (zr * ar + zi * ai) * g;
-                    z[2 * i + 1] = (zi * ar - zr * ai) * g;
+                    const T zr = z[2 * i], zi = z[2 * i + 1], gr = g[2 * i], gi = g[2 * i + 1];
+                    z[2 * i] = zr * gr - zi * gi;
+                    z[2 * i + 1] = zr * gi + zi * gr;
                 }
             }
             inv->c2r(spec.data(), out.data() + c * plane);
