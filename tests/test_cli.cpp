@@ -489,6 +489,33 @@ TEST_CASE("cli deblur --method polyblur: blind Gaussian deblurring of the full p
     const auto sharp = lucid::io::read_gray<double>(camera);
     const auto x = read_checked(out, 256, 256);
     CHECK(lucid::metrics::psnr(sharp, x) > lucid::metrics::psnr(sharp, lucid::io::read_gray<double>(y)) + 0.3);
+
+    // deblur takes polyblur's options and gives what `lucid polyblur` gives with them.
+    const std::vector<std::string> opts = {"--iters", "2", "--alpha", "3", "--beta", "0.5", "--no-halo-removal",
+                                           "--direction", "sinusoid_fit", "--stop-below", "0.1"};
+    const fs::path via_deblur = f.dir / "camera-polyblur-opts.png", via_polyblur = f.dir / "camera-polyblur-cmd.png";
+    std::vector<std::string> a = {"deblur", y, via_deblur, "--method", "polyblur", "--json"}, b = {"polyblur", y, via_polyblur, "--quiet"};
+    a.insert(a.end(), opts.begin(), opts.end());
+    b.insert(b.end(), opts.begin(), opts.end());
+    const Output od = lucid_run(a);
+    INFO(od.err);
+    REQUIRE(od.code == 0);
+    REQUIRE(lucid_run(b).code == 0);
+    const Json jd = parse_json(od.out);
+    CHECK(jd["parameters"]["alpha"].num == 3);
+    CHECK(jd["parameters"]["beta"].num == 0.5);
+    CHECK(jd["parameters"]["direction"].str == "sinusoid_fit");
+    CHECK(jd["iterations"].num == 2);
+    const auto xd = read_checked(via_deblur, 256, 256), xp = read_checked(via_polyblur, 256, 256);
+    CHECK(xd == xp);
+    // the options change the result (halo removal off, weaker boost): not silently ignored
+    CHECK(xt::amax(xt::abs(xd - x))() > 0.01);
+    // and belong to polyblur only
+    const std::string unused = (f.dir / "never-written.png").string();
+    expect_rejected({"deblur", y, unused, "--method", "admm-tv", "--kernel", "gaussian:sigma=2", "--alpha", "3"}, "--alpha", 2);
+    expect_rejected({"deblur", y, unused, "--method", "wiener", "--kernel", "gaussian:sigma=2", "--no-halo-removal"},
+                    "--no-halo-removal", 2);
+    expect_rejected({"deblur", y, unused, "--method", "polyblur", "--beta", "-1"}, "--beta", 2);
 }
 
 TEST_CASE("cli estimate-blur and polyblur --direction: the estimator's direction rule", "[cli]") {

@@ -38,7 +38,7 @@ inline std::string methods_help() {
 }
 
 inline CommandSpec deblur_spec() {
-    return {"deblur",
+    CommandSpec spec{"deblur",
             "Restores IN = k * x + noise. Non-blind methods need --kernel; polyblur and blind estimate the\n"
             "blur themselves. Color images are restored channel by channel with the same kernel; the\n"
             "result is clamped to [0,1].\n\n" +
@@ -58,6 +58,12 @@ inline CommandSpec deblur_spec() {
              {"sigma", true, "S", "noise standard deviation of IN on the [0,1] scale, > 0 (default 0.01)"},
              {"size", true, "N", "blind: kernel size bound, odd, >= 3 (default 15)"},
              reference_option(), json_option(), quiet_option(), threads_option()}};
+    // polyblur's own options (as in `lucid polyblur`), marked as such in the help
+    for (OptionSpec o : polyblur_options()) {
+        o.help = "polyblur: " + o.help;
+        spec.options.push_back(o);
+    }
+    return spec;
 }
 
 inline int run_deblur(const std::vector<std::string>& argv) {
@@ -106,6 +112,10 @@ inline int run_deblur(const std::vector<std::string>& argv) {
     if (s.denoiser == "cnn" && info.takes_denoiser && s.sigma > 50.0 / 255)
         throw UsageError("lucid deblur: option '--sigma' must be <= 0.196 (50/255, the CNN's training range) with "
                          "--denoiser cnn (got " + fmt(s.sigma) + ")");
+    if (method != "polyblur")
+        for (const OptionSpec& o : polyblur_options())
+            if (o.takes_value ? args.has(o.name) : args.flag(o.name))
+                throw UsageError("lucid deblur: option '--" + o.name + "' applies to --method polyblur only");
     if (args.has("size") && method != "blind")
         throw UsageError("lucid deblur: option '--size' applies to --method blind only");
     const long blind_size = args.integer("size", 15, 3, 255);
@@ -141,9 +151,10 @@ inline int run_deblur(const std::vector<std::string>& argv) {
     std::vector<double> objective;
     double lambda_used = std::numeric_limits<double>::quiet_NaN();
     Boundary boundary_used = s.boundary.value_or(Boundary::reflect);
+    std::optional<lucid::polyblur::PolyblurOptions> polyblur_used;
     if (method == "polyblur") {
-        lucid::polyblur::PolyblurOptions o;
-        o.n_iter = s.iters.value_or(3);
+        const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, s.iters.value_or(3));
+        polyblur_used = o;
         if (H <= 2 * std::size_t(o.estimate.border) || W <= 2 * std::size_t(o.estimate.border))
             throw Failure("IN: Polyblur needs an image larger than " + std::to_string(2 * o.estimate.border) +
                           " pixels in both dimensions (got " + std::to_string(H) + "x" + std::to_string(W) + ")");
@@ -201,6 +212,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         if (info.takes_denoiser && s.denoiser == "cnn") p.add("ensemble", s.ensemble);
         if (info.needs_kernel) p.add("sigma", s.sigma);
         if (method == "blind") p.add("size", blind_size);
+        if (method == "polyblur") p.merge(polyblur_parameters_json(*polyblur_used, false));
         JsonObject j;
         j.add("command", "deblur").add("input", in).add("output", out_path).add("parameters", p);
         j.add("shape", std::vector<double>{double(C), double(H), double(W)});

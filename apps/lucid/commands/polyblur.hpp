@@ -24,20 +24,52 @@ inline lucid::polyblur::DirectionRule read_direction(const Args& args) {
     return lucid::polyblur::parse_direction_rule(args.choice("direction", "argmin", {"argmin", "sinusoid_fit"}));
 }
 
+/// The options of a Polyblur run besides --iters (`lucid polyblur`, and
+/// `lucid deblur --method polyblur`).
+inline std::vector<OptionSpec> polyblur_options() {
+    return {{"alpha", true, "A", "p''(1): mid-frequency boost, >= 0 (default 6)"},
+            {"beta", true, "B", "p(0): high-frequency gain, >= 0 (default 1)"},
+            {"no-halo-removal", false, "", "keep the raw deconvolution (no halo blending)"},
+            {"stop-below", true, "S",
+             "stop before a pass whose estimated sigma is below S pixels, >= 0 (default 0: never; 0.5 leaves "
+             "sharp images unchanged, POLYBLUR.md 8)"},
+            direction_option()};
+}
+
+/// PolyblurOptions from --alpha, --beta, --no-halo-removal, --stop-below, --direction (defaults otherwise).
+inline lucid::polyblur::PolyblurOptions read_polyblur_options(const Args& args, int n_iter) {
+    lucid::polyblur::PolyblurOptions o;
+    o.n_iter = n_iter;
+    o.alpha = args.number("alpha", 6.0, "nonnegative");
+    o.beta = args.number("beta", 1.0, "nonnegative");
+    o.remove_halo = !args.flag("no-halo-removal");
+    o.estimate.direction = read_direction(args);
+    o.stop_below = args.number("stop-below", 0.0, "nonnegative");
+    return o;
+}
+
+/// The parameters of a Polyblur run, for --json (`iters` optional: deblur reports it itself).
+inline JsonObject polyblur_parameters_json(const lucid::polyblur::PolyblurOptions& o, bool with_iters = true) {
+    JsonObject p;
+    if (with_iters) p.add("iters", o.n_iter);
+    p.add("alpha", o.alpha).add("beta", o.beta).add("halo_removal", o.remove_halo);
+    p.add("direction", std::string(lucid::polyblur::to_string(o.estimate.direction)));
+    p.add("stop_below", o.stop_below);
+    return p;
+}
+
 inline CommandSpec polyblur_spec() {
     return {"polyblur",
             "Blind removal of mild blur (Delbracio et al. 2021): estimate an oriented Gaussian blur, deconvolve\n"
             "by polynomial reblurring p(K) = a3 K^3 + a2 K^2 + a1 K + a0, remove halos; repeat --iters times.\n"
             "Color images use one kernel for all channels.",
             {"IN", "OUT"},
-            {{"iters", true, "N", "estimate-deconvolve passes (default 3)"},
-             {"alpha", true, "A", "p''(1): mid-frequency boost, >= 0 (default 6)"},
-             {"beta", true, "B", "p(0): high-frequency gain, >= 0 (default 1)"},
-             {"no-halo-removal", false, "", "keep the raw deconvolution (no halo blending)"},
-             {"stop-below", true, "S",
-              "stop before a pass whose estimated sigma is below S pixels, >= 0 (default 0: never; 0.5 leaves "
-              "sharp images unchanged, POLYBLUR.md 8)"},
-             direction_option(), reference_option(), json_option(), quiet_option(), threads_option()}};
+            [] {
+                std::vector<OptionSpec> o = {{"iters", true, "N", "estimate-deconvolve passes (default 3)"}};
+                for (auto& p : polyblur_options()) o.push_back(p);
+                for (auto p : {reference_option(), json_option(), quiet_option(), threads_option()}) o.push_back(p);
+                return o;
+            }()};
 }
 
 /// Runs Polyblur on a C×H×W image (one kernel for all channels).
@@ -60,13 +92,7 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
         return exit_ok;
     }
     const CommonOptions common = read_common(args, spec);
-    lucid::polyblur::PolyblurOptions o;
-    o.n_iter = int(args.integer("iters", 3, 1, 1000));
-    o.alpha = args.number("alpha", 6.0, "nonnegative");
-    o.beta = args.number("beta", 1.0, "nonnegative");
-    o.remove_halo = !args.flag("no-halo-removal");
-    o.estimate.direction = read_direction(args);
-    o.stop_below = args.number("stop-below", 0.0, "nonnegative");
+    const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, int(args.integer("iters", 3, 1, 1000)));
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
     check_output_path(out_path, "OUT", input.image.shape()[0]);
@@ -82,10 +108,7 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
     if (ref) q = quality(*ref, r.image);
     write_image(out_path, r.image, "OUT");
     if (common.json) {
-        JsonObject p;
-        p.add("iters", o.n_iter).add("alpha", o.alpha).add("beta", o.beta).add("halo_removal", o.remove_halo);
-        p.add("direction", std::string(lucid::polyblur::to_string(o.estimate.direction)));
-        p.add("stop_below", o.stop_below);
+        const JsonObject p = polyblur_parameters_json(o);
         std::vector<JsonObject> est;
         for (const auto& e : r.estimates) est.push_back(blur_json(e));
         JsonObject j;
