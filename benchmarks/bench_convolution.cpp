@@ -114,10 +114,11 @@ BENCHMARK_TEMPLATE(BM_ConvFFT, float)->Apply(fft_args);
 BENCHMARK_TEMPLATE(BM_ConvFFT, double, true)->Name("BM_ConvFFTAdjoint<double>")->ArgsProduct({{512}, {0, 1, 2, 3, 4}})
     ->Unit(benchmark::kMillisecond);
 
-// Args: kernel size s (s×s), method (0 direct, 1 fft), separable kernel (0/1). 512×512, reflect.
+// Args: kernel size s (s×s), method (0 direct, 1 fft), separable kernel (0/1),
+// image size n (n×n). Reflect boundary.
 template <class T>
 void BM_ConvMethod(benchmark::State& state) {
-    const std::size_t n = 512, s = std::size_t(state.range(0));
+    const std::size_t s = std::size_t(state.range(0)), n = std::size_t(state.range(3));
     const auto method = state.range(1) == 0 ? ConvolutionMethod::direct : ConvolutionMethod::fft;
     const bool rank1 = state.range(2) != 0;
     const auto k = rank1 ? gaussian_like<T>(s) : random_image<T>(s, s, 7);
@@ -139,7 +140,11 @@ void BM_ConvMethod(benchmark::State& state) {
 void method_args(benchmark::internal::Benchmark* bm) {
     for (int sep : {0, 1})
         for (int s = 3; s <= (sep ? 31 : 15); s += 2)
-            for (int m : {0, 1}) bm->Args({s, m, sep});
+            for (int m : {0, 1}) bm->Args({s, m, sep, 512});
+    // at 2048² the FFT runs out of cache (ops/detail/convolution_cost.hpp,
+    // fft_cache_factor): the crossover moves to larger kernels
+    for (int s = 9; s <= 21; s += 2)
+        for (int m : {0, 1}) bm->Args({s, m, 0, 2048});
     bm->Unit(benchmark::kMillisecond);
 }
 BENCHMARK_TEMPLATE(BM_ConvMethod, double)->Apply(method_args);
@@ -181,7 +186,7 @@ void BM_FftPairBound(benchmark::State& state) {
     for (auto _ : state) t = lucid::bench::fft_pair_seconds<T>(n, n, 0.0, 3);
     state.counters["best_ms"] = t * 1e3;
 }
-BENCHMARK_TEMPLATE(BM_FftPairBound, double)->Arg(256)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_FftPairBound, double)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->Arg(4096)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_FftPairBound, float)->Arg(256)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
 
 void BM_Triad(benchmark::State& state) {

@@ -29,12 +29,12 @@ struct DirectWork {
 /// Nanoseconds per multiply-add of the tap loop (register-blocked SIMD).
 template <class T>
 double ns_per_tap() {
-    // measured with AVX2+FMA: 0.074 (double) and 0.043 (float) ns with four
-    // accumulator chains; the eight-chain and two-row loops take 0.82× and
-    // 0.71× of that (9×9 kernel, 1024², double: 5.25 → 4.3 and 3.75 ms), so
-    // 0.055 for the mix of both; baseline SSE2 ≈ 2.5× slower
-    const double lanes_factor = sizeof(T) == 4 ? 0.58 : 1.0;
-    return (use_avx2() ? 0.055 : 0.14) * lanes_factor;
+    // measured with AVX2+FMA, one thread, the banded products
+    // (bench_convolution --benchmark_filter=ConvMethod): 0.044–0.047 ns in
+    // double for 11×11 … 21×21 kernels at 512² and 2048² (small kernels pay
+    // more per tap), float about half; baseline SSE2 ≈ 2.5× slower
+    const double lanes_factor = sizeof(T) == 4 ? 0.5 : 1.0;
+    return (use_avx2() ? 0.047 : 0.12) * lanes_factor;
 }
 
 /// Nanoseconds per element moved by a copy, extension or fold pass.
@@ -105,16 +105,30 @@ double direct_cost(const DirectWork& w) {
     return std::max(taps, floor_taps) * ns_per_tap<T>() + moves * ns_per_move<T>();
 }
 
+/// Growth of an FFTW transform's cost per N·log₂N once the plane outgrows the
+/// caches: 1 up to 2 MiB, then +15 % per doubling. Measured (r2c + c2r pair,
+/// double, one thread, `bench_convolution --benchmark_filter=FftPairBound`):
+/// about 0.2 ns per N·log₂N up to 512², 0.27 at 1024², 0.34 at 2048², 0.45 at
+/// 4096² (the model: 0.22, 0.29, 0.35, 0.42). Without it the FFT path looked 2× too cheap at 2048² and won where a
+/// 13×13 direct product is 1.2–1.5× faster (`--benchmark_filter=ConvMethod`,
+/// counter auto_direct).
+template <class T>
+double fft_cache_factor(double n) {
+    const double bytes = n * double(sizeof(T));
+    return 1.0 + 0.15 * std::max(0.0, std::log2(bytes / double(1u << 21)));
+}
+
 /// FFT path on a ph×pw grid: one r2c and one c2r transform (≈ 0.11 ns per
-/// N·log₂N each in double on one core, times the length penalties), the
-/// spectral product, and `moves` elements of copies (extension in, crop out).
+/// N·log₂N each in double on one core while the plane fits the caches, times
+/// the length penalties and `fft_cache_factor`), the spectral product, and
+/// `moves` elements of copies (extension in, crop out).
 template <class T>
 double fft_cost(std::size_t ph, std::size_t pw, double moves_in, double moves_out) {
     const double n = double(ph) * double(pw);
     if (n <= 1) return 0;
     const double precision = sizeof(T) == 4 ? 0.75 : 1.0;
     const double pen = fft_length_penalty(ph, false) * fft_length_penalty(pw, true);
-    const double transforms = 2 * 0.11 * n * std::log2(n) * pen * precision;
+    const double transforms = 2 * 0.11 * n * std::log2(n) * pen * precision * fft_cache_factor<T>(n);
     const double product = 0.5 * n * 0.5 * precision;
     return transforms + product + (moves_in + moves_out) * ns_per_move<T>() + 2000.0;
 }
