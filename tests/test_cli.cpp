@@ -510,6 +510,13 @@ TEST_CASE("cli deblur --method polyblur: blind Gaussian deblurring of the full p
     CHECK(xd == xp);
     // the options change the result (halo removal off, weaker boost): not silently ignored
     CHECK(xt::amax(xt::abs(xd - x))() > 0.01);
+    // --stop-below ends the run before any pass: deblur reports the passes run (0), not --iters
+    const fs::path stopped = f.dir / "camera-polyblur-stopped.png";
+    const Output os = lucid_run({"deblur", y, stopped, "--method", "polyblur", "--stop-below", "100", "--json"});
+    REQUIRE(os.code == 0);
+    const Json js = parse_json(os.out);
+    CHECK(js["iterations"].num == 0);
+    CHECK(js["parameters"]["iters"].num == 3);
     // and belong to polyblur only
     const std::string unused = (f.dir / "never-written.png").string();
     expect_rejected({"deblur", y, unused, "--method", "admm-tv", "--kernel", "gaussian:sigma=2", "--alpha", "3"}, "--alpha", 2);

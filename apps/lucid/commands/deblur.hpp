@@ -161,7 +161,8 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         progress.note("polyblur");
         auto r = run_polyblur(y, o);
         x = std::move(r.image);
-        iterations = max_iter = o.n_iter;
+        iterations = int(r.passes);  // fewer than n_iter when --stop-below ends the run early
+        max_iter = o.n_iter;
         std::vector<JsonObject> est;
         for (const auto& e : r.estimates) est.push_back(blur_json(e));
         extra.add("estimates", est);
