@@ -670,6 +670,15 @@ TEST_CASE("cli: blur, estimate-blur, polyblur, denoise, metrics", "[cli]") {
         const Output o = lucid_run({"metrics", f.sharp, f.blurred, "--json"});
         REQUIRE(o.code == 0);
         CHECK(parse_json(o.out)["psnr"].num == Approx(f.psnr_blurred).margin(1e-3));
+        // a file name that is not UTF-8 (a lone Latin-1 byte) still gives valid JSON text:
+        // the stray byte becomes U+FFFD, a well-formed sequence (é) is kept
+        const fs::path odd = f.dir / "lat\xe9-\xc3\xa9.png";
+        fs::copy_file(f.blurred, odd, fs::copy_options::overwrite_existing);
+        const Output u = lucid_run({"metrics", f.sharp, odd.string(), "--json"});
+        REQUIRE(u.code == 0);
+        CHECK_THAT(u.out, Catch::Contains("lat\\ufffd-\xc3\xa9.png"));
+        CHECK(u.out.find('\xe9') == std::string::npos);
+        CHECK(parse_json(u.out)["psnr"].num == Approx(f.psnr_blurred).margin(1e-3));
     }
 }
 
@@ -723,6 +732,23 @@ TEST_CASE("cli demo: every image, the comparison, the plots and the report", "[c
                           "Richardson-Lucy", "FISTA-wavelet", "ADMM-TV", "PnP", "Polyblur", "comparison.png"})
         CHECK_THAT(md, Catch::Contains(s));
 
+    SECTION("a failure while writing leaves --out as it was") {
+        // a directory where the report should go: the demo computes, stages its
+        // files, cannot move them in, and removes everything it made
+        const fs::path out3 = f.dir / "demo3";
+        fs::create_directories(out3 / "report.md");
+        const Output p = lucid_run({"demo", "--out", out3, "--image", photo, "--quiet"});
+        CHECK(p.code == 1);
+        CHECK_THAT(p.err, Catch::Contains("report.md"));
+        std::vector<std::string> left;
+        for (const auto& e : fs::directory_iterator(out3)) left.push_back(e.path().filename().string());
+        CHECK(left == std::vector<std::string>{"report.md"});
+        // missing parents are created, and no staging directory is left
+        const fs::path out4 = f.dir / "demo4" / "nested";
+        CHECK(lucid_run({"demo", "--out", out4, "--image", photo, "--quiet"}).code == 0);
+        CHECK(fs::exists(out4 / "report.md"));
+        for (const auto& e : fs::directory_iterator(out4)) CHECK(e.path().filename().string()[0] != '.');
+    }
     SECTION("without --json it prints where the report is") {
         const fs::path out2 = f.dir / "demo2";
         const Output p = lucid_run({"demo", "--out", out2, "--image", photo});
@@ -812,6 +838,20 @@ TEST_CASE("cli: bad input gives one line, a non-zero exit and no file", "[cli]")
         expect_rejected({"blur", in, out, "--kernel", gauss, "--noise", "nan"}, "--noise", 2);
         expect_rejected({"estimate-kernel", in, out, "--size", "-3"}, "--size", 2);
         expect_rejected({"deblur", in, out, "--kernel", gauss, "--method", "wiener", "--threads", "-2"}, "--threads", 2);
+        // an option where a value belongs, and single-dash words, are named
+        expect_rejected(deblur({"--kernel", "--method", "admm-tv"}), "'--kernel' needs a value", 2);
+        expect_rejected({"blur", in, out, "-k", "box:size=3"}, "unknown option '-k'", 2);
+        // values the parser accepts but the methods cannot use are named as the option, before any work
+        expect_rejected(deblur({"--method", "polyblur", "--iters", "100000"}), "--iters", 2);
+        expect_rejected(deblur({"--method", "blind", "--iters", "5000"}), "--iters", 2);
+        expect_rejected({"estimate-kernel", in, out, "--size", "7", "--iters", "5000"}, "--iters", 2);
+        for (const std::string v : {"1e300", "1e-300", "2"})
+            expect_rejected(deblur({"--kernel", gauss, "--method", "pnp-hqs", "--sigma", v}), "--sigma", 2);
+        for (const std::string v : {"4.9e-324", "1e-200"}) {
+            expect_rejected(deblur({"--kernel", gauss, "--method", "pnp-admm", "--lambda", v}), "--lambda", 2);
+            expect_rejected({"denoise", in, out, "--method", "tv", "--lambda", v}, "--lambda", 2);
+        }
+        expect_rejected({"denoise", in, out, "--method", "tv", "--sigma", "1e300"}, "--sigma", 2);
     }
     SECTION("kernel larger than the image") {
         expect_rejected(deblur({"--kernel", "box:size=61", "--method", "admm-tv"}), "larger than the image", 2);
@@ -819,10 +859,22 @@ TEST_CASE("cli: bad input gives one line, a non-zero exit and no file", "[cli]")
         expect_rejected({"blur", in, out, "--kernel", "gaussian:sigma=20"}, "--kernel", 2);
         expect_rejected({"estimate-kernel", in, out, "--size", "41"}, "--size", 2);
     }
+    SECTION("images too small for the method or for SSIM are refused before the run") {
+        const std::string one = (f.dir / "one.png").string(), eight = (f.dir / "eight.png").string();
+        lucid::io::write(one, lucid::Image<double>({1, 1}, 0.5));
+        lucid::io::write(eight, lucid::Image<double>({8, 8}, 0.5));
+        expect_rejected({"deblur", one, out, "--kernel", "box:size=1", "--method", "fista-wavelet"}, "fista-wavelet", 1);
+        expect_rejected({"deblur", eight, out, "--kernel", "box:size=1", "--method", "admm-tv", "--reference", eight},
+                        "--reference", 2);
+        expect_rejected({"denoise", eight, out, "--method", "tv", "--reference", eight}, "11x11", 2);
+        expect_rejected({"deblur", one, out, "--method", "blind"}, "7x7", 1);
+    }
     SECTION("demo") {
         const fs::path file = f.bad_dir.parent_path() / "a-file";
         std::ofstream(file) << "x";
         expect_rejected({"demo", "--out", file.string()}, "--out", 2);
+        // a path under a file is refused before any computation
+        expect_rejected({"demo", "--out", (file / "sub").string()}, "--out", 1);
         expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--noise", "-1"}, "--noise", 2);
         expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--image", missing}, "missing.png", 1);
         expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--image", f.blurred.string()}, "64x64", 2);

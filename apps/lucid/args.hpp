@@ -3,6 +3,7 @@
 // command, typed getters that validate and name the offending option.
 // Kept free of I/O so the fuzzer can drive it directly.
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -83,14 +84,20 @@ public:
                     if (inline_value) {
                         values_[name] = *inline_value;
                     } else {
-                        if (i + 1 >= argv.size())
-                            throw UsageError("lucid " + spec_.name + ": option '--" + name + "' needs a value " + o->metavar);
+                        // "--kernel --method x": the next word is an option, not this one's value
+                        if (i + 1 >= argv.size() || argv[i + 1].compare(0, 2, "--") == 0)
+                            throw UsageError("lucid " + spec_.name + ": option '--" + name + "' needs a value " + o->metavar +
+                                             (i + 1 < argv.size() ? " (got the option '" + argv[i + 1] + "')" : ""));
                         values_[name] = argv[++i];
                     }
                 } else {
                     if (inline_value) throw UsageError("lucid " + spec_.name + ": option '--" + name + "' takes no value");
                     flags_.insert(name);
                 }
+            } else if (a.size() > 1 && a[0] == '-' && !(std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.')) {
+                // "-k": a mistyped option, not a file name (write ./-k for such a file)
+                throw UsageError("lucid " + spec_.name + ": unknown option '" + a + "' (options are spelled --name; see 'lucid " +
+                                 spec_.name + " --help')");
             } else {
                 positionals_.push_back(a);
             }

@@ -10,10 +10,41 @@
 
 namespace lucid::cli {
 
-/// Escapes a string for JSON.
+/// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong
+/// forms, no surrogates, at most U+10FFFF), or 0 when it is not one.
+inline std::size_t utf8_sequence_length(const std::string& s, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+    const unsigned c = byte(i);
+    std::size_t n = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+    return n;
+}
+
+/// A JSON string body: quotes, backslashes and control characters escaped;
+/// bytes that are not well-formed UTF-8 (file names may hold any bytes)
+/// become U+FFFD, so the output is always valid JSON text.
 inline std::string json_escape(const std::string& s) {
     std::string o;
-    for (unsigned char c : s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            const std::size_t n = utf8_sequence_length(s, i);
+            if (n == 0) {
+                o += "\\ufffd";
+                ++i;
+            } else {
+                o.append(s, i, n);
+                i += n;
+            }
+            continue;
+        }
         switch (c) {
             case '"': o += "\\\""; break;
             case '\\': o += "\\\\"; break;
@@ -29,6 +60,7 @@ inline std::string json_escape(const std::string& s) {
                     o += char(c);
                 }
         }
+        ++i;
     }
     return o;
 }

@@ -52,7 +52,8 @@ std::string usage() {
         "usage: lucid <command> [arguments] [options]\n\ncommands:\n";
     for (const auto& c : commands) s += std::string("  ") + c.synopsis + "\n";
     s += R"(
-Every computing command takes --threads N (default: all cores) and --quiet;
+Every computing command takes --threads N (default: all cores); all but
+estimate-blur and metrics (whose output is the result) take --quiet;
 deblur, denoise, polyblur take --reference REF (PSNR/SSIM in the output);
 --json prints one JSON object on stdout. Images are 8/16-bit PNG, PGM or PPM
 with values mapped to [0,1]; outputs are written atomically (never partial).

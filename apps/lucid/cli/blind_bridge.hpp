@@ -3,6 +3,7 @@
 // `estimate-kernel`. The library part may be absent from a checkout (it is
 // optional); the tool then fails with one clear line instead of not building.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -38,6 +39,9 @@ inline void require_blind_available() {
 
 /// The image must be at least 2·size + 1 pixels on each side (the estimator's pyramid needs it).
 inline void check_blind_size(std::size_t size, std::size_t h, std::size_t w) {
+    if (std::min(h, w) < 7)  // no --size (≥ 3) fits: the image, not the option, is the problem
+        throw Failure("IN: blind deconvolution needs an image of at least 7x7 (got " + std::to_string(h) + "x" +
+                      std::to_string(w) + ")");
     if (h < 2 * size + 1 || w < 2 * size + 1)
         throw UsageError("option '--size': " + std::to_string(size) + " is too large for this " + std::to_string(h) +
                          "x" + std::to_string(w) + " image (at most (min(H, W) - 1)/2 = " +

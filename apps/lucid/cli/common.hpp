@@ -3,6 +3,7 @@
 // that map onto them, SIGINT handling, options every computing command takes,
 // image input/output with argument-naming errors, and wall-clock timing.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -207,6 +208,94 @@ inline void check_output_path(const std::string& path, const std::string& argume
         throw Failure(argument + ": cannot write '" + path + "': directory '" + dir.string() + "' does not exist");
     if (fs::is_directory(p, ec)) throw Failure(argument + ": cannot write '" + path + "': it is a directory");
 }
+
+/// An output directory written as a whole or not at all. Construct it before
+/// any computation: it checks that DIR is (or can be created as) a directory
+/// in a writable place. Files go into a hidden staging directory inside DIR;
+/// `commit()` renames them into DIR (renames need no space, so they do not
+/// fail halfway for lack of it). Without a commit (an error, an interrupt)
+/// the destructor removes the staging directory and the directories this
+/// object created, so DIR is left as it was.
+class StagedDirectory {
+public:
+    StagedDirectory(std::filesystem::path dir, std::string argument) : dir_(std::move(dir)), argument_(std::move(argument)) {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        if (fs::exists(dir_, ec) && !fs::is_directory(dir_, ec))
+            throw UsageError(argument_ + ": '" + dir_.string() + "' exists and is not a directory");
+        // the nearest existing ancestor must be a directory we may write into
+        fs::path probe = fs::absolute(dir_, ec);
+        while (!probe.empty() && !fs::exists(probe, ec) && probe.has_parent_path() && probe.parent_path() != probe)
+            probe = probe.parent_path();
+        if (!fs::is_directory(probe, ec))
+            throw Failure(argument_ + ": cannot create directory '" + dir_.string() + "': '" + probe.string() +
+                          "' is not a directory");
+        if (::access(probe.c_str(), W_OK | X_OK) != 0)
+            throw Failure(argument_ + ": cannot write into '" + probe.string() + "'");
+    }
+    StagedDirectory(const StagedDirectory&) = delete;
+    StagedDirectory& operator=(const StagedDirectory&) = delete;
+    ~StagedDirectory() {
+        if (committed_) return;
+        std::error_code ec;
+        if (!staging_.empty()) std::filesystem::remove_all(staging_, ec);
+        for (auto it = created_.rbegin(); it != created_.rend(); ++it) std::filesystem::remove(*it, ec);  // only if empty
+    }
+
+    /// Where a file named `name` is to be written (creates DIR and the staging directory on first use).
+    std::filesystem::path file(const std::string& name) {
+        namespace fs = std::filesystem;
+        if (staging_.empty()) {
+            std::error_code ec;
+            std::vector<fs::path> missing;
+            for (fs::path p = fs::absolute(dir_, ec); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+                missing.push_back(p);
+                if (!p.has_parent_path() || p.parent_path() == p) break;
+            }
+            for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+                if (!fs::create_directory(*it, ec) && !fs::is_directory(*it))
+                    throw Failure(argument_ + ": cannot create directory '" + it->string() + "'" +
+                                  (ec ? ": " + ec.message() : std::string()));
+                created_.push_back(*it);
+            }
+            const fs::path staging = dir_ / (".lucid-partial-" + std::to_string(::getpid()));
+            if (!fs::create_directory(staging, ec))
+                throw Failure(argument_ + ": cannot create directory '" + staging.string() + "'" +
+                              (ec ? ": " + ec.message() : std::string()));
+            staging_ = staging;
+        }
+        names_.push_back(name);
+        return staging_ / name;
+    }
+
+    /// Moves every staged file into DIR and removes the staging directory.
+    void commit() {
+        namespace fs = std::filesystem;
+        check_interrupt();
+        for (const auto& n : names_) {  // a directory in the way would stop the moves halfway
+            std::error_code ec;
+            if (fs::is_directory(dir_ / n, ec))
+                throw Failure(argument_ + ": cannot write '" + (dir_ / n).string() + "': it is a directory");
+        }
+        for (const auto& n : names_) {
+            std::error_code ec;
+            fs::rename(staging_ / n, dir_ / n, ec);
+            if (ec) throw Failure(argument_ + ": cannot move '" + n + "' into '" + dir_.string() + "': " + ec.message());
+        }
+        std::error_code ec;
+        fs::remove(staging_, ec);
+        committed_ = true;
+    }
+
+    const std::filesystem::path& path() const { return dir_; }
+
+private:
+    std::filesystem::path dir_, staging_;
+    std::string argument_;
+    std::vector<std::filesystem::path> created_;
+    std::vector<std::string> names_;
+    bool committed_ = false;
+};
 
 /// Writes atomically unless SIGINT arrived (then throws Interrupted, nothing written).
 template <class Img>

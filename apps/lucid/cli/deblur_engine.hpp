@@ -52,6 +52,10 @@ struct MethodInfo {
     bool takes_denoiser = false;
 };
 
+/// Iterations of the denoiser-driven methods with the CNN denoiser (each one
+/// costs a network pass; its stronger prior converges in a few).
+inline constexpr int cnn_default_iters = 8;
+
 /// The methods in the order `lucid deblur --help` lists them.
 inline const std::vector<MethodInfo>& deblur_methods() {
     constexpr double none = std::numeric_limits<double>::quiet_NaN();
@@ -219,7 +223,7 @@ inline DeblurOutcome deblur_plane(const Image<double>& y, const Image<double>& k
     // The learned denoiser costs ~100x a TV step and does its work in few
     // iterations (Zhang et al.'s DPIR uses 8): a smaller default budget.
     const bool learned = info->takes_denoiser && s.denoiser == "cnn";
-    out.max_iter = s.iters.value_or(learned ? 8 : info->default_iters);
+    out.max_iter = s.iters.value_or(learned ? cnn_default_iters : info->default_iters);
     hook.max_iter = out.max_iter;
     out.lambda = s.lambda.value_or(info->default_lambda);
     const double sigma = s.sigma;

@@ -42,6 +42,11 @@ inline std::optional<ImageStack<double>> read_reference(const Args& args, const 
     if (r.shape()[0] != shape[0] || r.shape()[1] != shape[1] || r.shape()[2] != shape[2])
         throw UsageError("option '--reference': the image '" + *path + "' is " + shape_string(r.shape()) +
                          " (channels x height x width) but the result is " + shape_string(shape));
+    // checked now, not after the run: SSIM's window must fit in the image
+    const std::size_t side = lucid::metrics::SsimOptions{}.window_size();
+    if (shape[1] < side || shape[2] < side)
+        throw UsageError("option '--reference': SSIM needs images of at least " + std::to_string(side) + "x" +
+                         std::to_string(side) + " (got " + std::to_string(shape[1]) + "x" + std::to_string(shape[2]) + ")");
     return r;
 }
 

@@ -30,8 +30,9 @@ inline std::string methods_help() {
             if (std::isfinite(m.default_lambda) && m.default_lambda > 0)
                 extra += " (default " + fmt(m.default_lambda) + ")";
         }
-        if (m.default_iters > 0) extra += (extra.empty() ? "" : "; ") + std::string("--iters default ") +
-                                          std::to_string(m.default_iters);
+        if (m.default_iters > 0)
+            extra += (extra.empty() ? "" : "; ") + std::string("--iters default ") + std::to_string(m.default_iters) +
+                     (m.takes_denoiser ? " (cnn: " + std::to_string(cnn_default_iters) + ")" : "");
         if (!extra.empty()) s += std::string(19, ' ') + extra + "\n";
     }
     return s;
@@ -84,11 +85,15 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         if (!*info.lambda_meaning)
             throw UsageError("lucid deblur: option '--lambda' does not apply to method " + method);
         s.lambda = args.number("lambda", 0, method == "richardson-lucy" ? "nonnegative" : "positive");
+        if (*s.lambda != 0 && *s.lambda < 1e-12)  // the solvers divide by it (PnP's 1/λ, TV's 1/(8λτ))
+            throw UsageError("lucid deblur: option '--lambda' must be >= 1e-12" +
+                             std::string(method == "richardson-lucy" ? " or 0" : "") + " (got " + fmt(*s.lambda) + ")");
     }
     if (args.has("iters")) {
         if (info.default_iters == 0 && method != "blind")
             throw UsageError("lucid deblur: option '--iters' does not apply to method " + method + " (closed form)");
-        s.iters = int(args.integer("iters", 1, 1, 100000));
+        // the blind methods' own iteration counts are passes or alternations per level (at most 1000)
+        s.iters = int(args.integer("iters", 1, 1, method == "polyblur" || method == "blind" ? 1000 : 100000));
     }
     if (args.has("boundary")) {
         if (!info.needs_kernel) throw UsageError("lucid deblur: option '--boundary' does not apply to method " + method);
@@ -109,6 +114,9 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         s.ensemble = int(n);
     }
     s.sigma = args.number("sigma", 0.01, "positive");
+    if (s.sigma < 1e-6 || s.sigma > 1)  // below 1e-6 the derived weights (100σ², σ²) leave the double range in use
+        throw UsageError("lucid deblur: option '--sigma' must be in [1e-06, 1] (the noise level on the [0, 1] scale; got " +
+                         fmt(s.sigma) + ")");
     if (s.denoiser == "cnn" && info.takes_denoiser && s.sigma > 50.0 / 255)
         throw UsageError("lucid deblur: option '--sigma' must be <= 0.196 (50/255, the CNN's training range) with "
                          "--denoiser cnn (got " + fmt(s.sigma) + ")");
@@ -141,6 +149,8 @@ inline int run_deblur(const std::vector<std::string>& argv) {
     check_output_path(out_path, "OUT", C);
     auto ref = read_reference(args, y.shape());
     if (kernel) check_kernel_fits(*kernel, H, W);
+    if (method == "fista-wavelet" && std::max(H, W) < 2)  // one wavelet level needs 2 samples along an axis
+        throw Failure("IN: fista-wavelet needs an image with at least 2 pixels along one axis (got 1x1)");
 
     Progress progress("lucid deblur " + method, !common.quiet && stderr_is_terminal());
     Stopwatch clock;

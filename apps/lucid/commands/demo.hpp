@@ -146,11 +146,8 @@ inline int run_demo(const std::vector<std::string>& argv) {
     const std::string image_path = args.text("image", std::string(LUCID_DATA_DIR) + "/camera.png");
     const double noise = args.number("noise", 0.01, "positive");
     if (noise > 0.5) throw UsageError("lucid demo: option '--noise' must be <= 0.5 (got " + fmt(noise) + ")");
-    {
-        std::error_code ec;
-        if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
-            throw UsageError("lucid demo: option '--out': '" + out_dir.string() + "' exists and is not a directory");
-    }
+    // checked now, written at the end as a whole (nothing is left behind on a failure)
+    StagedDirectory out(out_dir, "lucid demo: option '--out'");
     const Image<double> sharp =
         naming(args.has("image") ? "option '--image'" : "demo image", [&] { return lucid::io::read_gray<double>(image_path); });
     const std::size_t H = sharp.shape()[0], W = sharp.shape()[1];
@@ -379,28 +376,22 @@ inline int run_demo(const std::vector<std::string>& argv) {
           "has no regularizer: its PSNR peaks and then falls as the iterates fit the noise (semi-convergence), so "
           "its iteration count is its regularization parameter.\n";
 
-    // ---- write everything (atomically, file by file) ------------------------------
+    // ---- write everything (into a staging directory, then moved into --out) -------
     check_interrupt();
-    {
-        std::error_code ec;
-        fs::create_directories(out_dir, ec);
-        if (ec || !fs::is_directory(out_dir))
-            throw Failure("option '--out': cannot create directory '" + out_dir.string() + "'" +
-                          (ec ? ": " + ec.message() : std::string()));
-    }
     const std::string arg = "option '--out'";
-    write_image((out_dir / "sharp.png").string(), sharp, arg);
+    write_image(out.file("sharp.png").string(), sharp, arg);
     for (const auto& cr : results) {
-        write_image((out_dir / (cr.c.name + "-blurred.png")).string(), cr.blurred, arg);
+        write_image(out.file(cr.c.name + "-blurred.png").string(), cr.blurred, arg);
         for (const auto& run : cr.runs) {
-            write_image((out_dir / (cr.c.name + "-" + run.method + ".png")).string(), run.x, arg);
-            if (run.kernel.size() > 0) write_image((out_dir / (cr.c.name + "-blind-kernel.png")).string(),
-                                                   render::kernel_image(run.kernel, 8), arg);
+            write_image(out.file(cr.c.name + "-" + run.method + ".png").string(), run.x, arg);
+            if (run.kernel.size() > 0)
+                write_image(out.file(cr.c.name + "-blind-kernel.png").string(), render::kernel_image(run.kernel, 8), arg);
         }
     }
-    write_image((out_dir / "comparison.png").string(), canvas.stack(), arg);
-    write_text(out_dir / "convergence.svg", svg, arg);
-    write_text(out_dir / "report.md", md, arg);
+    write_image(out.file("comparison.png").string(), canvas.stack(), arg);
+    write_text(out.file("convergence.svg"), svg, arg);
+    write_text(out.file("report.md"), md, arg);
+    out.commit();
     const double seconds = total.seconds();
 
     if (common.json) {
