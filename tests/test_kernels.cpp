@@ -89,6 +89,38 @@ TEMPLATE_TEST_CASE("box and toeplitz_row kernels", "[kernels]", float, double) {
     CHECK_THROWS_WITH(kernels::toeplitz_row<T>({1, -2, 1}), Catch::Contains("'weights'") && Catch::Contains("index 1"));
     CHECK_THROWS_WITH(kernels::toeplitz_row<T>({1, std::nan(""), 1}), Catch::Contains("'weights'"));
     CHECK_THROWS_WITH(kernels::toeplitz_row<T>({0, 0}), Catch::Contains("'weights'") && Catch::Contains("positive sum"));
+    // weights whose sum overflows a double still give the normalized kernel
+    const auto huge = kernels::toeplitz_row<T>({1e308, 1e308, 0.5e308});
+    CHECK(double(huge(0, 0)) == Approx(0.4).epsilon(eps<T>()));
+    CHECK(double(huge(0, 2)) == Approx(0.2).epsilon(eps<T>()));
+    const auto tiny = kernels::toeplitz_row<T>({1e-320, 3e-320});  // subnormal weights
+    CHECK(double(tiny(0, 1)) == Approx(0.75).epsilon(1e-3));
+}
+
+TEMPLATE_TEST_CASE("a disk of radius <= 1/2 is the 1x1 identity kernel, for any tiny radius", "[kernels][disk]", float, double) {
+    for (const double r : {0.5, 0.1, 1e-200}) {
+        const auto k = kernels::disk<TestType>(r);
+        REQUIRE(k.size() == 1);
+        CHECK(double(k(0, 0)) == 1.0);
+    }
+}
+
+TEMPLATE_TEST_CASE("Gaussian kernels with a vanishing sigma are a delta or a line, never NaN", "[kernels]", float, double) {
+    using T = TestType;
+    for (const double s : {1e-3, 1e-160, 5e-324}) {
+        INFO("sigma " << s);
+        const auto d = kernels::gaussian<T>(s, 5);
+        for (std::size_t i = 0; i < 5; ++i)
+            for (std::size_t j = 0; j < 5; ++j) CHECK(double(d(i, j)) == (i == 2 && j == 2 ? 1.0 : 0.0));
+        // σ0 tiny along θ = 0 (the x axis), σ1 = 1 across: the centre column is a 1-D Gaussian
+        const auto line = kernels::gaussian<T>(s, 1.0, 0.0, 5);
+        const double g1 = std::exp(-0.5), g2 = std::exp(-2.0), z = 1 + 2 * g1 + 2 * g2;
+        for (std::size_t i = 0; i < 5; ++i)
+            for (std::size_t j = 0; j < 5; ++j) {
+                const double di = double(i) - 2, want = j == 2 ? std::exp(-0.5 * di * di) / z : 0.0;
+                CHECK(double(line(i, j)) == Approx(want).margin(1e-7));
+            }
+    }
 }
 
 TEMPLATE_TEST_CASE("normalize scales to unit sum and rejects unusable kernels", "[kernels]", float, double) {

@@ -76,6 +76,8 @@ Image<T> disk(double radius) {
     require_positive(where, "radius", radius);
     lucid::detail::require_kernel_side(where, "radius", 2 * (std::ceil(radius + 0.5) - 1) + 1);
     const std::ptrdiff_t r = std::max<std::ptrdiff_t>(0, std::ptrdiff_t(std::ceil(radius + 0.5)) - 1);
+    // R ≤ ½: the whole disk lies in the centre pixel, k = [1] exactly (its area πR² may underflow to 0)
+    if (r == 0) return Image<T>({1, 1}, T(1));
     const std::size_t side = std::size_t(2 * r + 1);
     xt::xtensor<double, 2> cover({side, side}, 0.0);
     // one octant (0 ≤ i ≤ j), mirrored: the kernel is exactly symmetric under flips and transposition

@@ -65,7 +65,10 @@ Image<T> gaussian(double sigma0, double sigma1, double theta, std::size_t size =
     if (size == 0) size = detail::automatic_gaussian_size(std::max(sigma0, sigma1));
     const double phi = -theta;
     const double c = std::cos(phi), s = std::sin(phi);
-    const double i0 = 1.0 / (sigma0 * sigma0), i1 = 1.0 / (sigma1 * sigma1);
+    // Variances below 1e-12 are read as 1e-12: every off-centre tap is exp(−5·10¹¹) = 0
+    // either way (a delta, or a line when only one σ is tiny), and 1/σ² stays finite
+    // (σ² underflowing to 0 would give inf·0 = NaN at the centre).
+    const double i0 = 1.0 / std::max(sigma0 * sigma0, 1e-12), i1 = 1.0 / std::max(sigma1 * sigma1, 1e-12);
     const double p00 = c * c * i0 + s * s * i1;
     const double p01 = s * c * (i0 - i1);
     const double p11 = c * c * i1 + s * s * i0;

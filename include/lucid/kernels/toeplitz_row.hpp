@@ -2,6 +2,7 @@
 /// \file toeplitz_row.hpp
 /// A horizontal (1×n) blur kernel from a list of weights.
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -24,16 +25,19 @@ Image<T> toeplitz_row(const std::vector<double>& weights = {1, 2, 3, 4, 3, 2, 1}
     constexpr const char* where = "lucid::kernels::toeplitz_row";
     require(!weights.empty(), where, "weights", "a non-empty list", "an empty list");
     lucid::detail::require_kernel_side(where, "weights", double(weights.size()));
-    double sum = 0;
+    double peak = 0;
     for (std::size_t j = 0; j < weights.size(); ++j) {
         const double w = weights[j];
         if (!std::isfinite(w) || w < 0)
             lucid::detail::fail_argument(where, "weights", "finite and >= 0", lucid::detail::concat(w, " at index ", j));
-        sum += w;
+        peak = std::max(peak, w);
     }
-    require(sum > 0, where, "weights", "a list with a positive sum", sum);
+    require(peak > 0, where, "weights", "a list with a positive sum", 0.0);
+    // summed relative to the largest weight: Σw itself may overflow (weights near 1e308)
+    double sum = 0;
+    for (const double w : weights) sum += w / peak;
     Image<T> k({std::size_t(1), weights.size()});
-    for (std::size_t j = 0; j < weights.size(); ++j) k(0, j) = T(weights[j] / sum);
+    for (std::size_t j = 0; j < weights.size(); ++j) k(0, j) = T(weights[j] / peak / sum);
     return k;
 }
 
