@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <new>
 #include <random>
 
@@ -240,6 +241,19 @@ TEST_CASE("Cnn rejects bad arguments and bad weights files", "[cnn][errors]") {
     extra.insert(extra.end() - 4, {0, 0, 0, 0});
     fix_crc(extra);
     CHECK_THROWS_WITH(parse(extra), Catch::Contains("'file'"));
+}
+
+TEMPLATE_TEST_CASE("Cnn rejects NaN and infinite pixels, naming 'y'", "[cnn][errors]", float, double) {
+    using T = TestType;
+    auto cnn = Cnn<T>::load(ref("tiny.lcnn"));
+    Image<T> y = random_image<T>(12, 12, 3), out(y.shape());
+    y(5, 7) = std::numeric_limits<T>::quiet_NaN();
+    CHECK_THROWS_WITH(cnn.denoise(y, T(0.1), out), Catch::Contains("'y'") && Catch::Contains("finite"));
+    y(5, 7) = std::numeric_limits<T>::infinity();
+    CHECK_THROWS_WITH(cnn.denoise_blind(y, out), Catch::Contains("'y'") && Catch::Contains("flat index 67"));
+    ImageStack<T> stack({2, 8, 8}, T(0.5)), sout({2, 8, 8});
+    stack(1, 2, 3) = -std::numeric_limits<T>::infinity();
+    CHECK_THROWS_WITH(cnn.denoise(stack, T(0.1), sout), Catch::Contains("'y'"));
 }
 
 TEST_CASE("The committed default model matches PyTorch and denoises held-out photos", "[cnn][default]") {

@@ -519,3 +519,120 @@ TEMPLATE_TEST_CASE("SelfEnsemble rejects bad arguments, naming them", "[denoiser
     CHECK_THROWS_WITH(e.denoise(bad, T(0.1), out), Catch::Contains("'y'"));
     CHECK_THROWS_WITH(e.denoise(y, T(-0.1), out), Catch::Contains("sigma"));  // D's own check
 }
+
+// ---- limits and bounds of the denoisers' parameters ------------------------------
+
+TEST_CASE("NLM with a vanishing h is the exact h -> 0 limit, not NaN", "[denoisers][nlm][errors]") {
+    // h² underflows to 0 (1/h² = inf): only patches within 2σ² of p keep a weight, of 1.
+    // A random image has no repeated patches, and σ = 1e-200 makes 2σ² = 0: the centre
+    // weight is then 1 and every other weight 0, so the output is the input, bit for bit.
+    const auto y = random_image<double>(16, 16, 21);
+    Image<double> out = zeros_like(y);
+    NonLocalMeans<double>().denoise(y, 1e-200, out);
+    CHECK(double(xt::amax(xt::abs(out - y))()) == 0.0);
+    // A ramp repeats its patches along the anti-diagonals: they average equal values.
+    Image<double> ramp({16, 16});
+    for (std::size_t i = 0; i < 16; ++i)
+        for (std::size_t j = 0; j < 16; ++j) ramp(i, j) = double(i + j) / 30;
+    NonLocalMeans<double>().denoise(ramp, 1e-200, out);
+    CHECK(double(xt::amax(xt::abs(out - ramp))()) <= 1e-15);
+    // h = 1e-161 (1/h² = inf) equals h = 1e-151 (1/h² = 1e302, finite: every weight
+    // with d² > 2σ² already underflows to 0), with some patches within 2σ² = 0.02.
+    const auto noisy = add_noise(ramp, 0.05, 22);
+    Image<double> a = zeros_like(noisy), b = zeros_like(noisy);
+    NonLocalMeans<double>({.h_factor = 1e-160}).denoise(noisy, 0.1, a);
+    NonLocalMeans<double>({.h_factor = 1e-150}).denoise(noisy, 0.1, b);
+    CHECK(xt::all(xt::isfinite(a)));
+    CHECK(double(xt::amax(xt::abs(a - b))()) == 0.0);
+    CHECK(double(xt::amax(xt::abs(a - noisy))()) > 1e-3);  // some pixels were averaged
+    Image<float> af = xt::cast<float>(noisy), of = zeros_like(af);
+    NonLocalMeans<float>({.h_factor = 1e-160}).denoise(af, 0.1f, of);
+    CHECK(xt::all(xt::isfinite(of)));
+}
+
+TEST_CASE("NLM bounds patch_radius; a search radius beyond the image acts as the image side", "[denoisers][nlm][errors]") {
+    CHECK_THROWS_WITH(NonLocalMeans<double>({.patch_radius = 65}), Catch::Contains("'patch_radius'") && Catch::Contains("[0, 64]"));
+    CHECK_THROWS_WITH(NonLocalMeans<double>({.patch_radius = 2000000000}), Catch::Contains("'patch_radius'"));
+    CHECK_THROWS_WITH(NonLocalMeans<double>({.patch_radius = 20000}), Catch::Contains("'patch_radius'"));
+    const auto y = random_image<double>(8, 8, 23);
+    Image<double> a = zeros_like(y), b = zeros_like(y);
+    NonLocalMeans<double>({.patch_radius = 64}).denoise(y, 0.1, a);  // the largest: patches far beyond the image
+    CHECK(xt::all(xt::isfinite(a)));
+    NonLocalMeans<double>({.search_radius = std::numeric_limits<int>::max()}).denoise(y, 0.1, a);
+    NonLocalMeans<double>({.search_radius = 8}).denoise(y, 0.1, b);
+    CHECK(double(xt::amax(xt::abs(a - b))()) == 0.0);
+}
+
+TEST_CASE("wavelet denoiser bounds levels: a fixed cap and the padding the image needs", "[denoisers][wavelet][errors]") {
+    CHECK_THROWS_WITH(WaveletDenoiser<double>({.levels = 64}), Catch::Contains("'levels'") && Catch::Contains("[1, 16]"));
+    CHECK_THROWS_WITH(WaveletDenoiser<double>({.levels = 40}), Catch::Contains("'levels'"));
+    CHECK_THROWS_WITH(WaveletDenoiser<double>({.levels = 17}), Catch::Contains("'levels'"));
+    CHECK_NOTHROW(WaveletDenoiser<double>({.levels = 16}));
+    // 8×8 with 14 levels would pad to 16384²: rejected, naming the shape and the most it allows
+    const auto y = random_image<double>(8, 8, 24);
+    Image<double> out = zeros_like(y);
+    CHECK_THROWS_WITH(WaveletDenoiser<double>({.levels = 14, .shifts = 2}).denoise(y, 0.1, out),
+                      Catch::Contains("'levels'") && Catch::Contains("8x8") && Catch::Contains("at most 4 levels"));
+    CHECK_THROWS_WITH(WaveletDenoiser<double>({.levels = 5}).denoise(y, 0.1, out), Catch::Contains("'levels'"));
+    // a strip is bounded by its short side: 1×300 pads to 16×304 with 4 levels, not more
+    const auto strip = random_image<double>(1, 300, 25);
+    Image<double> sout = zeros_like(strip);
+    CHECK_NOTHROW(WaveletDenoiser<double>({.levels = 4, .shifts = 1}).denoise(strip, 0.1, sout));
+    CHECK_THROWS_WITH(WaveletDenoiser<double>({.levels = 5, .shifts = 1}).denoise(strip, 0.1, sout),
+                      Catch::Contains("1x300"));
+    // up to one reflection period (2·side) is allowed: 16×20 takes 5 levels (32×32), not 6
+    const auto z = random_image<double>(16, 20, 26);
+    Image<double> zout = zeros_like(z);
+    WaveletDenoiser<double>({.levels = 5, .shifts = 2}).denoise(z, 0.1, zout);
+    CHECK(xt::all(xt::isfinite(zout)));
+    CHECK_THROWS_WITH(WaveletDenoiser<double>({.levels = 6}).denoise(z, 0.1, zout), Catch::Contains("at most 5 levels"));
+    // the default (4 levels) still works on any image, down to 1×1 (a constant plane: kept)
+    Image<double> one({1, 1}, 0.25), oout({1, 1});
+    WaveletDenoiser<double>().denoise(one, 0.1, oout);
+    CHECK(oout(0, 0) == Approx(0.25).margin(1e-12));
+}
+
+namespace {
+// Separable Gaussian with half-sample reflection and unfolded taps |t| <= round(truncate·s).
+Image<double> gaussian_direct(const Image<double>& y, double s, double truncate = 4.0) {
+    const std::ptrdiff_t rad = std::ptrdiff_t(truncate * s + 0.5);
+    std::vector<double> g(std::size_t(2 * rad + 1));
+    double total = 0;
+    for (std::ptrdiff_t t = -rad; t <= rad; ++t) total += g[std::size_t(t + rad)] = std::exp(-0.5 * double(t * t) / (s * s));
+    auto refl = [](std::ptrdiff_t i, std::ptrdiff_t n) { std::ptrdiff_t p = 2 * n; i %= p; if (i < 0) i += p; return i < n ? i : p - 1 - i; };
+    const std::ptrdiff_t H = std::ptrdiff_t(y.shape()[0]), W = std::ptrdiff_t(y.shape()[1]);
+    Image<double> tmp = zeros_like(y), out = zeros_like(y);
+    for (std::ptrdiff_t i = 0; i < H; ++i)
+        for (std::ptrdiff_t j = 0; j < W; ++j)
+            for (std::ptrdiff_t t = -rad; t <= rad; ++t)
+                tmp(std::size_t(i), std::size_t(j)) += g[std::size_t(t + rad)] / total * y(std::size_t(i), std::size_t(refl(j + t, W)));
+    for (std::ptrdiff_t i = 0; i < H; ++i)
+        for (std::ptrdiff_t j = 0; j < W; ++j)
+            for (std::ptrdiff_t t = -rad; t <= rad; ++t)
+                out(std::size_t(i), std::size_t(j)) += g[std::size_t(t + rad)] / total * tmp(std::size_t(refl(i + t, H)), std::size_t(j));
+    return out;
+}
+}  // namespace
+
+TEST_CASE("Gaussian denoiser: kernels wider than the image are exact, absurd widths are rejected", "[denoisers][gaussian][errors]") {
+    // a radius far beyond the image: the taps folded onto one reflection period give the plain sum
+    const auto y = random_image<double>(6, 5, 27);
+    Image<double> got = zeros_like(y);
+    for (double s : {2.0, 40.0, 333.3}) {
+        GaussianDenoiser<double>({.width = s}).denoise(y, 0.1, got);
+        CHECK(double(xt::amax(xt::abs(got - gaussian_direct(y, s)))()) <= 1e-12);
+    }
+    // s = 1e5 (radius 4e5, within the cap): all but flat over a period, so the plane's mean
+    GaussianDenoiser<double>({.width = 1e5}).denoise(y, 0.1, got);
+    CHECK(double(xt::amax(xt::abs(got - xt::mean(y)()))()) <= 1e-8);
+    // beyond the cap (radius 2^20): rejected before allocating, naming the argument and the largest value
+    CHECK_THROWS_WITH(GaussianDenoiser<double>({.width = 1e300}), Catch::Contains("'width'") && Catch::Contains("262144"));
+    CHECK_THROWS_WITH(GaussianDenoiser<double>({.width = 1e9}), Catch::Contains("'width'"));
+    CHECK_THROWS_WITH(GaussianDenoiser<double>({.width_offset = 1e9}), Catch::Contains("'width_offset'"));
+    CHECK_NOTHROW(GaussianDenoiser<double>({.width = 262144}));
+    GaussianDenoiser<double> g;  // s = 0.3 + 5.5σ: σ <= (262144 − 0.3)/5.5
+    CHECK_THROWS_WITH(g.denoise(y, 1e300, got), Catch::Contains("'sigma'") && Catch::Contains("47662.49"));
+    CHECK_THROWS_WITH(g.denoise(y, 1e5, got), Catch::Contains("'sigma'"));
+    Image<float> yf = xt::cast<float>(y), gf = zeros_like(yf);
+    CHECK_THROWS_WITH(GaussianDenoiser<float>().denoise(yf, 3e38f, gf), Catch::Contains("'sigma'"));
+}

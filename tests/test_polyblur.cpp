@@ -1161,6 +1161,29 @@ TEST_CASE("optional extras: bilateral pre-filter and edge taper", "[polyblur][ex
     CHECK(max_abs_diff(t.image, u.image) > 1e-4);
 }
 
+TEST_CASE("bilateral filter: a vanishing range sigma is the exact limit (equal values only), not NaN",
+          "[polyblur][extras][errors]") {
+    // σ_r = 1e-200: 2σ_r² underflows, the range weight is 1 for equal values and 0 otherwise.
+    // Distinct values: the centre alone (and its replicated copies at the border), so
+    // the input comes back to rounding.
+    const auto img = random_image<double>(16, 16, 31);
+    CHECK(max_abs_diff(pb::bilateral_filter(img, 2.0, 1e-200), img) <= 1e-15);
+    // Four gray levels (many equal neighbours): a mean of equal values, the input again.
+    auto levels = img;
+    for (auto& v : levels) v = std::floor(v * 4) / 4;
+    const auto out = pb::bilateral_filter(levels, 2.0, 1e-200);
+    CHECK(max_abs_diff(out, levels) <= 1e-15);
+    ImageStack<double> stack({3, 12, 12});
+    for (std::size_t i = 0; i < stack.size(); ++i) stack.data()[i] = double(i % 5) / 4;
+    CHECK(max_abs_diff(pb::bilateral_filter(stack, 1.5, 1e-200), stack) <= 1e-15);
+    // Polyblur's pre-filter inherits it: the base layer is the image, the run is the plain run.
+    const auto photo = random_image<double>(64, 64, 32);
+    const auto a = pb::deblur(photo, {.n_iter = 1, .prefilter = true, .prefilter_sigma_range = 1e-200});
+    const auto b = pb::deblur(photo, {.n_iter = 1});
+    CHECK(xt::all(xt::isfinite(a.image)));
+    CHECK(max_abs_diff(a.image, b.image) < 1e-12);
+}
+
 TEMPLATE_TEST_CASE("stop_below (§8 safeguard): a run stops before a pass that reads as sharp, and is otherwise the "
                    "faithful run",
                    "[polyblur][safeguard]", float, double) {

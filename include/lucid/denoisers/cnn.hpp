@@ -229,7 +229,7 @@ public:
                 lucid::detail::concat("in [0, ", double(sigma_max()), "] (the model's training range; 0 = blind)"),
                 sigma);
         require_shape(where, "out", out.shape(), y.shape());
-        if (y.size() == 0) lucid::detail::fail_argument(where, "y", "a non-empty image", "an empty image");
+        require_finite_image(where, "y", y);  // a NaN or inf pixel would spread through every layer
         if (static_cast<const void*>(y.data()) == static_cast<const void*>(out.data()))
             lucid::detail::fail_argument(where, "out", "a buffer distinct from y", "the same buffer");
         Shape<Rank> s;

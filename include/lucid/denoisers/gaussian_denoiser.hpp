@@ -2,6 +2,7 @@
 /// \file gaussian_denoiser.hpp
 /// Gaussian smoothing: the linear baseline every denoiser should beat.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
@@ -23,12 +24,23 @@ struct GaussianDenoiserParams {
     double width_per_sigma = 5.5;
     double truncate = 4.0;  ///< kernel radius = round(truncate·s) (scipy's default)
 
+    /// Largest kernel radius round(truncate·s), pixels. Radii beyond the image are
+    /// exact (the taps are folded onto one reflection period), but building the
+    /// taps costs O(radius), and the radius must fit the integer cast.
+    static constexpr double max_radius = 1 << 20;
+
     void validate() const {
         constexpr const char* where = "lucid::denoisers::GaussianDenoiserParams";
         require(std::isfinite(width) && width >= 0, where, "width", "finite and >= 0 (0 = from sigma)", width);
         require_nonnegative(where, "width_offset", width_offset);
         require_nonnegative(where, "width_per_sigma", width_per_sigma);
         require_positive(where, "truncate", truncate);
+        const double fixed = width > 0 ? width : width_offset;  // the σ-independent part of s
+        if (!(truncate * fixed <= max_radius))
+            lucid::detail::fail_argument(where, width > 0 ? "width" : "width_offset",
+                                         lucid::detail::concat("<= ", max_radius / truncate, " (a kernel radius truncate·s <= ",
+                                                        max_radius, " pixels, truncate = ", truncate, ")"),
+                                         fixed);
     }
 };
 
@@ -59,42 +71,81 @@ public:
         require_shape(where, "out", shape_of(out), shape_of(y));
         const double s = width_for(double(sigma));
         require(s > 0, where, "sigma", "a value giving a positive filter width", sigma);
+        if (!(params_.truncate * s <= GaussianDenoiserParams::max_radius)) {
+            // only the σ-dependent part can be too wide here (validate() bounds the rest)
+            const double largest = (GaussianDenoiserParams::max_radius / params_.truncate - params_.width_offset) /
+                                   params_.width_per_sigma;
+            lucid::detail::fail_argument(
+                where, "sigma",
+                lucid::detail::concat("<= ", largest, " (a filter width s = width_offset + width_per_sigma·sigma "
+                                      "with a kernel radius truncate·s <= ", GaussianDenoiserParams::max_radius,
+                                      " pixels)"),
+                sigma);
+        }
         const auto hw = plane_shape(Shape<Rank>(shape_of(y)));
         const std::size_t h = hw[0], w = hw[1], plane = h * w, c = channel_count(Shape<Rank>(shape_of(y)));
         const std::ptrdiff_t rad = std::ptrdiff_t(params_.truncate * s + 0.5);
-        taps_.assign(std::size_t(2 * rad + 1), 0.0);
-        double total = 0;
-        for (std::ptrdiff_t t = -rad; t <= rad; ++t) total += taps_[std::size_t(t + rad)] = std::exp(-0.5 * double(t * t) / (s * s));
-        for (auto& v : taps_) v /= total;
+        make_taps(rad, s, w, row_taps_);
+        make_taps(rad, s, h, col_taps_);
         tmp_.resize(plane);
-        line_.resize(std::max(h, w) + std::size_t(2 * rad));
+        line_.resize(std::max(h, w) + std::max(row_taps_.g.size(), col_taps_.g.size()));
         for (std::size_t k = 0; k < c; ++k) {
             const T* src = y.data() + k * plane;
             T* dst = out.data() + k * plane;
-            for (std::size_t i = 0; i < h; ++i) filter_line(src + i * w, 1, w, tmp_.data() + i * w, 1, rad);  // rows
-            for (std::size_t j = 0; j < w; ++j) filter_line(tmp_.data() + j, w, h, dst + j, w, rad);            // columns
+            for (std::size_t i = 0; i < h; ++i) filter_line(src + i * w, 1, w, tmp_.data() + i * w, 1, row_taps_);  // rows
+            for (std::size_t j = 0; j < w; ++j) filter_line(tmp_.data() + j, w, h, dst + j, w, col_taps_);            // columns
         }
     }
 
 private:
-    void filter_line(const T* in, std::size_t stride, std::size_t n, T* out, std::size_t ostride, std::ptrdiff_t rad) const {
-        const std::ptrdiff_t N = std::ptrdiff_t(n), period = 2 * N;
-        for (std::ptrdiff_t i = -rad; i < N + rad; ++i) {
-            std::ptrdiff_t m = i % period;
+    struct Taps {
+        std::vector<double> g;     // out[i] = Σ_t g[t]·ext[i − offset + t], ext the reflected line
+        std::ptrdiff_t offset = 0;
+    };
+
+    /// Normalized taps of radius `rad` for lines of length n. The half-sample
+    /// reflection of a line is 2n-periodic, so when the kernel is longer than
+    /// 2n its taps are folded (summed modulo 2n) onto one period: the same sum,
+    /// with O(n) memory and cost per pixel instead of O(rad).
+    static void make_taps(std::ptrdiff_t rad, double s, std::size_t n, Taps& taps) {
+        const std::ptrdiff_t period = 2 * std::ptrdiff_t(n);
+        const bool fold = 2 * rad + 1 > period;
+        taps.offset = fold ? 0 : rad;
+        taps.g.assign(fold ? std::size_t(period) : std::size_t(2 * rad + 1), 0.0);
+        double total = 0;
+        for (std::ptrdiff_t t = -rad; t <= rad; ++t) {
+            const double v = std::exp(-0.5 * double(t * t) / (s * s));
+            std::ptrdiff_t u = t + rad;
+            if (fold) {
+                u = t % period;
+                if (u < 0) u += period;
+            }
+            taps.g[std::size_t(u)] += v;
+            total += v;
+        }
+        for (auto& v : taps.g) v /= total;
+    }
+
+    void filter_line(const T* in, std::size_t stride, std::size_t n, T* out, std::size_t ostride, const Taps& taps) const {
+        const std::ptrdiff_t N = std::ptrdiff_t(n), period = 2 * N, off = taps.offset;
+        const std::ptrdiff_t len = N + std::ptrdiff_t(taps.g.size()) - 1;
+        for (std::ptrdiff_t i = 0; i < len; ++i) {
+            std::ptrdiff_t m = (i - off) % period;
             if (m < 0) m += period;
             if (m >= N) m = period - 1 - m;
-            line_[std::size_t(i + rad)] = double(in[std::size_t(m) * stride]);
+            line_[std::size_t(i)] = double(in[std::size_t(m) * stride]);
         }
         for (std::ptrdiff_t i = 0; i < N; ++i) {
             double acc = 0;
             const double* l = line_.data() + i;
-            for (std::size_t t = 0; t < taps_.size(); ++t) acc += taps_[t] * l[t];
+            for (std::size_t t = 0; t < taps.g.size(); ++t) acc += taps.g[t] * l[t];
             out[std::size_t(i) * ostride] = T(acc);
         }
     }
 
     GaussianDenoiserParams params_;
-    mutable std::vector<double> taps_, line_;
+    mutable Taps row_taps_, col_taps_;
+    mutable std::vector<double> line_;
     mutable std::vector<T> tmp_;
 };
 

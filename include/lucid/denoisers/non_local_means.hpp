@@ -23,13 +23,20 @@ namespace lucid::denoisers {
 /// above: 11×11, 35×35, 0.30σ. Color — σ ≤ 25: 3×3, 21×21, 0.55σ;
 /// ≤ 55: 5×5, 35×35, 0.40σ; above: 7×7, 35×35, 0.35σ.
 struct NlmParams {
-    int patch_radius = 0;    ///< f: patches are (2f+1)²; 0 = from the table
-    int search_radius = 0;   ///< r: candidates in a (2r+1)² window; 0 = from the table
+    int patch_radius = 0;    ///< f: patches are (2f+1)²; 0 = from the table; at most max_patch_radius
+    int search_radius = 0;   ///< r: candidates in a (2r+1)² window; 0 = from the table (any r >= the image side acts as the side)
     double h_factor = 0;     ///< h = h_factor·σ; 0 = from the table
+
+    /// Largest patch radius: 129×129 patches, ten times the table's largest
+    /// (11×11). The patches extend past the border by reflection, so f is not
+    /// bounded by the image and the padded copy grows as (H+2f)(W+2f).
+    static constexpr int max_patch_radius = 64;
 
     void validate() const {
         constexpr const char* where = "lucid::denoisers::NlmParams";
-        require(patch_radius >= 0, where, "patch_radius", ">= 0", patch_radius);
+        require(patch_radius >= 0 && patch_radius <= max_patch_radius, where, "patch_radius", "in [0, 64]",
+                patch_radius);
+        // No upper bound needed: candidates are real pixels, so run() clips r to the image side exactly.
         require(search_radius >= 0, where, "search_radius", ">= 0", search_radius);
         require(std::isfinite(h_factor) && h_factor >= 0, where, "h_factor", "finite and >= 0", h_factor);
     }
@@ -169,7 +176,11 @@ private:
                         wrow[j] = s;
                         s -= colsum_[std::size_t(j)];
                     }
-                    {  // w = exp(−max(d² − 2σ², 0)/h²), vectorized (xsimd's exp, ~1 ulp)
+                    if (std::isinf(inv_h2)) {
+                        // h² underflowed (h < ~1e-154): the h → 0 limit, w = 1 if d² <= 2σ² else 0
+                        // (the formula would give 0·inf = NaN for the patches within 2σ²).
+                        for (std::ptrdiff_t j = 0; j < n; ++j) wrow[j] = wrow[j] * patch_norm - two_s2 <= 0 ? 1.0 : 0.0;
+                    } else {  // w = exp(−max(d² − 2σ², 0)/h²), vectorized (xsimd's exp, ~1 ulp)
                         using B = xsimd::batch<double>;
                         constexpr std::ptrdiff_t L = std::ptrdiff_t(B::size);
                         const B bn(patch_norm), bs(two_s2), bh(-inv_h2), zero(0.0);

@@ -3,6 +3,7 @@
 /// Wavelet shrinkage (soft or hard thresholding of the orthonormal DWT detail
 /// coefficients) with cycle spinning.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <optional>
@@ -23,7 +24,9 @@ enum class ThresholdMode { soft, hard };
 /// Parameters of WaveletDenoiser.
 struct WaveletDenoiserParams {
     std::string wavelet = "db4";      ///< any name of ops/wavelet_filters.hpp
-    int levels = 4;                   ///< decomposition levels (the image is padded to a multiple of 2^levels)
+    /// Decomposition levels, in [1, 16]; the image is padded to a multiple of
+    /// 2^levels, so denoise() also requires 2^levels <= max(16, 2·min(H, W)).
+    int levels = 4;
     ThresholdMode mode = ThresholdMode::hard;
     /// Threshold T = factor·σ. Default 3 with hard thresholding, the usual choice
     /// for (translation-invariant) hard thresholding (Mallat, "A Wavelet Tour of
@@ -35,7 +38,9 @@ struct WaveletDenoiserParams {
 
     void validate() const {
         constexpr const char* where = "lucid::denoisers::WaveletDenoiserParams";
-        require(levels >= 1, where, "levels", ">= 1", levels);
+        // 2^16 exceeds twice the short side of any image the reader accepts (2^28 pixels);
+        // the cap also keeps the shift 1 << levels defined.
+        require(levels >= 1 && levels <= 16, where, "levels", "in [1, 16]", levels);
         require_positive(where, "threshold_factor", threshold_factor);
         require(shifts >= 1 && shifts <= 64, where, "shifts", "in [1, 64]", shifts);
     }
@@ -72,6 +77,18 @@ public:
         const auto hw = plane_shape(shape);
         const std::size_t h = hw[0], w = hw[1], plane = h * w;
         const std::size_t m = std::size_t(1) << params_.levels;
+        // Padding up to 2·side stays within one period of the half-sample reflection
+        // (at most 4× the pixels); beyond it the planes only repeat the image, at a
+        // cost of up to (2^levels)² pixels. Levels <= 4 (padding < 16 px) always pass.
+        if (m > std::max<std::size_t>(16, 2 * std::min(h, w))) {
+            int most = 4;
+            while ((std::size_t(1) << (most + 1)) <= 2 * std::min(h, w)) ++most;
+            lucid::detail::fail_argument(
+                where, "levels",
+                lucid::detail::concat("such that 2^levels <= max(16, 2·min(height, width)) (shape ", h, "x", w,
+                                      " allows at most ", most, " levels)"),
+                params_.levels);
+        }
         const std::size_t ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m;
         if (!transform_ || transform_->domain_shape() != Shape<2>{ph, pw}) {
             transform_.emplace(params_.wavelet, Shape<2>{ph, pw}, params_.levels);

@@ -57,7 +57,10 @@ void bilateral_planes(const T* v, std::size_t channels, std::size_t h, std::size
                         const double d = double(v[c * plane + q]) - double(v[c * plane + p]);
                         d2 += d * d;
                     }
-                    const double wt = ws[std::size_t((dy + rho) * side + dx + rho)] * std::exp(range * d2);
+                    // d2 = 0 gives 1 even when σ_r² underflows (range = −inf, 0·inf = NaN): the
+                    // σ_r → 0 limit then keeps exactly the neighbours of equal value.
+                    const double wr = d2 > 0 ? std::exp(range * d2) : 1.0;
+                    const double wt = ws[std::size_t((dy + rho) * side + dx + rho)] * wr;
                     total += wt;
                     for (std::size_t c = 0; c < channels; ++c) acc[c] += wt * double(v[c * plane + q]);
                 }
