@@ -253,6 +253,26 @@ TEMPLATE_TEST_CASE("TV prox warm start, aliasing and errors", "[functionals][tv]
     CHECK_THROWS_WITH(tv.prox(bad, T(1), p), Catch::Contains("'v'"));
 }
 
+TEMPLATE_TEST_CASE("TV prox with a weight below the smallest normal number is the identity, not NaN", "[functionals][tv]",
+                   float, double) {
+    // |prox(v) − v| ≤ 4τλ: for a subnormal τλ, v is the answer to rounding (FGP's step 1/(8τλ) would overflow)
+    using T = TestType;
+    const auto v = blocky_image<T>(16, 16, 5, 0.1);
+    for (const auto norm : {TvNorm::isotropic, TvNorm::anisotropic}) {
+        TotalVariation<T> tv(std::numeric_limits<T>::denorm_min(), norm);
+        Image<T> p = zeros_like(v);
+        tv.prox(v, T(1), p);
+        CHECK(double(distance(p, v)) == 0.0);
+        // the smallest normal weight still runs FGP and stays finite and within 4τλ of v
+        TotalVariation<T> tv_normal(std::numeric_limits<T>::min(), norm);
+        tv_normal.prox(v, T(1), p);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            REQUIRE(std::isfinite(p.data()[i]));
+            CHECK(std::abs(double(p.data()[i]) - double(v.data()[i])) <= 1e-6 * (1 + std::abs(double(v.data()[i]))));
+        }
+    }
+}
+
 TEST_CASE("Tikhonov with the Neumann gradient: DCT closed form equals CG", "[functionals][tikhonov]") {
     const auto v = random_image<double>(20, 14, 4);
     ops::Gradient<double> D({20, 14});

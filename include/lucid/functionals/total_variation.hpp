@@ -497,6 +497,13 @@ public:
         const auto hw = plane_shape(s);
         const std::size_t c = channel_count(s), plane = hw[0] * hw[1];
         const T mu = tau * lambda_;
+        if (mu < std::numeric_limits<T>::min()) {
+            // |prox(v) − v| ≤ 4μ (a dual field with |p| ≤ 1 has |div p| ≤ 4): below the
+            // smallest normal number v is the prox to rounding, and FGP's step 1/(8μ) would overflow.
+            if (out.data() != v.data()) std::copy(v.data(), v.data() + v.size(), out.data());
+            info_ = TvProxInfo{0, 0.0, 0.0, true};
+            return;
+        }
         const bool coupled = norm_ == TvNorm::vectorial && c > 1;
         const std::size_t problems = coupled ? 1 : c;
         const bool warm = params_.warm_start;
