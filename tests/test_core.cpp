@@ -197,6 +197,57 @@ TEST_CASE("algebra rejects mismatched shapes and bad coefficients", "[core][ops]
     CHECK_THROWS_WITH(A.apply(wrong, out), Catch::Contains("'x'") && Catch::Contains("4 elements"));
 }
 
+TEST_CASE("algebra shape errors name the argument and show both shapes", "[core][ops][errors]") {
+    using I = ops::Identity<Image<double>>;
+    const I a({8, 8}), b({6, 6});
+    // compose: outer∘inner
+    CHECK_THROWS_AS(compose(a, b), ShapeError);
+    CHECK_THROWS_WITH(compose(a, b), Catch::Contains("'inner'") && Catch::Contains("'outer'") &&
+                                         Catch::Contains("8x8") && Catch::Contains("6x6"));
+    CHECK_THROWS_WITH(a * b, Catch::Contains("'inner'") && Catch::Contains("8x8") && Catch::Contains("6x6"));
+    // product spaces: the tuple shapes are printed too
+    CHECK_THROWS_WITH(compose(adjoint(stack(a, a)), stack(b, b)),
+                      Catch::Contains("'inner'") && Catch::Contains("(8x8, 8x8)") && Catch::Contains("(6x6, 6x6)"));
+    CHECK(shape_string(std::tuple<Shape<2>, Shape<3>>{{8, 8}, {2, 8, 8}}) == "(8x8, 2x8x8)");
+    // sum and difference
+    CHECK_THROWS_AS(a + b, ShapeError);
+    CHECK_THROWS_WITH(a + b, Catch::Contains("lucid::sum") && Catch::Contains("'b'") && Catch::Contains("8x8") &&
+                                 Catch::Contains("6x6"));
+    CHECK_THROWS_WITH(a - b, Catch::Contains("'b'") && Catch::Contains("6x6"));
+    CHECK_THROWS_WITH(lucid::sum(a, b), Catch::Contains("'b'") && Catch::Contains("8x8") && Catch::Contains("6x6"));
+    // stack: the first operator off the common domain, by position
+    CHECK_THROWS_AS(stack(a, a, b), ShapeError);
+    CHECK_THROWS_WITH(stack(a, a, b), Catch::Contains("'operator 2'") && Catch::Contains("8x8") && Catch::Contains("6x6"));
+    // polynomial of a non-square operator
+    ops::Convolution<double> valid(Image<double>({3, 3}, 1.0 / 9), {8, 8}, Boundary::valid);
+    CHECK_THROWS_AS(polynomial(valid, {1.0, 2.0}), ShapeError);
+    CHECK_THROWS_WITH(polynomial(valid, {1.0, 2.0}),
+                      Catch::Contains("'op'") && Catch::Contains("8x8") && Catch::Contains("6x6"));
+}
+
+TEST_CASE("polynomial checks the shapes of x and y even with a single coefficient", "[core][ops][errors]") {
+    // p = c₀ never applies A, so A's own checks never run.
+    ops::Convolution<double> A(Image<double>({3, 3}, 1.0 / 9), {8, 8}, Boundary::periodic);
+    const auto P = polynomial(A, {2.0});
+    const Image<double> small({3, 3}, 1.0), good({8, 8}, 1.0);
+    Image<double> small_out({3, 3}), good_out({8, 8});
+    CHECK_THROWS_AS(P.apply_adjoint(small, small_out), ShapeError);
+    CHECK_THROWS_WITH(P.apply_adjoint(small, small_out), Catch::Contains("'y'") && Catch::Contains("8x8") && Catch::Contains("3x3"));
+    CHECK_THROWS_WITH(P.apply(small, small_out), Catch::Contains("'x'") && Catch::Contains("8x8") && Catch::Contains("3x3"));
+    CHECK_THROWS_WITH(P.apply(good, small_out), Catch::Contains("'y'") && Catch::Contains("3x3"));
+    CHECK_THROWS_WITH(P.apply_adjoint(good, small_out), Catch::Contains("'x'") && Catch::Contains("3x3"));
+    P.apply(good, good_out);
+    CHECK(good_out(4, 4) == 2.0);
+    // Eigen vectors
+    using M = Eigen::MatrixXd;
+    const auto Q = polynomial(ops::MatrixOperator<M>(M(M::Identity(5, 5))), {3.0});
+    Eigen::VectorXd v3 = Eigen::VectorXd::Ones(3), o3(3);
+    CHECK_THROWS_WITH(Q.apply(v3, o3), Catch::Contains("'x'") && Catch::Contains("5") && Catch::Contains("3"));
+    Eigen::VectorXd v5 = Eigen::VectorXd::Ones(5), o5(5);
+    Q.apply(v5, o5);
+    CHECK(o5(2) == 3.0);
+}
+
 TEMPLATE_TEST_CASE("operator norm by power iteration matches the largest singular value", "[core][norm]", float, double) {
     using T = TestType;
     using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
@@ -379,6 +430,56 @@ TEMPLATE_TEST_CASE("conjugate gradient solves an SPD system", "[core][cg]", floa
     CHECK(s.status == Status::stopped);
     CHECK(s.iterations == 3);
     CHECK_THROWS_AS(conjugate_gradient(A, b, b, {.max_iter = 0}), Error);
+}
+
+TEMPLATE_TEST_CASE("conjugate gradient reports a breakdown, never convergence, when the residual is not small",
+                   "[core][cg][errors]", float, double) {
+    using T = TestType;
+    using M = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+    const VectorX<T> b = random_matrix<T>(6, 1, 11);
+    const VectorX<T> x0 = VectorX<T>::Zero(6);
+    // A = 0 is semi-definite but singular on every direction: CG cannot move.
+    auto z = conjugate_gradient(ops::MatrixOperator<M>(M(M::Zero(6, 6))), b, x0);
+    CHECK(z.status == Status::diverged);
+    CHECK(z.iterations == 0);
+    CHECK_THAT(z.message, Catch::Contains("curvature"));
+    CHECK(z.x == x0);
+    // The same on images.
+    const Image<T> bi({4, 4}, T(1));
+    ops::Identity<Image<T>> I({4, 4});
+    auto zi = conjugate_gradient(T(0) * I, bi, Image<T>({4, 4}, T(0)));
+    CHECK(zi.status == Status::diverged);
+    CHECK(all_finite(zi.x));
+    // A = −I is negative definite: bad input, named.
+    CHECK_THROWS_AS(conjugate_gradient(ops::MatrixOperator<M>(M(-M::Identity(6, 6))), b, x0), Error);
+    CHECK_THROWS_WITH(conjugate_gradient(ops::MatrixOperator<M>(M(-M::Identity(6, 6))), b, x0),
+                      Catch::Contains("'op'") && Catch::Contains("positive"));
+    CHECK_THROWS_WITH(conjugate_gradient(-I, bi, Image<T>({4, 4}, T(0))), Catch::Contains("'op'"));
+    // Singular but consistent (b in the range): still converges.
+    M d = M::Identity(6, 6);
+    d(5, 5) = 0;
+    VectorX<T> bc = b;
+    bc(5) = 0;
+    auto c = conjugate_gradient(ops::MatrixOperator<M>(d), bc, x0);
+    CHECK(c.status == Status::converged);
+    CHECK((c.x - bc).norm() <= 1e-4 * bc.norm());
+}
+
+TEST_CASE("conjugate gradient names b and x0 in its input errors", "[core][cg][errors]") {
+    ops::Identity<Image<double>> I({16, 16});
+    const Image<double> b({16, 16}, 1.0), x0({16, 16}, 0.0), small({8, 8}, 0.0);
+    CHECK_THROWS_AS(conjugate_gradient(I, b, small), ShapeError);
+    CHECK_THROWS_WITH(conjugate_gradient(I, b, small), Catch::Contains("'x0'") && Catch::Contains("16x16") &&
+                                                           Catch::Contains("8x8") && !Catch::Contains("lincomb"));
+    CHECK_THROWS_WITH(conjugate_gradient(I, small, x0), Catch::Contains("'b'") && Catch::Contains("16x16") &&
+                                                            Catch::Contains("8x8"));
+    CgWorkspace<Image<double>> ws(x0);
+    Image<double> x = small;
+    CHECK_THROWS_WITH(conjugate_gradient_inplace(I, b, x, ws), Catch::Contains("'x'") && Catch::Contains("8x8"));
+    Image<double> bad = x0;
+    bad(2, 3) = std::nan("");
+    CHECK_THROWS_WITH(conjugate_gradient(I, b, bad), Catch::Contains("'x0'") && Catch::Contains("finite"));
+    CHECK_THROWS_WITH(conjugate_gradient(I, bad, x0), Catch::Contains("'b'") && Catch::Contains("finite"));
 }
 
 TEST_CASE("npy round trip through numpy", "[core][peers]") {

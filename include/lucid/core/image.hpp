@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <string>
+#include <tuple>
 
 #include <xtensor/xtensor.hpp>
 
@@ -47,6 +48,17 @@ std::string shape_string(const S& s) {
         first = false;
     }
     return out;
+}
+
+/// "(8x8, 2x8x8)" for the product shapes of stacked operators.
+template <class... S>
+std::string shape_string(const std::tuple<S...>& s) {
+    std::string out = "(";
+    std::apply([&](const auto&... e) {
+        bool first = true;
+        ((out += (first ? "" : ", ") + shape_string(e), first = false), ...);
+    }, s);
+    return out + ")";
 }
 
 /// Throws ShapeError unless `got` equals `expected`.

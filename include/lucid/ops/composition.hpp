@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/ops/stored.hpp"
@@ -52,11 +53,16 @@ public:
     }
 
 private:
+    // Names both operands and prints both shapes: a bare "shapes differ" does
+    // not tell which side of A∘B to fix.
     template <class S1, class S2>
     static void require_shapes_equal(const S1& domain_a, const S2& range_b) {
         if (!(domain_a == range_b))
-            throw ShapeError("lucid::compose: the range shape of the inner operator does not match the "
-                             "domain shape of the outer operator");
+            lucid::detail::fail_argument<ShapeError>(
+                "lucid::compose", "inner",
+                "an operator whose range shape equals the domain shape " + shape_string(domain_a) +
+                    " of 'outer' (outer∘inner)",
+                "range shape " + shape_string(range_b));
     }
 
     A a_;

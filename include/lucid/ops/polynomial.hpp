@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/ops/stored.hpp"
@@ -31,7 +32,9 @@ public:
         for (std::size_t i = 0; i < c_.size(); ++i) require_finite(where, "coeffs", c_[i]);
         const auto& oa = lucid::detail::get(a_);
         if (!(oa.domain_shape() == oa.range_shape()))
-            throw ShapeError("lucid::polynomial: operator must have equal domain and range shapes");
+            lucid::detail::fail_argument<ShapeError>(where, "op", "an operator with equal domain and range shapes",
+                                                     "domain " + shape_string(oa.domain_shape()) + ", range " +
+                                                         shape_string(oa.range_shape()));
         tmp_ = make_vector<domain_type>(oa.domain_shape());
     }
 
@@ -40,8 +43,14 @@ public:
     const std::vector<scalar_type>& coefficients() const { return c_; }
     const OA& base() const { return lucid::detail::get(a_); }
 
-    void apply(const domain_type& x, range_type& y) const { horner(x, y, false); }
-    void apply_adjoint(const range_type& y, domain_type& x) const { horner(y, x, true); }
+    void apply(const domain_type& x, range_type& y) const {
+        require_shapes("lucid::ops::Polynomial::apply", "x", x, "y", y);
+        horner(x, y, false);
+    }
+    void apply_adjoint(const range_type& y, domain_type& x) const {
+        require_shapes("lucid::ops::Polynomial::apply_adjoint", "y", y, "x", x);
+        horner(y, x, true);
+    }
 
     std::optional<Spectrum<scalar_type>> spectrum() const {
         auto sa = spectrum_of(lucid::detail::get(a_));
@@ -50,6 +59,19 @@ public:
     }
 
 private:
+    // Checked here, not left to A: with one coefficient (p = c₀) Horner never
+    // applies A, so a wrongly shaped x or out would pass unnoticed.
+    void require_shapes(const char* where, const char* in_name, const domain_type& in, const char* out_name,
+                        const domain_type& out) const {
+        const auto expected = lucid::detail::get(a_).domain_shape();
+        if (!(shape_of(in) == expected))
+            lucid::detail::fail_argument<ShapeError>(where, in_name, "of shape " + shape_string(expected),
+                                                     shape_string(shape_of(in)));
+        if (!(shape_of(out) == expected))
+            lucid::detail::fail_argument<ShapeError>(where, out_name, "of shape " + shape_string(expected),
+                                                     shape_string(shape_of(out)));
+    }
+
     void horner(const domain_type& x, range_type& y, bool adjoint) const {
         const auto& op = lucid::detail::get(a_);
         const std::size_t n = c_.size() - 1;

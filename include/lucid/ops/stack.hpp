@@ -5,6 +5,7 @@
 #include <optional>
 #include <tuple>
 
+#include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/ops/stored.hpp"
@@ -28,9 +29,17 @@ public:
 
     explicit Stack(As... as) : ops_(std::move(as)...) {
         const auto d0 = lucid::detail::get(std::get<0>(ops_)).domain_shape();
+        // Report the first operator that differs, by position, with both shapes.
+        std::size_t index = 0;
         std::apply([&](const auto&... o) {
-            if (!((lucid::detail::get(o).domain_shape() == d0) && ...))
-                throw ShapeError("lucid::stack: operators must share the domain shape");
+            ([&] {
+                const auto d = lucid::detail::get(o).domain_shape();
+                if (!(d == d0))
+                    lucid::detail::fail_argument<ShapeError>(
+                        "lucid::stack", lucid::detail::concat("operator ", index),
+                        "of the domain shape " + shape_string(d0) + " of operator 0", shape_string(d));
+                ++index;
+            }(), ...);
         }, ops_);
         tmp_ = make_vector<domain_type>(d0);
     }

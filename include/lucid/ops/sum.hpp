@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/ops/stored.hpp"
@@ -29,7 +30,11 @@ public:
         const auto& oa = lucid::detail::get(a_);
         const auto& ob = lucid::detail::get(b_);
         if (!(oa.domain_shape() == ob.domain_shape()) || !(oa.range_shape() == ob.range_shape()))
-            throw ShapeError("lucid::sum: operands must have equal domain and range shapes");
+            lucid::detail::fail_argument<ShapeError>(
+                "lucid::sum", "b",
+                "an operator with the domain and range shapes of 'a' (domain " + shape_string(oa.domain_shape()) +
+                    ", range " + shape_string(oa.range_shape()) + ")",
+                "domain " + shape_string(ob.domain_shape()) + ", range " + shape_string(ob.range_shape()));
         range_tmp_ = make_vector<range_type>(oa.range_shape());
         domain_tmp_ = make_vector<domain_type>(oa.domain_shape());
     }
