@@ -368,6 +368,31 @@ TEST_CASE("estimate_kernel and deblur: bad input names the argument", "[blind]")
     CHECK_THROWS_WITH(blind::deconvolve(y, big_kernel), Catch::Contains("kernel"));
 }
 
+TEST_CASE("deconvolve rejects a zero, non-finite or negative-sum kernel in every method", "[blind][errors]") {
+    // A zero kernel made every method return 0, Wiener even "converged".
+    Image<double> y({24, 24});
+    for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = 0.5 + 0.3 * std::sin(0.7 * double(i));
+    Image<double> nan_kernel({3, 3}, 1.0 / 9);
+    nan_kernel(1, 1) = std::numeric_limits<double>::quiet_NaN();
+    const Image<double> zero({3, 3}, 0.0), negative({3, 3}, -1.0 / 9), inf_sum({3, 3}, 1e308);
+    for (auto method : {blind::Deconvolution::tv, blind::Deconvolution::tv_valid, blind::Deconvolution::wiener}) {
+        INFO(to_string(method));
+        blind::DeconvolutionOptions o;
+        o.method = method;
+        o.max_iter = 5;
+        CHECK_THROWS_AS(blind::deconvolve(y, zero, o), Error);
+        CHECK_THROWS_WITH(blind::deconvolve(y, zero, o), Catch::Contains("'kernel'") && Catch::Contains("sum > 0"));
+        CHECK_THROWS_WITH(blind::deconvolve(y, negative, o), Catch::Contains("'kernel'") && Catch::Contains("sum > 0"));
+        CHECK_THROWS_WITH(blind::deconvolve(y, inf_sum, o), Catch::Contains("'kernel'"));
+        CHECK_THROWS_WITH(blind::deconvolve(y, nan_kernel, o), Catch::Contains("'kernel'") && Catch::Contains("finite"));
+        ImageStack<double> y3({3, 24, 24}, 0.5);
+        CHECK_THROWS_WITH(blind::deconvolve(y3, zero, o), Catch::Contains("'kernel'"));
+        // a valid kernel still runs
+        const auto r = blind::deconvolve(y, Image<double>({3, 3}, 1.0 / 9), o);
+        CHECK(r.x.shape() == y.shape());
+    }
+}
+
 TEST_CASE("estimate_kernel: the callback sees every alternation and can stop", "[blind]") {
     const auto x = io::read_gray<double>(test::source_path("data/camera.png"));
     blind::KernelEstimationOptions o;

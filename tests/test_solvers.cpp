@@ -7,6 +7,7 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <iomanip>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -599,6 +600,84 @@ TEST_CASE("Params validation names the argument and the rule", "[solvers][valida
     CHECK_THROWS_WITH(admm_tv(A, y, T(0.1), wrong), Contains("x0"));
     CHECK_THROWS_WITH(admm(f, L21Norm<T>(0.1), D, wrong), Contains("x0"));
     CHECK_THROWS_WITH(landweber(A, wrong, y), Contains("'y'"));
+}
+
+TEST_CASE("Solvers reject a non-finite x0, naming it", "[solvers][validation]") {
+    // Unchecked, a NaN start ran to `diverged` with a NaN x ("the last finite
+    // iterate"), or the error named TotalVariation::prox's 'v'.
+    using T = double;
+    const std::size_t n = 16;
+    ops::Convolution<T> A(kernels::gaussian<T>(1.0, 1.0, 0.0), {n, n}, Boundary::periodic);
+    const Image<T> y = A(cartoon<T>(n, n));
+    auto f = LeastSquares(A, y);
+    ops::Gradient<T> D({n, n});
+    // (Catch matchers hold their operands by pointer: each check builds its own.)
+    for (T bad_value : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity()}) {
+        Image<T> bad = y;
+        bad(3, 5) = bad_value;
+        CHECK_THROWS_AS(gradient_descent(f, bad), Error);
+        CHECK_THROWS_WITH(gradient_descent(f, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::gradient_descent"));
+        CHECK_THROWS_WITH(ista(f, L1<T>(0.01), bad), Contains("'x0'") && Contains("finite") && Contains("lucid::ista"));
+        CHECK_THROWS_WITH(fista(f, L1<T>(0.01), bad), Contains("'x0'") && Contains("finite") && Contains("lucid::fista"));
+        CHECK_THROWS_WITH(fista(f, TotalVariation<T>(0.01), bad), Contains("'x0'") && !Contains("'v'"));
+        CHECK_THROWS_WITH(admm(f, L21Norm<T>(0.1), D, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::admm"));
+        CHECK_THROWS_WITH(hqs(f, L21Norm<T>(0.1), D, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::hqs"));
+        CHECK_THROWS_WITH(pdhg(Zero<T>(), L21Norm<T>(0.1), D, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::pdhg"));
+        CHECK_THROWS_WITH(landweber(A, y, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::landweber"));
+        denoisers::TvDenoiser<T> den;
+        CHECK_THROWS_WITH(pnp_admm(f, den, bad), Contains("'x0'") && Contains("finite"));
+        CHECK_THROWS_WITH(red(f, den, bad), Contains("'x0'") && Contains("finite"));
+    }
+    // Stacks (C×H×W) and Eigen vectors go through the same check.
+    ops::Convolution<T, 3> A3(kernels::gaussian<T>(1.0, 1.0, 0.0), {2, n, n}, Boundary::periodic);
+    ImageStack<T> y3({2, n, n}, T(0.5));
+    ImageStack<T> bad3 = y3;
+    bad3(1, 2, 2) = std::numeric_limits<T>::quiet_NaN();
+    CHECK_THROWS_WITH(fista(LeastSquares(A3, y3), L1<T>(0.01), bad3), Contains("'x0'") && Contains("finite"));
+    CHECK_THROWS_WITH(landweber(A3, y3, bad3), Contains("'x0'") && Contains("finite"));
+    const auto lasso = make_lasso(30, 20, 3);
+    ops::MatrixOperator<Eigen::MatrixXd> M(lasso.A);
+    Eigen::VectorXd v0 = Eigen::VectorXd::Zero(20);
+    v0(7) = std::numeric_limits<T>::quiet_NaN();
+    CHECK_THROWS_WITH(fista(LeastSquares(M, lasso.y), L1<T>(0.1), v0), Contains("'x0'") && Contains("finite"));
+    CHECK_THROWS_WITH(ista(LeastSquares(M, lasso.y), L1<T>(0.1), v0), Contains("'x0'") && Contains("finite"));
+    CHECK_THROWS_WITH(gradient_descent(LeastSquares(M, lasso.y), v0), Contains("'x0'") && Contains("finite"));
+    CHECK_THROWS_WITH(admm(Zero<T>(), L1<T>(0.1), ops::Identity<Eigen::VectorXd>({std::size_t(20)}), v0), Contains("'x0'") && Contains("finite"));
+    CHECK_THROWS_WITH(landweber(M, lasso.y, v0), Contains("'x0'") && Contains("finite"));
+    // A finite start still runs.
+    v0(7) = 0;
+    CHECK(fista(LeastSquares(M, lasso.y), L1<T>(0.1), v0, {.max_iter = 5}).iterations == 5);
+}
+
+TEMPLATE_TEST_CASE("Wiener and Tikhonov refuse an nsr or lambda that is not a normal number of T", "[solvers][wiener][validation]",
+                   float, double) {
+    // box(2) has spectral zeros on an even grid: with T(K) subnormal or 0,
+    // 1/(|Â|² + K) overflows there and 0·∞ filled the result with NaN.
+    using T = TestType;
+    const std::size_t n = 16;
+    ops::Convolution<T> A(kernels::box<T>(2), {n, n}, Boundary::periodic);
+    Image<T> y({n, n});
+    for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = T(i % 7) / T(7);
+    const double tiny = std::is_same_v<T, float> ? 1e-40 : 1e-320;  // subnormal in T
+    const double underflow = std::is_same_v<T, float> ? 1e-50 : 1e-323;  // 0 in float, the least subnormal double
+    CHECK_THROWS_AS(wiener(A, y, {.nsr = tiny}), Error);
+    CHECK_THROWS_WITH(wiener(A, y, {.nsr = tiny}), Contains("'nsr'") && Contains("normal"));
+    CHECK_THROWS_WITH(wiener(A, y, {.nsr = underflow}), Contains("'nsr'"));
+    // the estimate from a tiny noise_sigma underflows as well (constant y: 0/0)
+    CHECK_THROWS_WITH(wiener(A, Image<T>({n, n}, T(0.5)), {.noise_sigma = 1e-200}),
+                      Contains("'nsr'") && Contains("noise_sigma"));
+    // the smallest normal K is accepted and gives a finite image
+    auto w = wiener(A, y, {.nsr = double(std::numeric_limits<T>::min())});
+    CHECK(w.status == Status::converged);
+    CHECK(all_finite(w.x));
+    // Tikhonov, closed form with a zero operator and a periodic gradient: both
+    // symbols vanish at DC, so a subnormal λ overflowed there too.
+    ops::Convolution<T> Z(Image<T>({1, 1}, T(0)), {n, n}, Boundary::periodic);
+    ops::Gradient<T> G({n, n}, Boundary::periodic);
+    CHECK_THROWS_WITH(tikhonov(Z, y, tiny, G), Contains("'lambda'") && Contains("normal"));
+    CHECK_THROWS_WITH(tikhonov(A, y, underflow), Contains("'lambda'"));
+    auto t = tikhonov(Z, y, 1e-30, G);
+    CHECK(all_finite(t.x));
 }
 
 // ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 /// suited to real photos.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <string>
 
@@ -23,6 +24,17 @@ namespace lucid::blind {
 }  // namespace lucid::blind
 
 namespace lucid::detail::blind {
+
+/// A blur kernel must be finite with a finite sum > 0 (as kernels::normalize
+/// requires): a zero kernel makes every method return 0 (Wiener even
+/// "converged"), a negative sum inverts the image.
+template <class T>
+void require_blur_kernel(const char* where, const Image<T>& kernel) {
+    require_finite_image(where, "kernel", kernel);
+    double sum = 0;
+    for (T v : kernel) sum += double(v);
+    require(std::isfinite(sum) && sum > 0, where, "kernel", "a kernel with a finite sum > 0", sum);
+}
 
 template <class T>
 Image<T> crop(const Image<T>& x, std::size_t top, std::size_t left, std::size_t h, std::size_t w) {
@@ -52,7 +64,7 @@ namespace lucid::blind {
 ///   same periodic continuation; closed form.
 ///
 /// \param y       blurred gray image (finite), larger than the kernel in both directions
-/// \param kernel  the blur (finite, any size; usually n×n summing to 1)
+/// \param kernel  the blur (finite with a sum > 0, any size; usually n×n summing to 1)
 /// \param options method and its parameters (DeconvolutionOptions)
 /// \return the restored H×W image and the solver's run information
 /// \throws lucid::Error naming `y`, `kernel` or the bad option
@@ -64,7 +76,7 @@ SolverResult<Image<T>> deconvolve(const Image<T>& y, const Image<T>& kernel, con
     constexpr const char* where = "lucid::blind::deconvolve";
     options.validate(where);
     require_finite_image(where, "y", y);
-    require_finite_image(where, "kernel", kernel);
+    lucid::detail::blind::require_blur_kernel(where, kernel);
     const std::size_t h = y.shape()[0], w = y.shape()[1], kh = kernel.shape()[0], kw = kernel.shape()[1];
     if (kh > h || kw > w)
         lucid::detail::fail_argument<ShapeError>(where, "kernel",
@@ -110,6 +122,7 @@ SolverResult<ImageStack<T>> deconvolve(const ImageStack<T>& y, const Image<T>& k
                                        const DeconvolutionOptions& options = {}) {
     constexpr const char* where = "lucid::blind::deconvolve";
     require_finite_image(where, "y", y);
+    lucid::detail::blind::require_blur_kernel(where, kernel);
     const std::size_t c = y.shape()[0], h = y.shape()[1], w = y.shape()[2];
     SolverResult<ImageStack<T>> out;
     out.x = ImageStack<T>({c, h, w});

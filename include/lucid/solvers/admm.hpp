@@ -14,6 +14,7 @@
 #include "lucid/solvers/conjugate_gradient.hpp"
 #include "lucid/solvers/monitor.hpp"
 #include "lucid/solvers/quadratic_update.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -131,6 +132,7 @@ SolverResult<V> admm(F f, G g, K k, const V& x0, AdmmParams params = {}, Callbac
     params.validate();
     constexpr const char* where = "lucid::admm";
     require(shape_of(x0) == k.domain_shape(), where, "x0", "of the domain shape of K", element_count(x0));
+    detail::require_finite_start(where, x0);
     using T = scalar_t<V>;
     using W = range_t<K>;
     SolverResult<V> out;

@@ -7,6 +7,7 @@
 
 #include "lucid/core/linear_operator.hpp"
 #include "lucid/solvers/callbacks.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -37,12 +38,17 @@ struct CgWorkspace {
 ///   αₖ = ‖rₖ‖² / ⟨pₖ, A pₖ⟩, xₖ₊₁ = xₖ + αₖ pₖ, rₖ₊₁ = rₖ − αₖ A pₖ,
 ///   βₖ = ‖rₖ₊₁‖² / ‖rₖ‖², pₖ₊₁ = rₖ₊₁ + βₖ pₖ.
 /// History records the relative residual ‖rₖ‖/‖b‖. Returns the status and
-/// iteration count (x holds the result).
+/// iteration count (x holds the result). A breakdown (⟨p, Ap⟩ = 0 with the
+/// residual above tol, e.g. A = 0) ends as `diverged`; clearly negative
+/// curvature throws lucid::Error naming `op` (A is not positive semi-definite).
 template <SquareOperator A, class Callback = callbacks::None>
 RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A>& x,
                                              CgWorkspace<domain_t<A>>& ws, CgParams params = {},
                                              Callback&& callback = {}) {
     params.validate();
+    // Shapes checked here, or lincomb reports them as its own internal 'y'.
+    detail::require_vector_shape("lucid::conjugate_gradient", "b", b, op.domain_shape(), "the operator's shape");
+    detail::require_vector_shape("lucid::conjugate_gradient", "x", x, op.domain_shape(), "the operator's shape");
     using T = op_scalar_t<A>;
     detail::Stopwatch clock;
     RunInfo out;
@@ -60,10 +66,26 @@ RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A
     for (int k = 1; k <= params.max_iter; ++k) {
         op.apply(ws.p, ws.ap);
         const double pap = double(dot(ws.p, ws.ap));
-        if (!(pap > 0) || !std::isfinite(pap)) {
-            out.status = std::isfinite(pap) ? Status::converged : Status::diverged;
-            out.message = std::isfinite(pap) ? "search direction has no curvature (A singular on it)"
-                                             : "non-finite curvature";
+        if (!std::isfinite(pap)) {
+            out.status = Status::diverged;
+            out.message = "non-finite curvature";
+            out.iterations = k - 1;
+            return out;
+        }
+        if (!(pap > 0)) {
+            // The residual is still above tol (tested before this step), so
+            // this is a breakdown, never convergence. Curvature clearly below
+            // zero (beyond rounding: ⟨p, Ap⟩ < −√ε‖p‖‖Ap‖) proves A is not
+            // positive semi-definite: bad input. Zero curvature means A is
+            // singular on p (e.g. A = 0): CG cannot go on.
+            const double pn = double(norm(ws.p)), apn = double(norm(ws.ap));
+            if (pap < -std::sqrt(double(std::numeric_limits<T>::epsilon())) * pn * apn)
+                detail::fail_argument("lucid::conjugate_gradient", "op",
+                                      "symmetric positive (semi-)definite",
+                                      detail::concat("negative curvature <p, A p> = ", pap, " for ||p|| = ", pn));
+            out.status = Status::diverged;
+            out.message = detail::concat("breakdown: search direction has no curvature (A singular on it); "
+                                         "relative residual ", std::sqrt(rr) / scale_, " above tol ", params.tol);
             out.iterations = k - 1;
             return out;
         }
@@ -105,6 +127,11 @@ template <SquareOperator A, class Callback = callbacks::None>
 SolverResult<domain_t<A>> conjugate_gradient(const A& op, const domain_t<A>& b, const domain_t<A>& x0,
                                              CgParams params = {}, Callback&& callback = {}) {
     params.validate();
+    constexpr const char* where = "lucid::conjugate_gradient";
+    detail::require_vector_shape(where, "b", b, op.domain_shape(), "the operator's shape");
+    detail::require_vector_shape(where, "x0", x0, op.domain_shape(), "the operator's shape");
+    require(all_finite(b), where, "b", "finite everywhere", "a non-finite value");
+    detail::require_finite_start(where, x0);
     SolverResult<domain_t<A>> result;
     result.x = x0;
     CgWorkspace<domain_t<A>> ws(x0);

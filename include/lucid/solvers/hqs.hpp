@@ -14,6 +14,7 @@
 #include "lucid/solvers/callbacks.hpp"
 #include "lucid/solvers/monitor.hpp"
 #include "lucid/solvers/quadratic_update.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -62,6 +63,7 @@ SolverResult<V> hqs(F f, G g, K k, const V& x0, HqsParams params = {}, Callback&
     params.validate();
     constexpr const char* where = "lucid::hqs";
     require(shape_of(x0) == k.domain_shape(), where, "x0", "of the domain shape of K", element_count(x0));
+    detail::require_finite_start(where, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
     V x = x0, x_prev = zeros_like(x0);

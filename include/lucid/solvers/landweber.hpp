@@ -10,6 +10,7 @@
 #include "lucid/ops/operator_norm.hpp"
 #include "lucid/solvers/callbacks.hpp"
 #include "lucid/solvers/monitor.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -49,6 +50,7 @@ SolverResult<domain_t<A>> landweber(const A& op, const range_t<A>& y, const doma
     using T = op_scalar_t<A>;
     require(shape_of(x0) == op.domain_shape(), "lucid::landweber", "x0", "of the operator's domain shape",
             element_count(x0));
+    detail::require_finite_start("lucid::landweber", x0);
     require(shape_of(y) == op.range_shape(), "lucid::landweber", "y", "of the operator's range shape", element_count(y));
     SolverResult<V> out;
     out.x = x0;

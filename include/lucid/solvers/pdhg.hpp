@@ -12,6 +12,7 @@
 #include "lucid/ops/operator_norm.hpp"
 #include "lucid/solvers/callbacks.hpp"
 #include "lucid/solvers/monitor.hpp"
+#include "lucid/solvers/start_point.hpp"
 #include "lucid/solvers/status.hpp"
 
 namespace lucid {
@@ -99,6 +100,7 @@ SolverResult<V> pdhg(F f, G g, K k, const V& x0, PdhgParams params = {}, Callbac
     params.validate();
     constexpr const char* where = "lucid::pdhg";
     require(shape_of(x0) == k.domain_shape(), where, "x0", "of the domain shape of K", element_count(x0));
+    detail::require_finite_start(where, x0);
     using T = scalar_t<V>;
     using W = range_t<K>;
     double tau = params.tau, sigma = params.sigma;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <type_traits>
 
 #include "lucid/core/error.hpp"
@@ -38,6 +39,7 @@ struct TikhonovParams {
 /// differences): \f$ \hat x = \mathcal T^{-1}\big(\mathcal T(A^\top y) / (|\hat A|^2 + \lambda|\hat D|^2)\big) \f$
 /// (frequencies where the denominator vanishes get 0: the minimum-norm solution).
 /// Otherwise conjugate gradients on the normal equations. `message` says which.
+/// λ must be a normal number of T (not subnormal, no overflow).
 /// ```cpp
 /// auto r = lucid::tikhonov(A, y, 1e-3, lucid::ops::Gradient<double>(y.shape()));
 /// ```
@@ -53,6 +55,12 @@ SolverResult<domain_t<A>> tikhonov(const A& op, const range_t<A>& y, double lamb
             element_count(make_domain(reg)));
     using V = domain_t<A>;
     using T = op_scalar_t<A>;
+    // As in wiener: a subnormal or zero T(λ) lets 1/(|Â|² + λ|D̂|²) overflow
+    // where both vanish (0·∞ = NaN); an overflowing T(λ) is no λ at all.
+    constexpr T lmin = std::numeric_limits<T>::min(), lmax = std::numeric_limits<T>::max();
+    require(T(lambda) >= lmin && T(lambda) <= lmax, where, "lambda",
+            detail::concat("in [", lmin, ", ", lmax, "] (a normal ", std::is_same_v<T, float> ? "float" : "double", ")"),
+            lambda);
     LeastSquares f(std::cref(op), y);
     CgParams cg;
     cg.max_iter = params.cg_max_iter;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -173,7 +174,8 @@ void apply_conj_filter(const FilterSymbol<T>& s, const xt::xtensor<T, Rank>& y, 
 /// operators with a symmetric kernel (Ng, Chan & Tang 1999), read from
 /// `op.spectrum()`. Planes of a C×H×W stack are filtered independently.
 /// Throws lucid::Error naming `op` when the operator reports no such spectrum
-/// (e.g. zero or valid boundaries: use `tikhonov` or an iterative solver).
+/// (e.g. zero or valid boundaries: use `tikhonov` or an iterative solver), and
+/// naming `nsr` when K (given or estimated) is not a normal number of T.
 /// Returns converged with 0 iterations (a closed form).
 template <LinearOperator A>
 SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams params = {}) {
@@ -193,9 +195,19 @@ SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams 
         const double var = sq / double(y.size()), s2 = params.noise_sigma * params.noise_sigma;
         k = s2 / std::max(var - s2, s2);
     }
+    // K must be a normal number of T: if T(K) is subnormal or 0, 1/(|Â|² + K)
+    // overflows where Â vanishes and 0·∞ fills the image with NaN.
+    const T kk = T(k);
+    constexpr T kmin = std::numeric_limits<T>::min(), kmax = std::numeric_limits<T>::max();
+    if (!(kk >= kmin && kk <= kmax)) {
+        const auto rule = detail::concat("in [", kmin, ", ", kmax, "] (a normal ",
+                                         std::is_same_v<T, float> ? "float" : "double", ")");
+        if (params.nsr > 0) detail::fail_argument(where, "nsr", rule, params.nsr);
+        detail::fail_argument(where, "nsr", rule,
+                              detail::concat(k, ", estimated from noise_sigma = ", params.noise_sigma));
+    }
     SolverResult<domain_t<A>> out;
     out.x = domain_t<A>(op.domain_shape());  // left uninitialized: the inverse transform writes every pixel
-    const T kk = T(k);
     detail::apply_conj_filter(s, y, out.x, [kk](T a2) { return T(1) / (a2 + kk); });  // conj(Â)/(|Â|² + K)
     out.status = Status::converged;
     out.message = detail::concat("closed form (", s.transform() == Transform::fourier ? "DFT" : "DCT", ", nsr ", k, ")");
