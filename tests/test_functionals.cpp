@@ -440,6 +440,7 @@ TEST_CASE("functionals reject bad parameters with the argument's name", "[functi
     Eigen::VectorXd w = Eigen::VectorXd::Ones(3);
     w(1) = -1;
     CHECK_THROWS_WITH(WeightedL1<Eigen::VectorXd>(w), Catch::Contains("weights"));
+    CHECK_THROWS_WITH(WeightedL1<Eigen::VectorXd>(Eigen::VectorXd()), Catch::Contains("'weights'") && Catch::Contains("non-empty"));
     Eigen::VectorXd v = Eigen::VectorXd::Ones(3), out(4);
     CHECK_THROWS_WITH(L1<double>(1).prox(v, 0.0, v), Catch::Contains("tau"));
     CHECK_THROWS_WITH(L1<double>(1).prox(v, std::numeric_limits<double>::infinity(), v), Catch::Contains("tau"));

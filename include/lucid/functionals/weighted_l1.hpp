@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "lucid/core/vector_space.hpp"
 #include "lucid/functionals/concepts.hpp"
 #include "lucid/functionals/l1.hpp"
 
@@ -22,6 +23,7 @@ public:
 
     /// weights: finite and ≥ 0 everywhere.
     explicit WeightedL1(V weights) : w_(std::move(weights)) {
+        require(element_count(w_) > 0, "lucid::WeightedL1", "weights", "a non-empty vector", "an empty one");
         bool ok = true;
         detail::for_each_leaf([&](auto a) { for (auto x : a) ok = ok && std::isfinite(x) && x >= T(0); }, w_);
         require(ok, "lucid::WeightedL1", "weights", "finite and >= 0 everywhere", "a negative or non-finite weight");
