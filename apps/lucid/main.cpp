@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     }
     // One-shot runs: FFTW_ESTIMATE plans unless LUCID_FFTW_EFFORT asks otherwise.
     if (!std::getenv("LUCID_FFTW_EFFORT")) lucid::fft::set_planner_effort(lucid::fft::Effort::estimate);
-    install_sigint_handler();
+    install_sigint_handler(name);
     const std::vector<std::string> rest(argv + 2, argv + argc);
     try {
         return cmd->run(rest);

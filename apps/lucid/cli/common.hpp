@@ -4,6 +4,7 @@
 // image input/output with argument-naming errors, and wall-clock timing.
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -70,19 +71,36 @@ inline std::atomic<bool>& handler_installed() {
     static std::atomic<bool> h{false};
     return h;
 }
+/// True while a progress line (ended by '\r', not '\n') is on stderr.
+inline std::atomic<bool>& progress_line_open() {
+    static std::atomic<bool> open{false};
+    return open;
+}
+/// "lucid <command>: interrupted; no output written\n", prepared before the
+/// handler is installed (a signal handler may only write(), not format).
+inline std::array<char, 128>& sigint_message() {
+    static std::array<char, 128> m{};
+    return m;
+}
 extern "C" inline void on_sigint(int) {
     static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
     const bool again = interrupt_flag().exchange(true);
     if (again || cooperative_depth().load() == 0) {
-        static const char msg[] = "\nlucid: interrupted; no output written\n";
-        [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+        ssize_t written = 0;  // nothing to do if stderr is gone
+        if (progress_line_open().load()) written = ::write(STDERR_FILENO, "\n", 1);
+        const char* msg = sigint_message().data();
+        written = ::write(STDERR_FILENO, msg, std::strlen(msg));
+        (void)written;
         ::_exit(exit_interrupted);
     }
 }
 }  // namespace detail
 
-/// Installs the SIGINT handler (once).
-inline void install_sigint_handler() {
+/// Installs the SIGINT handler (once); `command` names the run in its message.
+inline void install_sigint_handler(const std::string& command = "") {
+    auto& m = detail::sigint_message();
+    std::snprintf(m.data(), m.size(), "lucid%s%.60s: interrupted; no output written\n", command.empty() ? "" : " ",
+                  command.c_str());
     if (detail::handler_installed().exchange(true)) return;
     struct sigaction sa {};
     sa.sa_handler = detail::on_sigint;

@@ -40,6 +40,7 @@ public:
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
         shown_ = true;
+        detail::progress_line_open().store(true);
     }
 
     /// A one-off status line (e.g. "denoising ...") once the run is slow enough.
@@ -50,11 +51,13 @@ public:
         std::fputs(("\r" + label_ + "  " + what + "  elapsed " + fmt(t, "%.1f") + " s   ").c_str(), stderr);
         std::fflush(stderr);
         shown_ = true;
+        detail::progress_line_open().store(true);
     }
 
     void finish() {
         if (shown_) std::fputs("\n", stderr);
         shown_ = false;
+        detail::progress_line_open().store(false);
     }
 
 private:
