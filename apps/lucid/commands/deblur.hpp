@@ -47,7 +47,7 @@ inline CommandSpec deblur_spec() {
             {"IN", "OUT"},
             {{"kernel", true, "SPEC", kernel_spec_help()},
              {"method", true, "M", "deconvolution method (see above; required)"},
-             {"lambda", true, "L", "regularization weight, > 0 (meaning per method, above)"},
+             {"lambda", true, "L", "regularization weight, >= 1e-12 (meaning per method, above)"},
              {"iters", true, "N", "iteration budget, >= 1"},
              {"boundary", true, "B",
               "periodic | zero | reflect | replicate | valid (default reflect; inverse/wiener: reflect for "
@@ -56,7 +56,7 @@ inline CommandSpec deblur_spec() {
              {"ensemble", true, "N",
               "1 | 2 | 4 | 8: average the cnn prior over N flips/transposes of the grid (N times the cost; "
               "default 1)"},
-             {"sigma", true, "S", "noise standard deviation of IN on the [0,1] scale, > 0 (default 0.01)"},
+             {"sigma", true, "S", "noise standard deviation of IN on the [0,1] scale, in [1e-6, 1] (default 0.01)"},
              {"size", true, "N", "blind: kernel size bound, odd, >= 3 (default 15)"},
              reference_option(), json_option(), quiet_option(), threads_option()}};
     // polyblur's own options (as in `lucid polyblur`), marked as such in the help

@@ -42,8 +42,8 @@ inline CommandSpec denoise_spec() {
             "Without --sigma (and --lambda) the noise level is estimated from the image (MAD of Haar details).",
             {"IN", "OUT"},
             {{"method", true, "M", "tv | wavelet | nlm | cnn (required)"},
-             {"lambda", true, "L", "TV weight (tv only), > 0"},
-             {"sigma", true, "S", "noise standard deviation on the [0,1] scale, > 0"},
+             {"lambda", true, "L", "TV weight (tv only), >= 1e-12"},
+             {"sigma", true, "S", "noise standard deviation on the [0,1] scale, in [1e-6, 1]"},
              {"iters", true, "N", "tv: FGP iterations of the ROF solver (default 300)"},
              reference_option(), json_option(), quiet_option(), threads_option()}};
 }
