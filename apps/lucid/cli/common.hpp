@@ -350,6 +350,27 @@ inline std::string fmt(double v, const char* f = "%.4g") {
     return b;
 }
 
+// ---- numeric option ranges shared by commands ---------------------------------
+
+/// Largest --iters for the blind methods' own counts (Polyblur passes, kernel
+/// estimation alternations per level): the bound lucid::polyblur and lucid::blind validate.
+inline constexpr long max_blind_iters = 1000;
+
+/// --sigma, a noise level on the [0, 1] scale, must lie in [1e-6, 1]: below,
+/// the weights derived from it (100σ², σ²) leave the range the solvers work in.
+inline void check_noise_sigma(const std::string& command, double sigma) {
+    if (sigma < 1e-6 || sigma > 1)
+        throw UsageError("lucid " + command + ": option '--sigma' must be in [1e-06, 1] (the noise level on the [0, 1] scale; got " +
+                         fmt(sigma) + ")");
+}
+
+/// A positive --lambda must be >= 1e-12: the solvers divide by it (PnP's 1/λ, TV's 1/(8λτ)).
+inline void check_weight(const std::string& command, double lambda, bool zero_allowed = false) {
+    if (lambda < 1e-12 && !(zero_allowed && lambda == 0))
+        throw UsageError("lucid " + command + ": option '--lambda' must be >= 1e-12" + (zero_allowed ? " or 0" : "") +
+                         " (got " + fmt(lambda) + ")");
+}
+
 /// True when stderr is a terminal (progress lines are printed only then).
 inline bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 

@@ -85,15 +85,12 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         if (!*info.lambda_meaning)
             throw UsageError("lucid deblur: option '--lambda' does not apply to method " + method);
         s.lambda = args.number("lambda", 0, method == "richardson-lucy" ? "nonnegative" : "positive");
-        if (*s.lambda != 0 && *s.lambda < 1e-12)  // the solvers divide by it (PnP's 1/λ, TV's 1/(8λτ))
-            throw UsageError("lucid deblur: option '--lambda' must be >= 1e-12" +
-                             std::string(method == "richardson-lucy" ? " or 0" : "") + " (got " + fmt(*s.lambda) + ")");
+        check_weight("deblur", *s.lambda, method == "richardson-lucy");
     }
     if (args.has("iters")) {
         if (info.default_iters == 0 && method != "blind")
             throw UsageError("lucid deblur: option '--iters' does not apply to method " + method + " (closed form)");
-        // the blind methods' own iteration counts are passes or alternations per level (at most 1000)
-        s.iters = int(args.integer("iters", 1, 1, method == "polyblur" || method == "blind" ? 1000 : 100000));
+        s.iters = int(args.integer("iters", 1, 1, method == "polyblur" || method == "blind" ? max_blind_iters : 100000));
     }
     if (args.has("boundary")) {
         if (!info.needs_kernel) throw UsageError("lucid deblur: option '--boundary' does not apply to method " + method);
@@ -114,9 +111,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         s.ensemble = int(n);
     }
     s.sigma = args.number("sigma", 0.01, "positive");
-    if (s.sigma < 1e-6 || s.sigma > 1)  // below 1e-6 the derived weights (100σ², σ²) leave the double range in use
-        throw UsageError("lucid deblur: option '--sigma' must be in [1e-06, 1] (the noise level on the [0, 1] scale; got " +
-                         fmt(s.sigma) + ")");
+    check_noise_sigma("deblur", s.sigma);
     if (s.denoiser == "cnn" && info.takes_denoiser && s.sigma > 50.0 / 255)
         throw UsageError("lucid deblur: option '--sigma' must be <= 0.196 (50/255, the CNN's training range) with "
                          "--denoiser cnn (got " + fmt(s.sigma) + ")");

@@ -65,13 +65,10 @@ inline int run_denoise(const std::vector<std::string>& argv) {
     if (args.has("iters") && method != "tv")
         throw UsageError("lucid denoise: option '--iters' applies to --method tv only");
     const double lambda = args.number("lambda", 0.0, "positive");
-    if (args.has("lambda") && lambda < 1e-12)  // FGP's step is 1/(8λ)
-        throw UsageError("lucid denoise: option '--lambda' must be >= 1e-12 (got " + fmt(lambda) + ")");
+    if (args.has("lambda")) check_weight("denoise", lambda);
     std::optional<double> sigma;
     if (args.has("sigma")) sigma = args.number("sigma", 0.0, "positive");
-    if (sigma && (*sigma < 1e-6 || *sigma > 1))
-        throw UsageError("lucid denoise: option '--sigma' must be in [1e-06, 1] (the noise level on the [0, 1] scale; got " +
-                         fmt(*sigma) + ")");
+    if (sigma) check_noise_sigma("denoise", *sigma);
     const int iters = int(args.integer("iters", 300, 1, 100000));
     if (method == "cnn" && sigma && *sigma > 50.0 / 255 * (1 + 1e-9))
         throw UsageError("lucid denoise: option '--sigma' must be <= 0.196 (50/255, the CNN's training range) for "

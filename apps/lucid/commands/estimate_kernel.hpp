@@ -32,7 +32,7 @@ inline int run_estimate_kernel(const std::vector<std::string>& argv) {
     if (size % 2 == 0)
         throw UsageError("lucid estimate-kernel: option '--size' must be odd (got " + std::to_string(size) + ")");
     std::optional<int> iters;
-    if (args.has("iters")) iters = int(args.integer("iters", 1, 1, 1000));  // alternations per pyramid level
+    if (args.has("iters")) iters = int(args.integer("iters", 1, 1, max_blind_iters));  // alternations per pyramid level
     require_blind_available();
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");

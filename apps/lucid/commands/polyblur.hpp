@@ -92,7 +92,7 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
         return exit_ok;
     }
     const CommonOptions common = read_common(args, spec);
-    const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, int(args.integer("iters", 3, 1, 1000)));
+    const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, int(args.integer("iters", 3, 1, max_blind_iters)));
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
     check_output_path(out_path, "OUT", input.image.shape()[0]);

@@ -5,7 +5,6 @@
 /// suited to real photos.
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <string>
 
@@ -14,6 +13,7 @@
 #include "lucid/core/boundary.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/kernels/normalize.hpp"
 #include "lucid/ops/convolution.hpp"
 #include "lucid/solvers/admm_tv.hpp"
 #include "lucid/solvers/status.hpp"
@@ -24,17 +24,6 @@ namespace lucid::blind {
 }  // namespace lucid::blind
 
 namespace lucid::detail::blind {
-
-/// A blur kernel must be finite with a finite sum > 0 (as kernels::normalize
-/// requires): a zero kernel makes every method return 0 (Wiener even
-/// "converged"), a negative sum inverts the image.
-template <class T>
-void require_blur_kernel(const char* where, const Image<T>& kernel) {
-    require_finite_image(where, "kernel", kernel);
-    double sum = 0;
-    for (T v : kernel) sum += double(v);
-    require(std::isfinite(sum) && sum > 0, where, "kernel", "a kernel with a finite sum > 0", sum);
-}
 
 template <class T>
 Image<T> crop(const Image<T>& x, std::size_t top, std::size_t left, std::size_t h, std::size_t w) {
@@ -76,7 +65,7 @@ SolverResult<Image<T>> deconvolve(const Image<T>& y, const Image<T>& kernel, con
     constexpr const char* where = "lucid::blind::deconvolve";
     options.validate(where);
     require_finite_image(where, "y", y);
-    lucid::detail::blind::require_blur_kernel(where, kernel);
+    lucid::kernels::require_positive_sum(kernel, where);  // a zero kernel would return 0, even "converged"
     const std::size_t h = y.shape()[0], w = y.shape()[1], kh = kernel.shape()[0], kw = kernel.shape()[1];
     if (kh > h || kw > w)
         lucid::detail::fail_argument<ShapeError>(where, "kernel",
@@ -121,8 +110,7 @@ template <class T>
 SolverResult<ImageStack<T>> deconvolve(const ImageStack<T>& y, const Image<T>& kernel,
                                        const DeconvolutionOptions& options = {}) {
     constexpr const char* where = "lucid::blind::deconvolve";
-    require_finite_image(where, "y", y);
-    lucid::detail::blind::require_blur_kernel(where, kernel);
+    require_finite_image(where, "y", y);  // the kernel is checked by the first plane's call
     const std::size_t c = y.shape()[0], h = y.shape()[1], w = y.shape()[2];
     SolverResult<ImageStack<T>> out;
     out.x = ImageStack<T>({c, h, w});

@@ -9,10 +9,12 @@
 
 #include <cmath>
 #include <concepts>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace lucid {
 
@@ -76,6 +78,21 @@ void require_nonnegative(std::string_view where, std::string_view name, T value)
         require(std::isfinite(value) && value >= T(0), where, name, "finite and >= 0", value);
     else
         require(value >= T(0), where, name, ">= 0", value);
+}
+
+/// Requires `value`, converted to T, to be a positive normal number of T
+/// (not 0, subnormal, infinite or NaN): weights that enter a denominator as
+/// 1/(a + value) with a possibly 0 must not let it overflow. `got` is what
+/// the message reports (the value, or how it was obtained).
+template <std::floating_point T, class Got>
+void require_positive_normal(std::string_view where, std::string_view name, double value, const Got& got) {
+    constexpr T lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+    const T v = T(value);
+    if (!(v >= lo && v <= hi))
+        detail::fail_argument(where, name,
+                              detail::concat("in [", lo, ", ", hi, "] (a normal ",
+                                             std::is_same_v<T, float> ? "float" : "double", ")"),
+                              got);
 }
 
 /// Requires a finite value (not NaN, not infinite).

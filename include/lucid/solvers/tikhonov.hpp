@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <limits>
 #include <type_traits>
 
 #include "lucid/core/error.hpp"
@@ -57,10 +56,7 @@ SolverResult<domain_t<A>> tikhonov(const A& op, const range_t<A>& y, double lamb
     using T = op_scalar_t<A>;
     // As in wiener: a subnormal or zero T(λ) lets 1/(|Â|² + λ|D̂|²) overflow
     // where both vanish (0·∞ = NaN); an overflowing T(λ) is no λ at all.
-    constexpr T lmin = std::numeric_limits<T>::min(), lmax = std::numeric_limits<T>::max();
-    require(T(lambda) >= lmin && T(lambda) <= lmax, where, "lambda",
-            detail::concat("in [", lmin, ", ", lmax, "] (a normal ", std::is_same_v<T, float> ? "float" : "double", ")"),
-            lambda);
+    require_positive_normal<T>(where, "lambda", lambda, lambda);
     LeastSquares f(std::cref(op), y);
     CgParams cg;
     cg.max_iter = params.cg_max_iter;

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
-#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -197,15 +196,9 @@ SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams 
     }
     // K must be a normal number of T: if T(K) is subnormal or 0, 1/(|Â|² + K)
     // overflows where Â vanishes and 0·∞ fills the image with NaN.
+    if (params.nsr > 0) require_positive_normal<T>(where, "nsr", k, k);
+    else require_positive_normal<T>(where, "nsr", k, detail::concat(k, ", estimated from noise_sigma = ", params.noise_sigma));
     const T kk = T(k);
-    constexpr T kmin = std::numeric_limits<T>::min(), kmax = std::numeric_limits<T>::max();
-    if (!(kk >= kmin && kk <= kmax)) {
-        const auto rule = detail::concat("in [", kmin, ", ", kmax, "] (a normal ",
-                                         std::is_same_v<T, float> ? "float" : "double", ")");
-        if (params.nsr > 0) detail::fail_argument(where, "nsr", rule, params.nsr);
-        detail::fail_argument(where, "nsr", rule,
-                              detail::concat(k, ", estimated from noise_sigma = ", params.noise_sigma));
-    }
     SolverResult<domain_t<A>> out;
     out.x = domain_t<A>(op.domain_shape());  // left uninitialized: the inverse transform writes every pixel
     detail::apply_conj_filter(s, y, out.x, [kk](T a2) { return T(1) / (a2 + kk); });  // conj(Â)/(|Â|² + K)
