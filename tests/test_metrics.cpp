@@ -158,6 +158,29 @@ TEMPLATE_TEST_CASE("SSIM: identity, symmetry, constants, bounds", "[metrics][ssi
     CHECK(std::equal(m.map.begin(), m.map.end(), ms.map.begin()));  // channel 0 = the H×W map
 }
 
+TEST_CASE("SSIM of images scaled far from 1 equals SSIM of the originals", "[metrics][ssim]") {
+    // SSIM(s·x, s·y; s·R) = SSIM(x, y; R); in plain double arithmetic the squared
+    // moments overflow (NaN) for s = 2^700 or underflow for s = 2^-700.
+    const Image<double> x = random_image<double>(40, 44, 3), y = add_noise(x, 0.1, 4);
+    const double base = metrics::ssim(x, y);
+    REQUIRE(base < 0.99);
+    for (int e : {700, 250, -250, -700}) {
+        Image<double> xs = x, ys = y;
+        for (auto& v : xs) v = std::ldexp(v, e);
+        for (auto& v : ys) v = std::ldexp(v, e);
+        const double s = metrics::ssim(xs, ys, {.data_range = std::ldexp(1.0, e)});
+        CHECK(s == Approx(base).epsilon(1e-12));
+        const auto m = metrics::ssim_map(xs, ys, {.data_range = std::ldexp(1.0, e)});
+        CHECK(std::isfinite(m.map(20, 20)));
+        CHECK(m.mean == Approx(base).epsilon(1e-12));
+    }
+    // huge values against the default R = 1: finite, and 1 for identical images
+    Image<double> big = x;
+    for (auto& v : big) v *= 1e200;
+    CHECK(metrics::ssim(big, big) == Approx(1.0).epsilon(1e-12));
+    CHECK(std::isfinite(metrics::ssim(big, y)));
+}
+
 TEST_CASE("SSIM does not depend on the thread count", "[metrics][ssim][threads]") {
     const auto x = random_image<double>(203, 111, 5);
     const auto y = add_noise(x, 0.05, 6);

@@ -217,6 +217,14 @@ double ssim_plane(const T* x, const T* y, std::size_t height, std::size_t width,
     return total;
 }
 
+/// max |x_i| (0 for an empty array).
+template <class T, std::size_t N>
+double max_abs(const xt::xtensor<T, N>& x) {
+    double m = 0;
+    for (const T v : x) m = std::max(m, double(std::abs(v)));
+    return m;
+}
+
 template <class T, std::size_t N>
 SsimResult<T, N> ssim_impl(std::string_view where, const xt::xtensor<T, N>& ref, const xt::xtensor<T, N>& img,
                            const SsimOptions& o, bool want_map) {
@@ -231,6 +239,21 @@ SsimResult<T, N> ssim_impl(std::string_view where, const xt::xtensor<T, N>& ref,
         lucid::detail::fail_argument<ShapeError>(
             where, "ref", lucid::detail::concat("at least ", win, "x", win, " pixels per channel (the SSIM window)"),
             shape_string(shape));
+    // SSIM is invariant under x, y, R ↦ s·x, s·y, s·R (C1, C2, σ² scale by s², μ by s; the
+    // ratio by s⁴/s⁴). Far from 1 in magnitude, the squared moments would overflow (∞/∞ = NaN)
+    // or underflow (0/0); a power-of-two s brings the largest of |x|, |y|, R to [½, 1) exactly.
+    const double peak = std::max({detail::max_abs(ref), detail::max_abs(img), o.data_range});
+    constexpr double safe_lo = 0x1p-200, safe_hi = 0x1p200;  // products of four moments stay finite and normal
+    if (peak < safe_lo || peak > safe_hi) {
+        int e = 0;
+        std::frexp(peak, &e);
+        xt::xtensor<T, N> ref_s = ref, img_s = img;
+        for (auto& v : ref_s) v = std::ldexp(v, -e);
+        for (auto& v : img_s) v = std::ldexp(v, -e);
+        SsimOptions scaled = o;
+        scaled.data_range = std::ldexp(o.data_range, -e);
+        return ssim_impl(where, ref_s, img_s, scaled, want_map);
+    }
     SsimResult<T, N> result;
     if (want_map) result.map = xt::xtensor<T, N>(shape);
     const std::size_t r = o.radius();
