@@ -679,6 +679,13 @@ TEST_CASE("cli: blur, estimate-blur, polyblur, denoise, metrics", "[cli]") {
         CHECK_THAT(u.out, Catch::Contains("lat\\ufffd-\xc3\xa9.png"));
         CHECK(u.out.find('\xe9') == std::string::npos);
         CHECK(parse_json(u.out)["psnr"].num == Approx(f.psnr_blurred).margin(1e-3));
+        // images of different shapes: a usage error (exit 2) naming IMG and both shapes
+        const fs::path small = f.dir / "small.png";
+        lucid::io::write(small.string(), lucid::Image<double>({20, 30}, 0.5));
+        const Output m = lucid_run({"metrics", f.sharp, small.string()});
+        CHECK(m.code == 2);
+        CHECK_THAT(m.err, Catch::Contains("IMG") && Catch::Contains("1x20x30") && Catch::Contains("1x48x48"));
+        CHECK(m.out.empty());
     }
 }
 

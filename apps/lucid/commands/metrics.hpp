@@ -27,8 +27,8 @@ inline int run_metrics(const std::vector<std::string>& argv) {
     const CommonOptions common = read_common(args, spec);
     const auto ref = read_image(args.positional(0), "REF").image;
     const auto img = read_image(args.positional(1), "IMG").image;
-    if (ref.shape() != img.shape())
-        throw Failure("IMG: '" + args.positional(1) + "' is " + shape_string(img.shape()) +
+    if (ref.shape() != img.shape())  // a usage error (exit 2), as for --reference elsewhere
+        throw UsageError("IMG: '" + args.positional(1) + "' is " + shape_string(img.shape()) +
                       " (channels x height x width) but REF is " + shape_string(ref.shape()));
     const Quality q = quality(ref, img);
     if (common.json) {
