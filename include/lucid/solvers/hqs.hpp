@@ -83,7 +83,7 @@ SolverResult<V> hqs(F f, G g, K k, const V& x0, HqsParams params = {}, Callback&
     for (int it = 1; it <= params.max_iter; ++it) {
         update.set_rho(T(mu));
         std::swap(x, x_prev);
-        copy(x_prev, x);                                       // warm start for CG
+        if (!update.closed_form()) copy(x_prev, x);            // warm start for CG
         const Status inner = update.solve(z, x);               // x = argmin f + μ/2‖Kx − z‖²
         k.apply(x, kx);
         g.prox(kx, T(1 / mu), z);                              // z = prox_{g/μ}(Kx)

@@ -70,7 +70,7 @@ SolverResult<V> pnp_hqs(F f, D denoiser, const V& x0, PnpHqsParams params = {}, 
         const double sigma = params.sigma.at(k - 1);
         update.set_rho(T(params.lambda / (sigma * sigma)));
         std::swap(x, x_prev);
-        copy(x_prev, x);                          // warm start for CG
+        if (!update.closed_form()) copy(x_prev, x);  // warm start for CG
         update.solve(z, x);                       // x = prox_{f/μ}(z)
         const auto ch = detail::change(x, x_prev);
         if (diverged(ch.diff, ch.norm)) {

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -127,6 +128,8 @@ public:
         rho_ = rho;
         if constexpr (normal_equations) {
             if (spectral_) {
+                if (rho == symbol_rho_) return;  // HQS and PnP call this every iteration, mostly with the same ρ
+                symbol_rho_ = rho;
                 const T scale_max = max_a_ + rho * max_k_;
                 const T floor = scale_max * T(64) * std::numeric_limits<T>::epsilon();
                 spectral_->assign_symbol(*base_, [rho, floor](std::complex<T> b) {
@@ -234,6 +237,7 @@ private:
     const K& k_;
     CgParams cg_params_;
     T rho_ = 1;
+    T symbol_rho_ = std::numeric_limits<T>::quiet_NaN();  ///< the ρ the spectral symbol holds (NaN: none yet)
     T max_a_ = 0, max_k_ = 0;
     // unique_ptr rather than optional: GCC 12 reports false maybe-uninitialized
     // warnings for disengaged optionals of containers.
