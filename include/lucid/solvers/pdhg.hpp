@@ -117,6 +117,7 @@ SolverResult<V> pdhg(F f, G g, K k, const V& x0, PdhgParams params = {}, Callbac
     W y = make_range(k), y_t = make_range(k), kx = make_range(k), kx_t = make_range(k), scratch = make_range(k);
     k.apply(x, kx);
     const T theta = T(params.theta), rho = T(params.relaxation);
+    const double inv_tau = 1 / tau, inv_sigma = 1 / sigma;  // a division per element would dominate the residual passes
     detail::Monitor<V, Callback> monitor(out, callback, params.max_iter, params.record_history);
     const detail::DivergenceGuard diverged(params.divergence_factor, double(norm(x0)));
     auto finish = [&] { out.x = std::move(x); return std::move(out); };
@@ -138,7 +139,7 @@ SolverResult<V> pdhg(F f, G g, K k, const V& x0, PdhgParams params = {}, Callbac
             for (std::size_t i = 0; i < xs.size(); ++i) {
                 const T dx = rho * (xt[i] - xs[i]);   // x_{n+1} − x_n
                 const T dk = rho * (kt[i] - ks[i]);   // Kᵀ(y_{n+1} − y_n)
-                const double p = -double(dx) / tau + double(dk);
+                const double p = double(dk) - double(dx) * inv_tau;
                 xt[i] = xs[i] + dx;
                 kt[i] = ks[i] + dk;
                 p2 += p * p;
@@ -151,7 +152,7 @@ SolverResult<V> pdhg(F f, G g, K k, const V& x0, PdhgParams params = {}, Callbac
             for (std::size_t i = 0; i < ys.size(); ++i) {
                 const T dy = rho * (yt[i] - ys[i]);   // y_{n+1} − y_n
                 const T dk = rho * (kt[i] - ks[i]);   // K(x_{n+1} − x_n)
-                const double d = -double(dy) / sigma + double(dk);
+                const double d = double(dk) - double(dy) * inv_sigma;
                 yt[i] = ys[i] + dy;
                 kt[i] = ks[i] + dk;
                 d2 += d * d;
