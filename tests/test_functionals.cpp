@@ -137,6 +137,24 @@ TEMPLATE_TEST_CASE("proxes satisfy the optimality condition (v - p)/tau in df(p)
     CHECK(subgradient_violation(l1, v, T(0.9), p) > 1e-3);
 }
 
+TEST_CASE("simplex projection of a vector with NaN is NaN everywhere (and never sorts NaN)", "[functionals][simplex]") {
+    // std::sort with NaN breaks its strict weak ordering (undefined behaviour); the
+    // projection does not exist, so every output is NaN for the solver to detect.
+    Simplex<double> simplex(1.0);
+    for (int n : {1, 17, 5000}) {
+        VectorX<double> v(n), p(n);
+        for (int i = 0; i < n; ++i) v(i) = std::sin(0.7 * i) * (i % 3 ? 1 : 40);
+        for (int i = 0; i < n; i += 3) v(i) = std::nan("");
+        simplex.project(v, p);
+        CHECK(p.array().isNaN().all());
+        // the same vector without NaN projects onto the simplex
+        for (int i = 0; i < n; i += 3) v(i) = 0.25;
+        simplex.project(v, p);
+        CHECK(p.sum() == Approx(1.0).epsilon(1e-12));
+        CHECK(p.minCoeff() >= 0.0);
+    }
+}
+
 TEMPLATE_TEST_CASE("simplex projection equals brute force over supports", "[functionals][simplex]", float, double) {
     using T = TestType;
     Simplex<T> simplex(T(1));

@@ -87,6 +87,27 @@ TEST_CASE("1-D Wasserstein distance: closed forms", "[losses][wasserstein]") {
     CHECK_THROWS_WITH(wasserstein_1d<double>(u, v, 3), Catch::Contains("'p'"));
 }
 
+TEST_CASE("1-D Wasserstein distance and PDL of samples with NaN are NaN (no sort of NaN)", "[losses][wasserstein]") {
+    // std::sort with NaN is undefined behaviour; NaN input gives a NaN distance and gradient.
+    std::vector<double> a(3000), b(3000), grad(3000, 0.0);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        a[i] = std::sin(0.37 * double(i));
+        b[i] = std::cos(0.11 * double(i));
+    }
+    std::vector<std::size_t> oa(a.size()), ob(b.size());
+    CHECK(std::isfinite(wasserstein_1d<double>(a, b, 1, grad, oa, ob)));
+    for (std::size_t i = 0; i < a.size(); i += 5) a[i] = std::nan("");
+    CHECK(std::isnan(wasserstein_1d<double>(a, b, 2, grad, oa, ob)));
+    CHECK(std::all_of(grad.begin(), grad.end(), [](double g) { return std::isnan(g); }));
+    CHECK(std::isnan(wasserstein_1d<double>(b, a, 1)));
+    // the PDL of an image with NaN
+    auto x = random_image<double>(16, 16, 7);
+    const auto t = random_image<double>(16, 16, 8);
+    x(3, 4) = std::nan("");
+    ProjectedDistributionLoss<double> bank;
+    CHECK(std::isnan(bank.value(x, t)));
+}
+
 TEST_CASE("1-D Wasserstein distance equals scipy.stats.wasserstein_distance", "[losses][wasserstein][peer]") {
     if (!test::python_has("scipy")) {
         WARN("skipped: scipy not available");

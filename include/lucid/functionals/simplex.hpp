@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "lucid/functionals/box.hpp"
@@ -18,7 +19,8 @@ namespace lucid {
 /// with u = v sorted decreasingly,
 /// \f$ \rho = \max\{j : u_j - (\sum_{i\le j} u_i - z)/j > 0\} \f$,
 /// \f$ \theta = (\sum_{i\le\rho} u_i - z)/\rho \f$, \f$ P(v)_i = \max(v_i - \theta, 0) \f$.
-/// O(n log n); the sort buffer is allocated on first use and reused.
+/// O(n log n); the sort buffer is allocated on first use and reused. A v with
+/// a NaN has no projection: the result is NaN everywhere (for a solver to detect).
 template <class T>
 class Simplex {
 public:
@@ -70,7 +72,19 @@ public:
                                               detail::concat(element_count(out), " elements"));
         if (sorted_.size() != n) sorted_.resize(n);
         std::size_t k = 0;
-        detail::for_each_leaf([&](auto a) { for (auto e : a) sorted_[k++] = e; }, v);
+        bool has_nan = false;
+        detail::for_each_leaf([&](auto a) {
+            for (auto e : a) {
+                has_nan |= std::isnan(e);
+                sorted_[k++] = e;
+            }
+        }, v);
+        if (has_nan) {  // no projection exists; and std::sort with NaN is undefined behaviour
+            detail::elementwise(v, out, "lucid::Simplex::project", [](const T*, T* b, std::ptrdiff_t m) {
+                std::fill(b, b + m, std::numeric_limits<T>::quiet_NaN());
+            });
+            return;
+        }
         std::sort(sorted_.begin(), sorted_.end(), std::greater<T>());
         double cumsum = 0, theta = 0;
         for (std::size_t j = 0; j < n; ++j) {

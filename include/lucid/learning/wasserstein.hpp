@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <numeric>
 #include <span>
 #include <vector>
@@ -35,14 +36,21 @@ T wasserstein_1d(std::span<const T> a, std::span<const T> b, int p, std::span<T>
     const std::size_t n = a.size();
     require(order_a.size() >= n && order_b.size() >= n, where, "order_a", "scratch of at least n entries",
             order_a.size());
+    const bool want_grad = !grad_a.empty();
+    if (want_grad) require(grad_a.size() == n, where, "grad_a", lucid::detail::concat("of size ", n), grad_a.size());
+    auto is_nan = [](T v) { return std::isnan(v); };
+    if (std::any_of(a.begin(), a.end(), is_nan) || std::any_of(b.begin(), b.end(), is_nan)) {
+        // NaN has no place in an order (and std::sort with NaN is undefined): the
+        // distance and every gradient entry are NaN, for the caller to detect.
+        std::fill(grad_a.begin(), grad_a.end(), std::numeric_limits<T>::quiet_NaN());
+        return std::numeric_limits<T>::quiet_NaN();
+    }
     auto oa = order_a.first(n), ob = order_b.first(n);
     std::iota(oa.begin(), oa.end(), std::size_t(0));
     std::iota(ob.begin(), ob.end(), std::size_t(0));
     std::sort(oa.begin(), oa.end(), [&](std::size_t i, std::size_t j) { return a[i] < a[j]; });
     std::sort(ob.begin(), ob.end(), [&](std::size_t i, std::size_t j) { return b[i] < b[j]; });
     double s = 0;
-    const bool want_grad = !grad_a.empty();
-    if (want_grad) require(grad_a.size() == n, where, "grad_a", lucid::detail::concat("of size ", n), grad_a.size());
     for (std::size_t i = 0; i < n; ++i) {
         const double d = double(a[oa[i]]) - double(b[ob[i]]);
         s += p == 1 ? std::abs(d) : d * d;
