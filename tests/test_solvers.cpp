@@ -743,27 +743,41 @@ struct SmoothedTv {
     }
     double lipschitz() const { return 8 * mu; }
 };
-}  // namespace
 
-TEST_CASE("HQS: at fixed mu it minimizes the half-quadratic (Moreau-smoothed) objective; continuation approaches TV", "[solvers][hqs]") {
-    using T = double;
-    const std::size_t n = 48;
-    const Image<T> truth = cartoon<T>(n, n);
-    ops::Convolution<T> A(kernels::gaussian<T>(1.5, 1.5, 0.0), {n, n}, Boundary::reflect);
-    Image<T> y = A(truth);
-    add_noise(y, 0.01, 8);
-    const T lam = 0.01;
-    ops::Gradient<T> D({n, n});
-    // Fixed μ: HQS = block-coordinate descent on f(x) + g(z) + μ/2‖Dx − z‖², whose x-marginal
-    // is f + h; an independent minimizer of f + h by FISTA must match.
-    const T mu = 0.5;
-    auto fixed = hqs(LeastSquares(A, y), L21Norm<T>(lam), D, y,
-                     {.max_iter = 3000, .mu = mu, .mu_growth = 1, .mu_max = mu, .tol = 1e-12});
-    auto smooth = fista(LeastSquares(A, y) + SmoothedTv({n, n}, lam, mu), Zero<T>(), y,
+/// The HQS tests' problem: y = A·cartoon + 1 % noise, A an n×n Gaussian blur σ.
+struct BlurredCartoon {
+    ops::Convolution<double> A;
+    Image<double> y;
+    BlurredCartoon(std::size_t n, double sigma, Boundary boundary, unsigned noise_seed)
+        : A(kernels::gaussian<double>(sigma, sigma, 0.0), {n, n}, boundary), y(A(cartoon<double>(n, n))) {
+        add_noise(y, 0.01, noise_seed);
+    }
+};
+
+/// Fixed μ: HQS is block-coordinate descent on f(x) + g(z) + μ/2‖Dx − z‖², whose
+/// x-marginal is f + h (h the Moreau-smoothed TV); an independent minimizer of
+/// f + h by FISTA must match, whichever x-update (closed form or CG) HQS uses.
+void check_hqs_fixed_mu(const BlurredCartoon& p, double lam, double mu) {
+    const auto n = p.y.shape()[0];
+    ops::Gradient<double> D({n, n});
+    auto fixed = hqs(LeastSquares(p.A, p.y), L21Norm<double>(lam), D, p.y,
+                     {.max_iter = 3000, .mu = mu, .mu_growth = 1, .mu_max = mu, .tol = 1e-12, .cg_tol = 1e-12});
+    auto smooth = fista(LeastSquares(p.A, p.y) + SmoothedTv({n, n}, lam, mu), Zero<double>(), p.y,
                         {.max_iter = 20000, .tol = 1e-13, .restart = Restart::gradient});
     INFO("HQS iterations " << fixed.iterations << ", FISTA iterations " << smooth.iterations);
     CHECK(fixed.converged());
     CHECK(rel_diff(fixed.x, smooth.x) < 1e-6);
+}
+}  // namespace
+
+TEST_CASE("HQS: at fixed mu it minimizes the half-quadratic (Moreau-smoothed) objective; continuation approaches TV", "[solvers][hqs]") {
+    using T = double;
+    const BlurredCartoon p(48, 1.5, Boundary::reflect, 8);
+    const auto& A = p.A;
+    const auto& y = p.y;
+    const T lam = 0.01;
+    ops::Gradient<T> D({48, 48});
+    check_hqs_fixed_mu(p, lam, 0.5);
     // Continuation (μ growing to μ_max): the TV objective approaches the ADMM optimum, more
     // closely with a slower schedule.
     auto objective = [&](const Image<T>& x) { return double(LeastSquares(A, y).value(x) + TotalVariation<T>(lam).value(x)); };
@@ -779,22 +793,8 @@ TEST_CASE("HQS: at fixed mu it minimizes the half-quadratic (Moreau-smoothed) ob
 }
 
 TEST_CASE("HQS with a CG x-update (zero boundary: no closed form) reaches the same fixed point", "[solvers][hqs]") {
-    // The CG path warm-starts from the previous iterate; the closed-form path skips that
-    // copy. At fixed μ both must minimize f + (Moreau-smoothed TV), as FISTA does directly.
-    using T = double;
-    const std::size_t n = 24;
-    const Image<T> truth = cartoon<T>(n, n);
-    ops::Convolution<T> A(kernels::gaussian<T>(1.2, 1.2, 0.0), {n, n}, Boundary::zero);
-    Image<T> y = A(truth);
-    add_noise(y, 0.01, 5);
-    const T lam = 0.01, mu = 0.5;
-    ops::Gradient<T> D({n, n});
-    auto cg = hqs(LeastSquares(A, y), L21Norm<T>(lam), D, y,
-                  {.max_iter = 3000, .mu = mu, .mu_growth = 1, .mu_max = mu, .tol = 1e-12, .cg_tol = 1e-12});
-    auto smooth = fista(LeastSquares(A, y) + SmoothedTv({n, n}, lam, mu), Zero<T>(), y,
-                        {.max_iter = 20000, .tol = 1e-13, .restart = Restart::gradient});
-    CHECK(cg.converged());
-    CHECK(rel_diff(cg.x, smooth.x) < 1e-6);
+    // The CG path warm-starts from the previous iterate (the closed-form path skips that copy).
+    check_hqs_fixed_mu(BlurredCartoon(24, 1.2, Boundary::zero, 5), 0.01, 0.5);
 }
 
 TEST_CASE("Solvers run on product spaces (tuples): ADMM with a stacked operator", "[solvers][generic]") {
