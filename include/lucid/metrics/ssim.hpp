@@ -13,6 +13,7 @@
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/core/threading.hpp"
+#include "lucid/core/vector_space.hpp"
 #include "lucid/metrics/mse.hpp"
 
 namespace lucid::metrics {
@@ -217,14 +218,6 @@ double ssim_plane(const T* x, const T* y, std::size_t height, std::size_t width,
     return total;
 }
 
-/// max |x_i| (0 for an empty array).
-template <class T, std::size_t N>
-double max_abs(const xt::xtensor<T, N>& x) {
-    double m = 0;
-    for (const T v : x) m = std::max(m, double(std::abs(v)));
-    return m;
-}
-
 template <class T, std::size_t N>
 SsimResult<T, N> ssim_impl(std::string_view where, const xt::xtensor<T, N>& ref, const xt::xtensor<T, N>& img,
                            const SsimOptions& o, bool want_map) {
@@ -242,7 +235,7 @@ SsimResult<T, N> ssim_impl(std::string_view where, const xt::xtensor<T, N>& ref,
     // SSIM is invariant under x, y, R ↦ s·x, s·y, s·R (C1, C2, σ² scale by s², μ by s; the
     // ratio by s⁴/s⁴). Far from 1 in magnitude, the squared moments would overflow (∞/∞ = NaN)
     // or underflow (0/0); a power-of-two s brings the largest of |x|, |y|, R to [½, 1) exactly.
-    const double peak = std::max({detail::max_abs(ref), detail::max_abs(img), o.data_range});
+    const double peak = std::max({double(norm_inf(ref)), double(norm_inf(img)), o.data_range});
     constexpr double safe_lo = 0x1p-200, safe_hi = 0x1p200;  // products of four moments stay finite and normal
     if (peak < safe_lo || peak > safe_hi) {
         int e = 0;
