@@ -583,6 +583,10 @@ TEST_CASE("Params validation names the argument and the rule", "[solvers][valida
     CHECK_THROWS_WITH(admm_tv(A, y, T(0.1), y, {.norm = TvNorm::vectorial}), Contains("norm"));
     CHECK_THROWS_WITH(hqs(f, L21Norm<T>(0.1), D, y, {.mu = 1, .mu_growth = 0.5}), Contains("mu_growth"));
     CHECK_THROWS_WITH(hqs(f, L21Norm<T>(0.1), D, y, {.mu = 10, .mu_max = 1}), Contains("mu_max"));
+    CHECK_THROWS_WITH(hqs_tv(A, y, T(0), y), Contains("lucid::hqs_tv") && Contains("lambda"));
+    CHECK_THROWS_WITH(hqs_tv(A, y, T(0.1), y, {.mu = -1}), Contains("lucid::hqs_tv") && Contains("'mu'"));
+    CHECK_THROWS_WITH(hqs_tv(A, y, T(0.1), y, {.mu = 10, .mu_max = 1}), Contains("lucid::hqs_tv") && Contains("mu_max"));
+    CHECK_THROWS_WITH(hqs_tv(A, y, T(0.1), y, {.norm = TvNorm::vectorial}), Contains("norm"));
     CHECK_THROWS_WITH(pdhg(Zero<T>(), SquaredL2(T(1), y), A, y, {.theta = 2}), Contains("theta"));
     CHECK_THROWS_WITH(pdhg(Zero<T>(), SquaredL2(T(1), y), A, y, {.theta = 0.5, .relaxation = 1.5}), Contains("theta"));
     CHECK_THROWS_WITH(landweber(A, y, y, {.step = -1}), Contains("step"));
@@ -598,6 +602,8 @@ TEST_CASE("Params validation names the argument and the rule", "[solvers][valida
     // Shape errors name the argument too.
     const Image<T> wrong({n + 1, n}, T(0));
     CHECK_THROWS_WITH(admm_tv(A, y, T(0.1), wrong), Contains("x0"));
+    CHECK_THROWS_WITH(hqs_tv(A, y, T(0.1), wrong), Contains("x0"));
+    CHECK_THROWS_WITH(hqs_tv(A, wrong, T(0.1), y), Contains("'y'"));
     CHECK_THROWS_WITH(admm(f, L21Norm<T>(0.1), D, wrong), Contains("x0"));
     CHECK_THROWS_WITH(landweber(A, wrong, y), Contains("'y'"));
 }
@@ -622,6 +628,8 @@ TEST_CASE("Solvers reject a non-finite x0, naming it", "[solvers][validation]") 
         CHECK_THROWS_WITH(fista(f, TotalVariation<T>(0.01), bad), Contains("'x0'") && !Contains("'v'"));
         CHECK_THROWS_WITH(admm(f, L21Norm<T>(0.1), D, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::admm"));
         CHECK_THROWS_WITH(hqs(f, L21Norm<T>(0.1), D, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::hqs"));
+        CHECK_THROWS_WITH(hqs_tv(A, y, T(0.1), bad), Contains("'x0'") && Contains("finite") && Contains("lucid::hqs_tv"));
+        CHECK_THROWS_WITH(hqs_tv(A, bad, T(0.1), y), Contains("'y'") && Contains("finite") && Contains("lucid::hqs_tv"));
         CHECK_THROWS_WITH(pdhg(Zero<T>(), L21Norm<T>(0.1), D, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::pdhg"));
         CHECK_THROWS_WITH(landweber(A, y, bad), Contains("'x0'") && Contains("finite") && Contains("lucid::landweber"));
         denoisers::TvDenoiser<T> den;
@@ -795,6 +803,115 @@ TEST_CASE("HQS: at fixed mu it minimizes the half-quadratic (Moreau-smoothed) ob
 TEST_CASE("HQS with a CG x-update (zero boundary: no closed form) reaches the same fixed point", "[solvers][hqs]") {
     // The CG path warm-starts from the previous iterate (the closed-form path skips that copy).
     check_hqs_fixed_mu(BlurredCartoon(24, 1.2, Boundary::zero, 5), 0.01, 0.5);
+}
+
+TEST_CASE("HQS-TV: the fused loops equal the generic HQS step for step, with continuation", "[solvers][tv][hqs]") {
+    using T = double;
+    const std::size_t h = 40, w = 52;
+    const Image<T> truth = cartoon<T>(h, w);
+    const bool portable = GENERATE(false, true);  // the AVX2 sweep (where the CPU has it) and the scalar one
+    lucid::detail::force_portable() = portable;
+    for (Boundary b : {Boundary::reflect, Boundary::periodic})
+        for (TvNorm norm : {TvNorm::isotropic, TvNorm::anisotropic}) {
+            INFO(to_string(b) << ", " << to_string(norm) << ", portable " << portable);
+            ops::Convolution<T> A(kernels::gaussian<T>(1.2, 1.2, 0.0), {h, w}, b);
+            Image<T> y = A(truth);
+            add_noise(y, 0.01, 2);
+            const T lam = 0.02;
+            // μ grows from 0.05 by 1.3 to 20 (23 steps), then stays: the multiplier is
+            // rewritten in place every iteration, then left alone.
+            const HqsTvParams params{.max_iter = 40, .mu = 0.05, .mu_growth = 1.3, .mu_max = 20, .tol = 0, .norm = norm};
+            auto fused = hqs_tv(A, y, lam, y, params);
+            ops::Gradient<T> D({h, w}, b == Boundary::periodic ? Boundary::periodic : Boundary::reflect);
+            LeastSquares f(A, y);
+            auto generic = norm == TvNorm::isotropic ? hqs(f, L21Norm<T>(lam), D, y, params.generic())
+                                                     : hqs(f, L1<T>(lam), D, y, params.generic());
+            REQUIRE(fused.iterations == 40);
+            REQUIRE(generic.iterations == 40);
+            CHECK(rel_diff(fused.x, generic.x) < 1e-10);
+            CHECK(fused.history.penalty == generic.history.penalty);
+            for (std::size_t k = 0; k < 40; ++k) {
+                CHECK(fused.history.objective[k] == Approx(generic.history.objective[k]).epsilon(1e-10));
+                CHECK(fused.history.residual[k] == Approx(generic.history.residual[k]).epsilon(1e-7));
+                CHECK(fused.history.primal_residual[k] == Approx(generic.history.primal_residual[k]).epsilon(1e-8));
+            }
+            // The stopping rule: the same iteration at the final penalty.
+            auto fused_tol = hqs_tv(A, y, lam, y, {.max_iter = 200, .mu = 0.05, .mu_growth = 1.3, .mu_max = 20,
+                                                   .tol = 1e-4, .norm = norm});
+            auto generic_tol = norm == TvNorm::isotropic
+                                   ? hqs(f, L21Norm<T>(lam), D, y, {.max_iter = 200, .mu = 0.05, .mu_growth = 1.3, .mu_max = 20, .tol = 1e-4})
+                                   : hqs(f, L1<T>(lam), D, y, {.max_iter = 200, .mu = 0.05, .mu_growth = 1.3, .mu_max = 20, .tol = 1e-4});
+            CHECK(fused_tol.converged());
+            CHECK(fused_tol.iterations == generic_tol.iterations);
+        }
+    lucid::detail::force_portable() = false;
+}
+
+TEST_CASE("HQS-TV without a closed form (zero boundary, stacks) is the generic HQS with Neumann differences",
+          "[solvers][tv][hqs]") {
+    using T = double;
+    const BlurredCartoon p(24, 1.2, Boundary::zero, 5);
+    const HqsTvParams params{.max_iter = 15, .tol = 0, .cg_tol = 1e-10};
+    auto r = hqs_tv(p.A, p.y, T(0.01), p.y, params);
+    auto g = hqs(LeastSquares(p.A, p.y), L21Norm<T>(0.01), ops::Gradient<T>({24, 24}), p.y, params.generic());
+    CHECK(r.iterations == 15);
+    CHECK(rel_diff(r.x, g.x) == 0.0);  // the same code path
+    // A C×H×W stack of two copies of the image: each plane comes out as the single image
+    // (up to the inner CG's tolerance, which sees both planes at once).
+    ImageStack<T> y3({2, 24, 24});
+    for (std::size_t i = 0; i < p.y.size(); ++i) y3.data()[i] = y3.data()[p.y.size() + i] = p.y.data()[i];
+    ops::Convolution<T, 3> A3(kernels::gaussian<T>(1.2, 1.2, 0.0), {2, 24, 24}, Boundary::zero);
+    auto r3 = hqs_tv(A3, y3, T(0.01), y3, params);
+    for (std::size_t c = 0; c < 2; ++c)
+        for (std::size_t i = 0; i < r.x.size(); ++i)
+            CHECK(std::abs(r3.x.data()[c * r.x.size() + i] - r.x.data()[i]) < 1e-6);
+}
+
+TEMPLATE_TEST_CASE("HQS-TV sweep: the AVX2 row loop equals the scalar loop", "[solvers][tv][hqs]", float, double) {
+    using T = TestType;
+    if (!lucid::detail::use_avx2()) {
+        WARN("this CPU (or build) has no AVX2 path: nothing to compare");
+        return;
+    }
+    std::mt19937 rng(12);
+    std::normal_distribution<double> nd(0.0, 1.0);
+    const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-12;
+    // widths around the vector lengths (4 doubles, 8 floats), including a single column
+    for (std::size_t w : {std::size_t(1), std::size_t(5), std::size_t(8), std::size_t(9), std::size_t(37), std::size_t(64)})
+        for (int variant = 0; variant < 4; ++variant) {
+            const bool periodic = variant & 1, iso = variant & 2;
+            const std::size_t h = 7, n = h * w;
+            std::vector<T> x(n), x_old(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                x[i] = T(nd(rng));
+                x_old[i] = T(x[i] + 0.1 * nd(rng));
+            }
+            auto run = [&](bool portable, std::vector<T>& rhs) {
+                rhs.assign(n, T(0));
+                std::vector<T> rows(3 * w);
+                lucid::detail::force_portable() = portable;
+                lucid::detail::HqsTvSweepSums s;
+                const T t(0.4);
+                if (periodic && iso) s = lucid::detail::hqs_tv_sweep<true, true>(x.data(), x_old.data(), rhs.data(), h, w, t, true, rows.data());
+                if (periodic && !iso) s = lucid::detail::hqs_tv_sweep<true, false>(x.data(), x_old.data(), rhs.data(), h, w, t, true, rows.data());
+                if (!periodic && iso) s = lucid::detail::hqs_tv_sweep<false, true>(x.data(), x_old.data(), rhs.data(), h, w, t, true, rows.data());
+                if (!periodic && !iso) s = lucid::detail::hqs_tv_sweep<false, false>(x.data(), x_old.data(), rhs.data(), h, w, t, true, rows.data());
+                lucid::detail::force_portable() = false;
+                return s;
+            };
+            std::vector<T> ref_rhs, vec_rhs;
+            const auto ref = run(true, ref_rhs);
+            const auto vec = run(false, vec_rhs);
+            INFO("w = " << w << ", periodic = " << periodic << ", isotropic = " << iso);
+            double m = 0;
+            for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::abs(double(ref_rhs[i]) - double(vec_rhs[i])));
+            CHECK(m < tol);
+            CHECK(vec.primal == Approx(ref.primal).epsilon(tol));
+            CHECK(vec.tv == Approx(ref.tv).epsilon(tol));
+            CHECK(vec.step == Approx(ref.step).epsilon(tol));
+            CHECK(vec.x == Approx(ref.x).epsilon(tol));
+            CHECK(ref.step > 0);
+        }
 }
 
 TEST_CASE("Solvers run on product spaces (tuples): ADMM with a stacked operator", "[solvers][generic]") {

@@ -97,6 +97,7 @@
 #include "lucid/solvers/fista.hpp"
 #include "lucid/solvers/gradient_descent.hpp"
 #include "lucid/solvers/hqs.hpp"
+#include "lucid/solvers/hqs_tv.hpp"
 #include "lucid/solvers/ista.hpp"
 #include "lucid/solvers/landweber.hpp"
 #include "lucid/solvers/pdhg.hpp"

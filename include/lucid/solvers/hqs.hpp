@@ -32,8 +32,9 @@ struct HqsParams {
     bool record_history = true;
     double divergence_factor = 1e8; ///< diverged when a step exceeds this times max(1, ‖x₀‖)
 
-    void validate() const {
-        constexpr const char* where = "lucid::hqs";
+    /// Throws lucid::Error naming the first field that breaks its rule; `where`
+    /// names the caller in the message.
+    void validate(const char* where = "lucid::hqs") const {
         detail::validate_common(where, max_iter, tol, divergence_factor);
         require_positive(where, "mu", mu);
         require(std::isfinite(mu_growth) && mu_growth >= 1, where, "mu_growth", "finite and >= 1", mu_growth);

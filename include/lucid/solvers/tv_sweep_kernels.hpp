@@ -1,14 +1,15 @@
 #pragma once
-/// \file admm_tv_kernels.hpp
-/// Private: the two per-row loops of the fused ADMM-TV sweep
-/// (detail::admm_tv_sweep in admm_tv.hpp) compiled for AVX2+FMA and selected
-/// at run time on x86-64 CPUs that have it. The scalar loops in admm_tv.hpp
-/// are the reference; these compute the same formulas per element (FMA
-/// contraction and the order of the residual sums aside) on the columns they
-/// cover and return where they stopped, so the scalar code finishes the row.
+/// \file tv_sweep_kernels.hpp
+/// Private: the per-row loops of the fused TV sweeps — ADMM-TV's
+/// (detail::admm_tv_sweep in admm_tv.hpp) and HQS-TV's (detail::hqs_tv_sweep
+/// in hqs_tv.hpp) — compiled for AVX2+FMA and selected at run time on x86-64
+/// CPUs that have it. The scalar loops in those headers are the reference;
+/// these compute the same formulas per element (FMA contraction and the order
+/// of the residual sums aside) on the columns they cover and return where they
+/// stopped, so the scalar code finishes the row.
 ///
-/// Why: the sweep is the only part of an ADMM-TV iteration besides the
-/// transform pair; scalar, it costs ~3× the pair at 512² (a square root and a
+/// Why: the sweep is the only part of an iteration besides the transform
+/// pair; scalar, ADMM-TV's costs ~3× the pair at 512² (a square root and a
 /// division per pixel, six residual sums that the compiler may not reorder).
 
 #include <cstddef>
@@ -22,6 +23,11 @@ namespace lucid::detail::tvsweep {
 /// Residual sums of one row (double), added to by the row loops.
 struct RowSums {
     double primal = 0, grad = 0, z = 0, tv = 0, dual = 0, ktu = 0;
+};
+
+/// HQS-TV's row sums (double): Σ|g − z|², TV terms, Σ(x − x_old)², Σx².
+struct PenaltyRowSums {
+    double primal = 0, tv = 0, step = 0, x = 0;
 };
 
 #if LUCID_TV_AVX2_DISPATCH
@@ -107,6 +113,52 @@ LUCID_TVSWEEP_AVX2 inline std::size_t divergence_row_avx2(const T* __restrict wx
     return j;
 }
 
+/// HQS-TV's shrink: columns j of [0, n) in whole vectors, n ≤ W − 1, with
+/// g = (xr[j+1] − xr[j], xn[j] − xr[j]): z = shrink_t(g) into row buffers, and
+/// Σ|g − z|², Σ TV terms, Σ(xr − xo)², Σxr² into `sums`. Returns the first
+/// column not done.
+template <bool Iso, class T>
+LUCID_TVSWEEP_AVX2 inline std::size_t penalty_shrink_row_avx2(const T* __restrict xr, const T* __restrict xn,
+                                                              const T* __restrict xo, T* __restrict zx,
+                                                              T* __restrict zy, std::size_t n, T t, bool want_tv,
+                                                              PenaltyRowSums& sums) {
+    using O = typename tv::avx2_ops<T>::type;
+    using V = typename O::V;
+    constexpr std::size_t L = O::L;
+    const V vt = O::set1(t), zero = O::set1(T(0)), one = O::set1(T(1)), mt = O::set1(-t);
+    V r2 = zero, tv = zero, d2 = zero, x2 = zero;
+    std::size_t j = 0;
+    for (; j + L <= n; j += L) {
+        const V c = O::load(xr + j);
+        const V gx = O::sub(O::load(xr + j + 1), c), gy = O::sub(O::load(xn + j), c);
+        V ax, ay;
+        const V gg = O::add(O::mul(gx, gx), O::mul(gy, gy));
+        if constexpr (Iso) {
+            const V nn = O::sqrt(gg);
+            const V f = O::select_gt(nn, vt, O::sub(one, O::div(vt, nn)), zero);  // 1 − t/|g| or 0
+            ax = O::mul(f, gx);
+            ay = O::mul(f, gy);
+            if (want_tv) tv = O::add(tv, nn);
+        } else {  // g − clip(g, −t, t)
+            ax = O::sub(gx, O::min(O::max(gx, mt), vt));
+            ay = O::sub(gy, O::min(O::max(gy, mt), vt));
+            if (want_tv) tv = O::add(tv, O::add(O::abs(gx), O::abs(gy)));
+        }
+        O::store(zx + j, ax);
+        O::store(zy + j, ay);
+        const V ex = O::sub(gx, ax), ey = O::sub(gy, ay);
+        r2 = O::add(r2, O::add(O::mul(ex, ex), O::mul(ey, ey)));
+        const V dx = O::sub(c, O::load(xo + j));
+        d2 = O::add(d2, O::mul(dx, dx));
+        x2 = O::add(x2, O::mul(c, c));
+    }
+    sums.primal += O::sum(r2);
+    sums.tv += O::sum(tv);
+    sums.step += O::sum(d2);
+    sums.x += O::sum(x2);
+    return j;
+}
+
 #undef LUCID_TVSWEEP_AVX2
 #else
 
@@ -118,6 +170,12 @@ template <class T>
 inline std::size_t divergence_row_avx2(const T*, const T*, const T*, const T*, const T*, const T*, T*, T*,
                                        std::size_t, RowSums&) {
     return 1;
+}
+
+template <bool Iso, class T>
+inline std::size_t penalty_shrink_row_avx2(const T*, const T*, const T*, T*, T*, std::size_t, T, bool,
+                                           PenaltyRowSums&) {
+    return 0;
 }
 
 #endif
