@@ -29,7 +29,7 @@
 #include "lucid/ops/stationary_wavelet2d.hpp"
 #include "lucid/solvers/admm_tv.hpp"
 #include "lucid/solvers/fista.hpp"
-#include "lucid/solvers/hqs.hpp"
+#include "lucid/solvers/hqs_tv.hpp"
 #include "lucid/solvers/pdhg.hpp"
 #include "lucid/solvers/pnp_admm.hpp"
 #include "lucid/solvers/pnp_fista.hpp"
@@ -282,8 +282,7 @@ inline DeblurOutcome deblur_plane(const Image<double>& y, const Image<double>& k
         take(lucid::admm_tv(A, y, out.lambda, x0, {.max_iter = out.max_iter, .cg_max_iter = 20, .cg_tol = 1e-5},
                             hook));
     } else if (m == "hqs-tv") {
-        take(lucid::hqs(LeastSquares(A, y), L21Norm<double>(out.lambda), ops::Gradient<double>(dom, grad_b), x0,
-                        {.max_iter = out.max_iter, .cg_max_iter = 20, .cg_tol = 1e-5}, hook));
+        take(lucid::hqs_tv(A, y, out.lambda, x0, {.max_iter = out.max_iter, .cg_max_iter = 20, .cg_tol = 1e-5}, hook));
     } else if (m == "pdhg-tv") {
         auto K = lucid::stack(A, ops::Gradient<double>(dom, Boundary::reflect));
         auto g = lucid::separable_sum(SquaredL2(1.0, y), L21Norm<double>(out.lambda));
