@@ -14,6 +14,15 @@
 
 namespace lucid {
 
+namespace detail {
+/// The group soft-threshold factor max(1 − t/n, 0) for a group of norm n: 0 when
+/// n ≤ t (also for n = 0, and for a NaN n).
+template <class T>
+inline T group_shrink_factor(T n, T t) {
+    return n > t ? T(1) - t / n : T(0);
+}
+}  // namespace detail
+
 /// \f$ f(p) = \lambda \sum_i \big(\sum_{g} p_{g,i}^2\big)^{1/2} \f$ for p of shape
 /// {G, …}: the leading axis holds the G components of a vector at each
 /// position i (the range of `ops::Gradient`, {2, H, W} or {2, C, H, W}, so that
@@ -62,7 +71,7 @@ public:
             for (std::size_t i = 0; i < n; ++i) {
                 const T x = a[i], y = a[n + i];
                 const T nrm = std::sqrt(x * x + y * y);
-                const T s = nrm > t ? T(1) - t / nrm : T(0);
+                const T s = detail::group_shrink_factor(nrm, t);
                 b[i] = s * x;
                 b[n + i] = s * y;
             }
@@ -72,7 +81,7 @@ public:
             T s2 = 0;
             for (std::size_t c = 0; c < g; ++c) s2 += a[c * n + i] * a[c * n + i];
             const T nrm = std::sqrt(s2);
-            const T s = nrm > t ? T(1) - t / nrm : T(0);
+            const T s = detail::group_shrink_factor(nrm, t);
             for (std::size_t c = 0; c < g; ++c) b[c * n + i] = s * a[c * n + i];
         }
     }

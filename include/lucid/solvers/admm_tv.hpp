@@ -125,17 +125,6 @@ TvSweepSums admm_tv_sweep(const T* __restrict x, T* __restrict u0, T* __restrict
     std::fill(wy_prev, wy_prev + w, T(0));
     std::fill(zy_prev, zy_prev + w, T(0));
     TvSweepSums sum;
-    auto shrink = [t](T vx, T vy, T& ox, T& oy) {
-        if constexpr (Iso) {
-            const T n = std::sqrt(vx * vx + vy * vy);
-            const T f = n > t ? T(1) - t / n : T(0);
-            ox = f * vx;
-            oy = f * vy;
-        } else {
-            ox = soft_threshold(vx, t);
-            oy = soft_threshold(vy, t);
-        }
-    };
     const bool avx2 = detail::use_avx2();
     for (std::size_t i = 0; i < h; ++i) {
         const std::size_t o = i * w;
@@ -152,7 +141,7 @@ TvSweepSums admm_tv_sweep(const T* __restrict x, T* __restrict u0, T* __restrict
             const T gy = xn[j] - xr[j];
             const T vx = gx + s * u0[o + j], vy = gy + s * u1[o + j];
             T ax, ay;
-            shrink(vx, vy, ax, ay);
+            tvsweep::shrink_pair<Iso>(vx, vy, t, ax, ay);
             const T ux = vx - ax, uy = vy - ay;
             u0[o + j] = ux;
             u1[o + j] = uy;
@@ -164,7 +153,7 @@ TvSweepSums admm_tv_sweep(const T* __restrict x, T* __restrict u0, T* __restrict
             rs.primal += double(ex * ex + ey * ey);
             rs.grad += double(gx * gx + gy * gy);
             rs.z += double(ax * ax + ay * ay);
-            if (want_tv) rs.tv += Iso ? std::sqrt(double(gx) * gx + double(gy) * gy) : std::abs(double(gx)) + std::abs(double(gy));
+            if (want_tv) rs.tv += tvsweep::tv_term<Iso>(gx, gy);
         }
         // ∇ᵀp at (i, j) = p0(i, j−1) − p0(i, j) + p1(i−1, j) − p1(i, j) (wrapping when periodic).
         auto divergence = [&](std::size_t j) {

@@ -97,17 +97,8 @@ HqsTvSweepSums hqs_tv_sweep(const T* __restrict x, const T* __restrict x_old, T*
             const T gx = last ? (Periodic ? xr[0] - xr[j] : T(0)) : xr[j + 1] - xr[j];
             const T gy = xn[j] - xr[j];
             T ax, ay;
-            if constexpr (Iso) {
-                const T n = std::sqrt(gx * gx + gy * gy);
-                const T f = n > t ? T(1) - t / n : T(0);
-                ax = f * gx;
-                ay = f * gy;
-                if (want_tv) rs.tv += std::sqrt(double(gx) * gx + double(gy) * gy);
-            } else {
-                ax = soft_threshold(gx, t);
-                ay = soft_threshold(gy, t);
-                if (want_tv) rs.tv += std::abs(double(gx)) + std::abs(double(gy));
-            }
+            tvsweep::shrink_pair<Iso>(gx, gy, t, ax, ay);
+            if (want_tv) rs.tv += tvsweep::tv_term<Iso>(gx, gy);
             zx[j] = ax;
             zy[j] = ay;
             const T ex = gx - ax, ey = gy - ay, d = xr[j] - x_old[o + j];

@@ -12,12 +12,37 @@
 /// pair; scalar, ADMM-TV's costs ~3× the pair at 512² (a square root and a
 /// division per pixel, six residual sums that the compiler may not reorder).
 
+#include <cmath>
 #include <cstddef>
 
 #include "lucid/core/cpu_features.hpp"
+#include "lucid/functionals/l1.hpp"
+#include "lucid/functionals/l21_norm.hpp"
 #include "lucid/functionals/tv_kernels.hpp"
 
 namespace lucid::detail::tvsweep {
+
+/// z = shrink_t(v) for one pixel's difference pair v = (vx, vy): the group soft
+/// threshold max(1 − t/|v|, 0)·v (isotropic) or the componentwise one (anisotropic).
+/// The scalar reference of the row loops below.
+template <bool Iso, class T>
+inline void shrink_pair(T vx, T vy, T t, T& ox, T& oy) {
+    if constexpr (Iso) {
+        const T f = group_shrink_factor(std::sqrt(vx * vx + vy * vy), t);
+        ox = f * vx;
+        oy = f * vy;
+    } else {
+        ox = soft_threshold(vx, t);
+        oy = soft_threshold(vy, t);
+    }
+}
+
+/// One pixel's TV term, in double: |g| (isotropic) or |gx| + |gy| (anisotropic).
+template <bool Iso, class T>
+inline double tv_term(T gx, T gy) {
+    if constexpr (Iso) return std::sqrt(double(gx) * gx + double(gy) * gy);
+    else return std::abs(double(gx)) + std::abs(double(gy));
+}
 
 
 /// Residual sums of one row (double), added to by the row loops.
