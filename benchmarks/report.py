@@ -17,7 +17,7 @@ SOLVER_NAMES = {
     "GD": "GD (fixed step)",
     "FistaTV": "FISTA-TV (FGP, 10 inner)",
     "AdmmTV": "ADMM-TV (fused)",
-    "HqsTV": "HQS-TV",
+    "HqsTV": "HQS-TV (fused)",
     "PdhgTV": "PDHG-TV",
     "RichardsonLucy": "Richardson–Lucy",
     "PnpAdmmTV": "PnP-ADMM, TV denoiser (FGP, 10 inner)",
