@@ -847,6 +847,27 @@ TEST_CASE("HQS-TV: the fused loops equal the generic HQS step for step, with con
     lucid::detail::force_portable() = false;
 }
 
+TEST_CASE("HQS-TV: a step beyond the divergence guard ends as diverged with the previous iterate, as in hqs",
+          "[solvers][tv][hqs][divergence]") {
+    using T = double;
+    for (Boundary b : {Boundary::reflect, Boundary::periodic}) {
+        INFO(to_string(b));
+        const BlurredCartoon p(24, 1.2, b, 6);
+        const Image<T> x0({24, 24}, T(0));
+        // ‖x₀‖ = 0, so the limit is divergence_factor·1 = 1.5, and the first step is ‖x₁‖ ≈ ‖y‖ ≈ 12.
+        const HqsTvParams params{.max_iter = 10, .divergence_factor = 1.5};
+        auto fused = hqs_tv(p.A, p.y, T(0.01), x0, params);
+        ops::Gradient<T> D({24, 24}, b == Boundary::periodic ? Boundary::periodic : Boundary::reflect);
+        auto generic = hqs(LeastSquares(p.A, p.y), L21Norm<T>(0.01), D, x0, params.generic());
+        CHECK(fused.status == Status::diverged);
+        CHECK(generic.status == Status::diverged);
+        CHECK(fused.iterations == 1);
+        CHECK(generic.iterations == 1);
+        CHECK(rel_diff(fused.x, x0) == 0.0);  // the last iterate inside the guard: x₀
+        CHECK_THAT(fused.message, Contains("diverged"));
+    }
+}
+
 TEST_CASE("HQS-TV without a closed form (zero boundary, stacks) is the generic HQS with Neumann differences",
           "[solvers][tv][hqs]") {
     using T = double;
