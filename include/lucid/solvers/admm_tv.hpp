@@ -33,6 +33,7 @@
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/ops/stack.hpp"
 #include "lucid/solvers/admm.hpp"
+#include "lucid/solvers/tv_paths.hpp"
 #include "lucid/solvers/tv_spectral_solve.hpp"
 #include "lucid/solvers/tv_sweep_kernels.hpp"
 #include "lucid/solvers/callbacks.hpp"
@@ -322,13 +323,9 @@ SolverResult<domain_t<A>> admm_tv(const A& op, const range_t<A>& y, op_scalar_t<
                                   AdmmTvParams params = {}, Callback&& callback = {}) {
     constexpr const char* where = "lucid::admm_tv";
     params.validate();
-    require_positive(where, "lambda", lambda);
+    detail::require_tv_problem(where, op, y, lambda, x0);
     using T = op_scalar_t<A>;
     using V = domain_t<A>;
-    require(shape_of(x0) == op.domain_shape(), where, "x0", "of the operator's domain shape", element_count(x0));
-    require(shape_of(y) == op.range_shape(), where, "y", "of the operator's range shape", element_count(y));
-    require(all_finite(y), where, "y", "finite everywhere", "a non-finite value");
-    require(all_finite(x0), where, "x0", "finite everywhere", "a non-finite value");
     const double rho0 = params.rho > 0 ? params.rho : 10 * double(lambda);
     constexpr bool image = std::is_same_v<V, Image<T>>;
 
@@ -355,27 +352,15 @@ SolverResult<domain_t<A>> admm_tv(const A& op, const range_t<A>& y, op_scalar_t<
         }
     }
     // Transform-diagonal AᵀA: fused loops.
-    if constexpr (image) {
-        auto g = gram_spectrum_of(op);
-        if (g && g->blocks() == 1 && (g->transform == Transform::any || g->plane == plane_shape(op.domain_shape()))) {
-            Image<T> aty = make_domain(op);
-            op.apply_adjoint(y, aty);
-            const double y2 = double(squared_norm(y));
-            if (g->transform == Transform::fourier)
-                return detail::admm_tv_fused<true>(std::move(*g), std::move(aty), y2, lambda, x0, params, callback);
-            return detail::admm_tv_fused<false>(std::move(*g), std::move(aty), y2, lambda, x0, params, callback);
-        }
-    }
+    auto fused = detail::solve_transform_diagonal(op, y, [&](auto fourier, Spectrum<T>&& g, Image<T>&& aty, double y2) {
+        return detail::admm_tv_fused<decltype(fourier)::value>(std::move(g), std::move(aty), y2, lambda, x0, params,
+                                                               callback);
+    });
+    if (fused) return std::move(*fused);
     // Generic: Neumann gradient, CG x-updates.
-    if constexpr (detail::image_rank<V>::value != 0) {
-        ops::Gradient<T, detail::image_rank<V>::value> D(op.domain_shape());
-        LeastSquares f(std::cref(op), y);
-        if (params.norm == TvNorm::anisotropic)
-            return admm(std::move(f), L1<T>(lambda), std::move(D), x0, params.generic(rho0), callback);
-        return admm(std::move(f), L21Norm<T>(lambda), std::move(D), x0, params.generic(rho0), callback);
-    } else {
-        static_assert(detail::image_rank<V>::value != 0, "lucid::admm_tv needs H×W images or C×H×W stacks");
-    }
+    return detail::solve_with_neumann_tv(op, y, lambda, params.norm, [&](auto f, auto g, auto D) {
+        return admm(std::move(f), std::move(g), std::move(D), x0, params.generic(rho0), callback);
+    });
 }
 
 }  // namespace lucid

@@ -14,16 +14,13 @@
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
-#include "lucid/functionals/l1.hpp"
-#include "lucid/functionals/l21_norm.hpp"
-#include "lucid/functionals/least_squares.hpp"
 #include "lucid/functionals/total_variation.hpp"
-#include "lucid/ops/gradient.hpp"
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/solvers/callbacks.hpp"
 #include "lucid/solvers/hqs.hpp"
 #include "lucid/solvers/monitor.hpp"
 #include "lucid/solvers/status.hpp"
+#include "lucid/solvers/tv_paths.hpp"
 #include "lucid/solvers/tv_spectral_solve.hpp"
 #include "lucid/solvers/tv_sweep_kernels.hpp"
 
@@ -210,35 +207,18 @@ SolverResult<domain_t<A>> hqs_tv(const A& op, const range_t<A>& y, op_scalar_t<A
                                  HqsTvParams params = {}, Callback&& callback = {}) {
     constexpr const char* where = "lucid::hqs_tv";
     params.validate();
-    require_positive(where, "lambda", lambda);
+    detail::require_tv_problem(where, op, y, lambda, x0);
     using T = op_scalar_t<A>;
-    using V = domain_t<A>;
-    require(shape_of(x0) == op.domain_shape(), where, "x0", "of the operator's domain shape", element_count(x0));
-    require(shape_of(y) == op.range_shape(), where, "y", "of the operator's range shape", element_count(y));
-    require(all_finite(y), where, "y", "finite everywhere", "a non-finite value");
-    require(all_finite(x0), where, "x0", "finite everywhere", "a non-finite value");
     // Transform-diagonal AᵀA: fused loops.
-    if constexpr (std::is_same_v<V, Image<T>>) {
-        auto g = gram_spectrum_of(op);
-        if (g && g->blocks() == 1 && (g->transform == Transform::any || g->plane == plane_shape(op.domain_shape()))) {
-            Image<T> aty = make_domain(op);
-            op.apply_adjoint(y, aty);
-            const double y2 = double(squared_norm(y));
-            if (g->transform == Transform::fourier)
-                return detail::hqs_tv_fused<true>(std::move(*g), std::move(aty), y2, lambda, x0, params, callback);
-            return detail::hqs_tv_fused<false>(std::move(*g), std::move(aty), y2, lambda, x0, params, callback);
-        }
-    }
+    auto fused = detail::solve_transform_diagonal(op, y, [&](auto fourier, Spectrum<T>&& g, Image<T>&& aty, double y2) {
+        return detail::hqs_tv_fused<decltype(fourier)::value>(std::move(g), std::move(aty), y2, lambda, x0, params,
+                                                              callback);
+    });
+    if (fused) return std::move(*fused);
     // Generic: Neumann gradient, CG x-updates.
-    if constexpr (detail::image_rank<V>::value != 0) {
-        ops::Gradient<T, detail::image_rank<V>::value> D(op.domain_shape());
-        LeastSquares f(std::cref(op), y);
-        if (params.norm == TvNorm::anisotropic)
-            return hqs(std::move(f), L1<T>(lambda), std::move(D), x0, params.generic(), callback);
-        return hqs(std::move(f), L21Norm<T>(lambda), std::move(D), x0, params.generic(), callback);
-    } else {
-        static_assert(detail::image_rank<V>::value != 0, "lucid::hqs_tv needs H×W images or C×H×W stacks");
-    }
+    return detail::solve_with_neumann_tv(op, y, lambda, params.norm, [&](auto f, auto g, auto D) {
+        return hqs(std::move(f), std::move(g), std::move(D), x0, params.generic(), callback);
+    });
 }
 
 }  // namespace lucid
