@@ -44,7 +44,6 @@ inline double tv_term(T gx, T gy) {
     else return std::abs(double(gx)) + std::abs(double(gy));
 }
 
-
 /// Residual sums of one row (double), added to by the row loops.
 struct RowSums {
     double primal = 0, grad = 0, z = 0, tv = 0, dual = 0, ktu = 0;
@@ -57,6 +56,25 @@ struct PenaltyRowSums {
 
 #if LUCID_TV_AVX2_DISPATCH
 #define LUCID_TVSWEEP_AVX2 __attribute__((target("avx2,fma")))
+
+/// shrink_pair on one vector of pixels, vt = t and mt = −t broadcast:
+/// (ax, ay) = shrink_t(vx, vy). Returns |v| for the isotropic norm (the
+/// caller's TV term when v = ∇x), zero for the anisotropic one.
+template <bool Iso, class O, class V>
+LUCID_TVSWEEP_AVX2 inline V shrink_pair_avx2(V vx, V vy, V vt, V mt, V& ax, V& ay) {
+    const V zero = O::set1(0);
+    if constexpr (Iso) {
+        const V nn = O::sqrt(O::add(O::mul(vx, vx), O::mul(vy, vy)));
+        const V f = O::select_gt(nn, vt, O::sub(O::set1(1), O::div(vt, nn)), zero);  // 1 − t/|v| or 0
+        ax = O::mul(f, vx);
+        ay = O::mul(f, vy);
+        return nn;
+    } else {  // v − clip(v, −t, t)
+        ax = O::sub(vx, O::min(O::max(vx, mt), vt));
+        ay = O::sub(vy, O::min(O::max(vy, mt), vt));
+        return zero;
+    }
+}
 
 /// Columns j of [0, n) in whole vectors, n ≤ W − 1 (every j has a right
 /// neighbour in the row): with g = (xr[j+1] − xr[j], xn[j] − xr[j]),
@@ -71,7 +89,7 @@ LUCID_TVSWEEP_AVX2 inline std::size_t shrink_row_avx2(const T* __restrict xr, co
     using O = typename tv::avx2_ops<T>::type;
     using V = typename O::V;
     constexpr std::size_t L = O::L;
-    const V vt = O::set1(t), vs = O::set1(s), zero = O::set1(T(0)), one = O::set1(T(1)), mt = O::set1(-t);
+    const V vt = O::set1(t), vs = O::set1(s), zero = O::set1(T(0)), mt = O::set1(-t);
     V r2 = zero, g2 = zero, z2 = zero, tv = zero;
     std::size_t j = 0;
     for (; j + L <= n; j += L) {
@@ -79,15 +97,7 @@ LUCID_TVSWEEP_AVX2 inline std::size_t shrink_row_avx2(const T* __restrict xr, co
         const V gx = O::sub(O::load(xr + j + 1), c), gy = O::sub(O::load(xn + j), c);
         const V vx = O::add(gx, O::mul(vs, O::load(u0 + j))), vy = O::add(gy, O::mul(vs, O::load(u1 + j)));
         V ax, ay;
-        if constexpr (Iso) {
-            const V nn = O::sqrt(O::add(O::mul(vx, vx), O::mul(vy, vy)));
-            const V f = O::select_gt(nn, vt, O::sub(one, O::div(vt, nn)), zero);  // 1 − t/|v| or 0
-            ax = O::mul(f, vx);
-            ay = O::mul(f, vy);
-        } else {  // v − clip(v, −t, t)
-            ax = O::sub(vx, O::min(O::max(vx, mt), vt));
-            ay = O::sub(vy, O::min(O::max(vy, mt), vt));
-        }
+        shrink_pair_avx2<Iso, O>(vx, vy, vt, mt, ax, ay);
         const V ux = O::sub(vx, ax), uy = O::sub(vy, ay);
         O::store(u0 + j, ux);
         O::store(u1 + j, uy);
@@ -150,25 +160,15 @@ LUCID_TVSWEEP_AVX2 inline std::size_t penalty_shrink_row_avx2(const T* __restric
     using O = typename tv::avx2_ops<T>::type;
     using V = typename O::V;
     constexpr std::size_t L = O::L;
-    const V vt = O::set1(t), zero = O::set1(T(0)), one = O::set1(T(1)), mt = O::set1(-t);
+    const V vt = O::set1(t), zero = O::set1(T(0)), mt = O::set1(-t);
     V r2 = zero, tv = zero, d2 = zero, x2 = zero;
     std::size_t j = 0;
     for (; j + L <= n; j += L) {
         const V c = O::load(xr + j);
         const V gx = O::sub(O::load(xr + j + 1), c), gy = O::sub(O::load(xn + j), c);
         V ax, ay;
-        const V gg = O::add(O::mul(gx, gx), O::mul(gy, gy));
-        if constexpr (Iso) {
-            const V nn = O::sqrt(gg);
-            const V f = O::select_gt(nn, vt, O::sub(one, O::div(vt, nn)), zero);  // 1 − t/|g| or 0
-            ax = O::mul(f, gx);
-            ay = O::mul(f, gy);
-            if (want_tv) tv = O::add(tv, nn);
-        } else {  // g − clip(g, −t, t)
-            ax = O::sub(gx, O::min(O::max(gx, mt), vt));
-            ay = O::sub(gy, O::min(O::max(gy, mt), vt));
-            if (want_tv) tv = O::add(tv, O::add(O::abs(gx), O::abs(gy)));
-        }
+        const V norm = shrink_pair_avx2<Iso, O>(gx, gy, vt, mt, ax, ay);
+        if (want_tv) tv = O::add(tv, Iso ? norm : O::add(O::abs(gx), O::abs(gy)));
         O::store(zx + j, ax);
         O::store(zy + j, ay);
         const V ex = O::sub(gx, ax), ey = O::sub(gy, ay);
