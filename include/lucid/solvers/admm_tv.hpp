@@ -212,11 +212,7 @@ SolverResult<Image<T>> admm_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, doubl
                                      const Image<T>& x0, const AdmmTvParams& params, Callback& callback) {
     const std::size_t h = x0.shape()[0], w = x0.shape()[1], n = h * w;
     SolverResult<Image<T>> out;
-    TvSpectralSolve<T, Fourier> xsolve(gram_a, aty.data(), h, w, y_norm2);
-    {  // release before the iteration buffers are allocated
-        [[maybe_unused]] const Spectrum<T> g = std::move(gram_a);
-        [[maybe_unused]] const Image<T> b = std::move(aty);
-    }
+    TvSpectralSolve<T, Fourier> xsolve(std::move(gram_a), std::move(aty), y_norm2);  // consumes both
     Image<T> x = x0;
     Image<T> u0({h, w}, T(0)), u1({h, w}, T(0)), rhs({h, w}), q({h, w}, T(0));
     std::vector<T> rows(7 * w);

@@ -130,11 +130,7 @@ SolverResult<Image<T>> hqs_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, double
                                     const Image<T>& x0, const HqsTvParams& params, Callback& callback) {
     const std::size_t h = x0.shape()[0], w = x0.shape()[1];
     SolverResult<Image<T>> out;
-    TvSpectralSolve<T, Fourier> xsolve(gram_a, aty.data(), h, w, y_norm2);
-    {  // release before the iteration buffers are allocated
-        [[maybe_unused]] const Spectrum<T> g = std::move(gram_a);
-        [[maybe_unused]] const Image<T> b = std::move(aty);
-    }
+    TvSpectralSolve<T, Fourier> xsolve(std::move(gram_a), std::move(aty), y_norm2);  // consumes both
     Image<T> x = x0, x_prev({h, w}), rhs({h, w});
     std::vector<T> rows(3 * w);
     const bool iso = params.norm == TvNorm::isotropic;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lucid/core/fft.hpp"
+#include "lucid/core/image.hpp"
 #include "lucid/ops/spectrum.hpp"
 #include "lucid/solvers/monitor.hpp"
 
@@ -26,14 +27,17 @@ namespace lucid::detail {
 /// rewrites m in place, recovering Ĝ_A = n/m − ρ_old Ĝ_∇ (Ĝ_∇ is separable and
 /// recomputed from two 1-D tables), so nothing is reallocated. The same pass
 /// can evaluate ½‖Ax − y‖² by Parseval.
+/// The symbol of AᵀA and the image Aᵀy are taken by value and consumed: they
+/// are freed once their transforms are held, so the caller's iteration buffers,
+/// allocated after construction, do not add to them.
 template <class T, bool Fourier>
 class TvSpectralSolve {
     using C = std::conditional_t<Fourier, std::complex<T>, T>;
 
 public:
-    TvSpectralSolve(const Spectrum<T>& gram_a, const T* aty, std::size_t h, std::size_t w, double y_norm2)
-        : h_(h), w_(w), wc_(Fourier ? w / 2 + 1 : w), y2_(y_norm2) {
-        const std::size_t n = h_ * wc_;
+    TvSpectralSolve(Spectrum<T> gram_a, Image<T> aty, double y_norm2)
+        : h_(aty.shape()[0]), w_(aty.shape()[1]), wc_(Fourier ? w_ / 2 + 1 : w_), y2_(y_norm2) {
+        const std::size_t h = h_, w = w_, n = h_ * wc_;
         forward_ = fft::plan<T>(Fourier ? fft::Kind::r2c : fft::Kind::dct2, h, w);
         inverse_ = fft::plan<T>(Fourier ? fft::Kind::c2r : fft::Kind::dct3, h, w);
         scale_ = Fourier ? T(1) / T(h * w) : T(1) / T(4 * h * w);
@@ -49,7 +53,7 @@ public:
                 mult_[p * wc_ + q] = constant ? gram_a.values(0, 0, 0).real() : gram_a.values(0, p, q).real();
         bhat_ = fft::AlignedBuffer<C>(n);
         coef_ = fft::AlignedBuffer<C>(n);
-        transform(aty, bhat_.data());
+        transform(aty.data(), bhat_.data());
         // m holds Ĝ_A for now; set_rho turns it into n/(Ĝ_A + ρĜ_∇).
         rho_ = 0;
         for (std::size_t i = 0; i < n; ++i) mult_[i] = mult_[i] > T(0) ? scale_ / mult_[i] : T(0);
