@@ -409,6 +409,36 @@ TEST_CASE("ADMM-TV fused loops equal the generic ADMM step for step", "[solvers]
     lucid::detail::force_portable() = false;
 }
 
+namespace {
+
+/// The cases of the AVX2-vs-scalar sweep tests: widths around the vector lengths
+/// (4 doubles, 8 floats, including a single column) × periodic or Neumann ×
+/// isotropic or anisotropic, on 7 rows: body(w, periodic, iso) with the two flags
+/// as std::bool_constant, for the sweeps' template arguments.
+template <class Body>
+void for_each_sweep_case(Body&& body) {
+    for (std::size_t w : {std::size_t(1), std::size_t(5), std::size_t(8), std::size_t(9), std::size_t(37), std::size_t(64)})
+        for (int variant = 0; variant < 4; ++variant) {
+            const bool periodic = variant & 1, iso = variant & 2;
+            INFO("w = " << w << ", periodic = " << periodic << ", isotropic = " << iso);
+            auto with_iso = [&](auto p) {
+                if (iso) body(w, p, std::true_type{});
+                else body(w, p, std::false_type{});
+            };
+            if (periodic) with_iso(std::true_type{});
+            else with_iso(std::false_type{});
+        }
+}
+
+template <class T>
+double max_abs_diff(const std::vector<T>& a, const std::vector<T>& b) {
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - double(b[i])));
+    return m;
+}
+
+}  // namespace
+
 TEMPLATE_TEST_CASE("ADMM-TV sweep: the AVX2 row loops equal the scalar loops", "[solvers][tv][admm]", float, double) {
     using T = TestType;
     if (!lucid::detail::use_avx2()) {
@@ -418,54 +448,41 @@ TEMPLATE_TEST_CASE("ADMM-TV sweep: the AVX2 row loops equal the scalar loops", "
     std::mt19937 rng(11);
     std::normal_distribution<double> nd(0.0, 1.0);
     const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-12;
-    // widths around the vector lengths (4 doubles, 8 floats), including a single column
-    for (std::size_t w : {std::size_t(1), std::size_t(5), std::size_t(8), std::size_t(9), std::size_t(37), std::size_t(64)})
-        for (int variant = 0; variant < 4; ++variant) {
-            const bool periodic = variant & 1, iso = variant & 2;
-            const std::size_t h = 7, n = h * w;
-            std::vector<T> x(n), u0(n), u1(n), rhs(n), q(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                x[i] = T(nd(rng));
-                u0[i] = T(0.3 * nd(rng));
-                u1[i] = T(0.3 * nd(rng));
-                q[i] = T(nd(rng));
-            }
-            auto run = [&](bool portable, std::vector<T>& a0, std::vector<T>& a1, std::vector<T>& ar, std::vector<T>& aq) {
-                a0 = u0;
-                a1 = u1;
-                ar = rhs;
-                aq = q;
-                std::vector<T> rows(7 * w);
-                lucid::detail::force_portable() = portable;
-                lucid::detail::TvSweepSums s;
-                const T t(0.4), sc(0.9);
-                if (periodic && iso) s = lucid::detail::admm_tv_sweep<true, true>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
-                if (periodic && !iso) s = lucid::detail::admm_tv_sweep<true, false>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
-                if (!periodic && iso) s = lucid::detail::admm_tv_sweep<false, true>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
-                if (!periodic && !iso) s = lucid::detail::admm_tv_sweep<false, false>(x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, t, sc, true, rows.data());
-                lucid::detail::force_portable() = false;
-                return s;
-            };
-            std::vector<T> s0, s1, sr, sq, v0, v1, vr, vq;
-            const auto ref = run(true, s0, s1, sr, sq);
-            const auto vec = run(false, v0, v1, vr, vq);
-            INFO("w = " << w << ", periodic = " << periodic << ", isotropic = " << iso);
-            auto max_diff = [](const std::vector<T>& a, const std::vector<T>& b) {
-                double m = 0;
-                for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - double(b[i])));
-                return m;
-            };
-            CHECK(max_diff(s0, v0) < tol);
-            CHECK(max_diff(s1, v1) < tol);
-            CHECK(max_diff(sr, vr) < tol);
-            CHECK(max_diff(sq, vq) < tol);
-            CHECK(vec.primal == Approx(ref.primal).epsilon(tol));
-            CHECK(vec.grad == Approx(ref.grad).epsilon(tol));
-            CHECK(vec.z == Approx(ref.z).epsilon(tol));
-            CHECK(vec.tv == Approx(ref.tv).epsilon(tol));
-            CHECK(vec.dual == Approx(ref.dual).epsilon(tol));
-            CHECK(vec.ktu == Approx(ref.ktu).epsilon(tol));
+    for_each_sweep_case([&](std::size_t w, auto periodic, auto iso) {
+        const std::size_t h = 7, n = h * w;
+        std::vector<T> x(n), u0(n), u1(n), rhs(n), q(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            x[i] = T(nd(rng));
+            u0[i] = T(0.3 * nd(rng));
+            u1[i] = T(0.3 * nd(rng));
+            q[i] = T(nd(rng));
         }
+        auto run = [&](bool portable, std::vector<T>& a0, std::vector<T>& a1, std::vector<T>& ar, std::vector<T>& aq) {
+            a0 = u0;
+            a1 = u1;
+            ar = rhs;
+            aq = q;
+            std::vector<T> rows(7 * w);
+            lucid::detail::force_portable() = portable;
+            const auto s = lucid::detail::admm_tv_sweep<decltype(periodic)::value, decltype(iso)::value>(
+                x.data(), a0.data(), a1.data(), ar.data(), aq.data(), h, w, T(0.4), T(0.9), true, rows.data());
+            lucid::detail::force_portable() = false;
+            return s;
+        };
+        std::vector<T> s0, s1, sr, sq, v0, v1, vr, vq;
+        const auto ref = run(true, s0, s1, sr, sq);
+        const auto vec = run(false, v0, v1, vr, vq);
+        CHECK(max_abs_diff(s0, v0) < tol);
+        CHECK(max_abs_diff(s1, v1) < tol);
+        CHECK(max_abs_diff(sr, vr) < tol);
+        CHECK(max_abs_diff(sq, vq) < tol);
+        CHECK(vec.primal == Approx(ref.primal).epsilon(tol));
+        CHECK(vec.grad == Approx(ref.grad).epsilon(tol));
+        CHECK(vec.z == Approx(ref.z).epsilon(tol));
+        CHECK(vec.tv == Approx(ref.tv).epsilon(tol));
+        CHECK(vec.dual == Approx(ref.dual).epsilon(tol));
+        CHECK(vec.ktu == Approx(ref.ktu).epsilon(tol));
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -897,42 +914,32 @@ TEMPLATE_TEST_CASE("HQS-TV sweep: the AVX2 row loop equals the scalar loop", "[s
     std::mt19937 rng(12);
     std::normal_distribution<double> nd(0.0, 1.0);
     const double tol = std::is_same_v<T, float> ? 2e-5 : 1e-12;
-    // widths around the vector lengths (4 doubles, 8 floats), including a single column
-    for (std::size_t w : {std::size_t(1), std::size_t(5), std::size_t(8), std::size_t(9), std::size_t(37), std::size_t(64)})
-        for (int variant = 0; variant < 4; ++variant) {
-            const bool periodic = variant & 1, iso = variant & 2;
-            const std::size_t h = 7, n = h * w;
-            std::vector<T> x(n), x_old(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                x[i] = T(nd(rng));
-                x_old[i] = T(x[i] + 0.1 * nd(rng));
-            }
-            auto run = [&](bool portable, std::vector<T>& rhs) {
-                rhs.assign(n, T(0));
-                std::vector<T> rows(3 * w);
-                lucid::detail::force_portable() = portable;
-                lucid::detail::HqsTvSweepSums s;
-                const T t(0.4);
-                if (periodic && iso) s = lucid::detail::hqs_tv_sweep<true, true>(x.data(), x_old.data(), rhs.data(), h, w, t, true, rows.data());
-                if (periodic && !iso) s = lucid::detail::hqs_tv_sweep<true, false>(x.data(), x_old.data(), rhs.data(), h, w, t, true, rows.data());
-                if (!periodic && iso) s = lucid::detail::hqs_tv_sweep<false, true>(x.data(), x_old.data(), rhs.data(), h, w, t, true, rows.data());
-                if (!periodic && !iso) s = lucid::detail::hqs_tv_sweep<false, false>(x.data(), x_old.data(), rhs.data(), h, w, t, true, rows.data());
-                lucid::detail::force_portable() = false;
-                return s;
-            };
-            std::vector<T> ref_rhs, vec_rhs;
-            const auto ref = run(true, ref_rhs);
-            const auto vec = run(false, vec_rhs);
-            INFO("w = " << w << ", periodic = " << periodic << ", isotropic = " << iso);
-            double m = 0;
-            for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::abs(double(ref_rhs[i]) - double(vec_rhs[i])));
-            CHECK(m < tol);
-            CHECK(vec.primal == Approx(ref.primal).epsilon(tol));
-            CHECK(vec.tv == Approx(ref.tv).epsilon(tol));
-            CHECK(vec.step == Approx(ref.step).epsilon(tol));
-            CHECK(vec.x == Approx(ref.x).epsilon(tol));
-            CHECK(ref.step > 0);
+    for_each_sweep_case([&](std::size_t w, auto periodic, auto iso) {
+        const std::size_t h = 7, n = h * w;
+        std::vector<T> x(n), x_old(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            x[i] = T(nd(rng));
+            x_old[i] = T(x[i] + 0.1 * nd(rng));
         }
+        auto run = [&](bool portable, std::vector<T>& rhs) {
+            rhs.assign(n, T(0));
+            std::vector<T> rows(3 * w);
+            lucid::detail::force_portable() = portable;
+            const auto s = lucid::detail::hqs_tv_sweep<decltype(periodic)::value, decltype(iso)::value>(
+                x.data(), x_old.data(), rhs.data(), h, w, T(0.4), true, rows.data());
+            lucid::detail::force_portable() = false;
+            return s;
+        };
+        std::vector<T> ref_rhs, vec_rhs;
+        const auto ref = run(true, ref_rhs);
+        const auto vec = run(false, vec_rhs);
+        CHECK(max_abs_diff(ref_rhs, vec_rhs) < tol);
+        CHECK(vec.primal == Approx(ref.primal).epsilon(tol));
+        CHECK(vec.tv == Approx(ref.tv).epsilon(tol));
+        CHECK(vec.step == Approx(ref.step).epsilon(tol));
+        CHECK(vec.x == Approx(ref.x).epsilon(tol));
+        CHECK(ref.step > 0);
+    });
 }
 
 TEST_CASE("Solvers run on product spaces (tuples): ADMM with a stacked operator", "[solvers][generic]") {
