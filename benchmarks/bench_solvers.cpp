@@ -249,32 +249,34 @@ void BM_AdmmTV(benchmark::State& state) {
     state.SetLabel(p.label());
 }
 
-template <class T>
-void BM_HqsTV(benchmark::State& state) {
+/// One HQS-TV iteration (fixed μ) through `hqs_tv`'s fused loop (Fused) or
+/// through the generic `hqs` (LeastSquares, L21Norm, Gradient: closed-form
+/// x-update, z and Kx stored as images), against the same bound.
+template <class T, bool Fused>
+void hqs_tv_iteration(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     const int iters = iterations_for(p.n);
+    const lucid::HqsTvParams params{.max_iter = iters, .mu_growth = 1, .tol = 0, .compute_objective = false};
     measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, p.periodic ? 6.5 : 7, 6), [&](auto clock) {
-        lucid::hqs_tv(p.A, p.y, T(1e-3), p.y, {.max_iter = iters, .mu_growth = 1, .tol = 0, .compute_objective = false},
-                      clock);
+        if constexpr (Fused)
+            lucid::hqs_tv(p.A, p.y, T(1e-3), p.y, params, clock);
+        else
+            lucid::hqs(lucid::LeastSquares(std::cref(p.A), p.y), lucid::L21Norm<T>(T(1e-3)),
+                       lucid::ops::Gradient<T>({p.n, p.n}, p.grad_boundary()), p.y, params.generic(), clock);
     });
     state.SetLabel(p.label());
 }
 
-/// The same HQS-TV iteration through the generic `hqs` (LeastSquares, L21Norm,
-/// Gradient: closed-form x-update, z and Kx stored as images), with the same
-/// bound: what the fused loop of hqs_tv saves. Not in docs/performance.md's table.
+template <class T>
+void BM_HqsTV(benchmark::State& state) {
+    hqs_tv_iteration<T, true>(state);
+}
+
+/// The generic path, to show what the fused loop saves. Not in docs/performance.md's table.
 template <class T>
 void BM_HqsGenericTV(benchmark::State& state) {
-    lucid::set_num_threads(1);
-    Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
-    const int iters = iterations_for(p.n);
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, p.periodic ? 6.5 : 7, 6), [&](auto clock) {
-        lucid::hqs(lucid::LeastSquares(std::cref(p.A), p.y), lucid::L21Norm<T>(T(1e-3)),
-                   lucid::ops::Gradient<T>({p.n, p.n}, p.grad_boundary()), p.y,
-                   {.max_iter = iters, .mu_growth = 1, .tol = 0, .compute_objective = false}, clock);
-    });
-    state.SetLabel(p.label());
+    hqs_tv_iteration<T, false>(state);
 }
 
 template <class T>
