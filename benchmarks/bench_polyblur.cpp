@@ -1,6 +1,8 @@
 // Polyblur stage by stage, float, one thread (lucid::set_num_threads(1)),
 // RGB images of 1 MP (1000×1000) and 12 MP (4000×3000):
-//   estimate     blur estimation (§2) on the current image
+//   estimate     blur estimation (§2) on the current image; the /spectrum
+//                variant with DirectionRule::power_spectrum (adds the tiled
+//                power-spectrum fit, at most 16 tiles of 256²)
 //   deconvolve   p(K) u for the 3 channels + clamp (§4, no halo removal)
 //   halo         the halo blend (§5) alone, from u and p(K) u
 //   pass         one whole pass: estimate + deconvolve + halo + clamp
@@ -73,10 +75,10 @@ void report(benchmark::State& state, double mp, double passes, const char* name 
                                                                      benchmark::Counter::kInvert);
 }
 
-void BM_Estimate(benchmark::State& state) {
+void BM_Estimate(benchmark::State& state, pb::DirectionRule direction) {
     lucid::set_num_threads(1);
     const auto& x = image(std::size_t(state.range(0)));
-    pb::Polyblur<float> ws;
+    pb::Polyblur<float> ws({.estimate = {.direction = direction}});
     ws.estimate(x);  // plans
     for (auto _ : state) benchmark::DoNotOptimize(ws.estimate(x).blur.sigma0);
     report(state, megapixels(x), 1);
@@ -156,7 +158,11 @@ void BM_FftPairReference(benchmark::State& state) {
                                                                                benchmark::Counter::kInvert);
 }
 
-BENCHMARK(BM_Estimate)->Arg(1)->Arg(12)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Estimate, argmin, pb::DirectionRule::argmin)->Arg(1)->Arg(12)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Estimate, spectrum, pb::DirectionRule::power_spectrum)
+    ->Arg(1)
+    ->Arg(12)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Deconvolve)->Arg(1)->Arg(12)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Halo)->Arg(1)->Arg(12)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Pass)->Arg(1)->Arg(12)->Unit(benchmark::kMillisecond);

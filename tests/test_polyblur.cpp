@@ -383,13 +383,17 @@ TEMPLATE_TEST_CASE("disk oracle: the direction of an anisotropic blur is found t
         const double theta = deg * pi / 180;
         const auto k = kernels::gaussian<double>(3.0, 1.0, theta, 31);
         const auto blurred = to_type<T>(ops::Convolution<double>(k, {256, 256}, Boundary::periodic)(d));
-        for (pb::DirectionRule rule : {pb::DirectionRule::argmin, pb::DirectionRule::sinusoid_fit}) {
+        for (pb::DirectionRule rule :
+             {pb::DirectionRule::argmin, pb::DirectionRule::sinusoid_fit, pb::DirectionRule::power_spectrum}) {
             const auto e = pb::estimate_blur(blurred, {.border = 0, .direction = rule});
             INFO(pb::to_string(rule) << ", theta " << deg << "°: estimate " << e.sigma0 << ", " << e.sigma1 << " at "
                                      << e.theta_degrees());
             // argmin: a 6° grid angle. The fit is not restricted to a grid: measured within
-            // 1.2° (111° reads 112.2°, 20° reads 21.1°).
-            const double bound = rule == pb::DirectionRule::argmin ? 6.0 : 1.5;
+            // 1.2° (111° reads 112.2°, 20° reads 21.1°); the power-spectrum fit within 0.5°
+            // (111° reads 111.5°).
+            const double bound = rule == pb::DirectionRule::argmin ? 6.0
+                                 : rule == pb::DirectionRule::sinusoid_fit ? 1.5
+                                                                           : 1.0;
             CHECK(std::abs(angle_error_deg(e.theta, theta)) <= bound + 1e-9);
             // σ0 is the σ = 3 disk value along the blur: within 10 % when θ is one of the
             // 7 measured directions (multiples of 30°); between them the Keys interpolation
@@ -460,6 +464,69 @@ TEST_CASE("sinusoid-fit direction: exact on maxima synthesized from an oriented 
     CHECK(pb::EstimateOptions{}.direction == R::argmin);
     CHECK(pb::parse_direction_rule("sinusoid_fit") == R::sinusoid_fit);
     CHECK(pb::parse_direction_rule(pb::to_string(R::argmin)) == R::argmin);
+}
+
+TEMPLATE_TEST_CASE("power-spectrum direction: white noise blurred by an oriented Gaussian gives back its axis",
+                   "[polyblur][estimate]", float, double) {
+    // White noise has a flat spectrum (γ = 0, no preferred direction), so after a
+    // periodic blur P(ω) ∝ |K(ω)|² = exp(−ωᵀΣω) exactly: the fit must find Σ's axis.
+    // Σ's size comes out low (measured 0.85–0.90 of σ0², σ1² at 512²: the Hann window
+    // smears the fast-falling tail into slower decay); the direction is what the rule uses.
+    using T = TestType;
+    using R = pb::DirectionRule;
+    const std::size_t n = 512;
+    const auto noise = to_type<T>(random_image<double>(n, n, 3));
+    for (auto [s0, s1, deg] : {std::tuple{2.0, 1.0, 30.0}, std::tuple{1.5, 1.0, 100.0}, std::tuple{3.0, 1.5, 150.0},
+                               std::tuple{1.2, 0.8, 60.0}, std::tuple{2.0, 1.0, 0.0}, std::tuple{2.0, 1.0, 90.0}}) {
+        const double theta = deg * pi / 180;
+        const auto k = kernels::gaussian<double>(s0, s1, theta, 25);
+        const auto blurred = to_type<T>(ops::Convolution<double>(k, {n, n}, Boundary::periodic)(to_type<double>(noise)));
+        const auto e = pb::estimate_blur_details(blurred, {.border = 0, .direction = R::power_spectrum});
+        const auto& S = e.spectrum_covariance;
+        INFO(s0 << "/" << s1 << " at " << deg << "°: θ̂ " << e.blur.theta_degrees() << "°, Σ̂ = (" << S[0] << ", " << S[1]
+                << ", " << S[2] << ")");
+        CHECK(e.direction_rule == R::power_spectrum);
+        // Measured ≤ 0.6° for σ1 ≥ 1. A sampled Gaussian of σ = 0.8 aliases (its DFT is
+        // not exp(−½ωᵀΣω) near Nyquist), which tilts the fit: 3.4° off at 1.2/0.8.
+        CHECK(std::abs(angle_error_deg(e.blur.theta, theta)) <= (s1 >= 1 ? 1.0 : 4.0));
+        CHECK(e.blur.theta == Approx(pb::detail::SpectrumFit{S[0], S[1], S[2]}.theta()).margin(1e-12));
+        // Eigenvalues of Σ̂ against σ0², σ1² (the continuous Gaussian's covariance).
+        const double mean = 0.5 * (S[0] + S[2]), radius = std::hypot(0.5 * (S[0] - S[2]), S[1]);
+        CHECK((mean + radius) / (s0 * s0) > 0.75);
+        CHECK((mean + radius) / (s0 * s0) < 1.0);
+        CHECK((mean - radius) / (s1 * s1) > 0.75);
+        CHECK((mean - radius) / (s1 * s1) < 1.05);
+    }
+    // Isotropic blur: Σ̂ nearly a multiple of the identity.
+    const auto iso = to_type<T>(
+        ops::Convolution<double>(kernels::gaussian<double>(2.0, 25), {n, n}, Boundary::periodic)(to_type<double>(noise)));
+    const auto& S = pb::estimate_blur_details(iso, {.border = 0, .direction = R::power_spectrum}).spectrum_covariance;
+    CHECK(std::hypot(0.5 * (S[0] - S[2]), S[1]) < 0.03 * 0.5 * (S[0] + S[2]));
+    // The other rules do not run the fit.
+    CHECK(pb::estimate_blur_details(iso, {.border = 0}).spectrum_covariance == std::array<double, 3>{});
+}
+
+TEST_CASE("power-spectrum direction falls back to the sinusoid fit when the fit is not determined",
+          "[polyblur][estimate]") {
+    using R = pb::DirectionRule;
+    // Interior 40 − 2·12 = 16 px < 32: too small for the spectrum; the result is the fit's, bit for bit.
+    const auto small = random_image<double>(40, 40, 5);
+    const auto e = pb::estimate_blur_details(small, {.direction = R::power_spectrum});
+    const auto fit = pb::estimate_blur_details(small, {.direction = R::sinusoid_fit});
+    CHECK(e.direction_rule == R::sinusoid_fit);
+    CHECK(e.blur == fit.blur);
+    CHECK(e.spectrum_covariance == std::array<double, 3>{});
+    // Flat spectrum: nothing rises above the noise floor... except that white noise is
+    // all floor: every bin's mean is about N, below the 2N the fit asks for.
+    const auto white = random_image<double>(256, 256, 6);
+    const auto w = pb::estimate_blur_details(white, {.border = 0, .direction = R::power_spectrum});
+    CHECK(w.direction_rule == R::sinusoid_fit);
+    CHECK(w.blur == pb::estimate_blur_details(white, {.border = 0, .direction = R::sinusoid_fit}).blur);
+    // With the image big enough the rule is used, and the names round-trip.
+    CHECK(pb::estimate_blur_details(random_image<double>(64, 64, 5), {.border = 0, .direction = R::power_spectrum})
+              .direction_rule != R::argmin);
+    CHECK(pb::parse_direction_rule("power_spectrum") == R::power_spectrum);
+    CHECK(pb::to_string(R::power_spectrum) == "power_spectrum");
 }
 
 TEST_CASE("estimator equals the numpy reading of §2 step by step (float and double)",
@@ -919,28 +986,34 @@ TEST_CASE("natural photos, anisotropic blur σ0/σ1 = 2 + 1 % noise: the blur di
     //    60°; next camera 2/1 at 0°, 14.5°). Noise-free also 29 of 30, worst 16.1°
     //    (camera 2/1 at 0°). The fit is not snapped to argmin's 6° grid, on which all
     //    these θ lie, hence its non-zero median.
+    //  - power_spectrum: median 2.4°, all 30 within ±15°, worst 8.5°; noise-free
+    //    median 0.9°, worst 5.4°. The issue's criterion, every case within ±15°.
     using R = pb::DirectionRule;
-    std::vector<double> errs, fit_errs;
+    std::map<R, std::vector<double>> errs;
     for (const auto& photo : natural_photos()) {
         for (auto [s0, s1] : {std::pair{2.0, 1.0}, std::pair{3.0, 1.5}}) {
             for (double deg : {0.0, 30.0, 60.0, 90.0, 120.0}) {
                 const auto k = kernels::gaussian<double>(s0, s1, deg * pi / 180, 25);
                 const auto y = degrade(photo.pixels, k, unsigned(deg + 7 * s0));
-                // Both rules read the same maxima: measure them once (the pixel pass is
-                // the cost), and check on the gray photo that this is estimate_blur's answer.
+                // argmin and the fit read the same maxima: measure them once (the pixel pass
+                // is the cost), and check on the gray photo that this is estimate_blur's answer.
                 const auto details = pb::estimate_blur_details(y);
                 const pb::EstimateOptions fit{.direction = R::sinusoid_fit};
                 if (photo.pixels.shape()[0] == 1)
                     CHECK(pb::estimate_blur(y, fit) == pb::estimate_from_maxima(details.directional_maxima, fit).blur);
-                for (R rule : {R::argmin, R::sinusoid_fit}) {
-                    const auto e = rule == R::argmin ? details.blur
-                                                     : pb::estimate_from_maxima(details.directional_maxima, fit).blur;
+                const auto spectrum = pb::estimate_blur_details(y, {.direction = R::power_spectrum});
+                CHECK(spectrum.direction_rule == R::power_spectrum);
+                CHECK(spectrum.directional_maxima == details.directional_maxima);  // σ from the same §2.7
+                for (R rule : {R::argmin, R::sinusoid_fit, R::power_spectrum}) {
+                    const auto e = rule == R::argmin         ? details.blur
+                                   : rule == R::sinusoid_fit ? pb::estimate_from_maxima(details.directional_maxima, fit).blur
+                                                             : spectrum.blur;
                     INFO(pb::to_string(rule) << ": " << photo.name << " " << s0 << "/" << s1 << " at " << deg
                                              << "°: estimate (" << e.sigma0 << ", " << e.sigma1 << ", "
                                              << e.theta_degrees() << "°)");
                     const double err = std::abs(angle_error_deg(e.theta, deg * pi / 180));
-                    (rule == R::argmin ? errs : fit_errs).push_back(err);
-                    CHECK(err <= (rule == R::argmin ? 24 : 17) + 1e-9);
+                    errs[rule].push_back(err);
+                    CHECK(err <= (rule == R::argmin ? 24 : rule == R::sinusoid_fit ? 17 : 15) + 1e-9);
                     CHECK(e.sigma0 > e.sigma1);
                 }
             }
@@ -949,12 +1022,13 @@ TEST_CASE("natural photos, anisotropic blur σ0/σ1 = 2 + 1 % noise: the blur di
     auto within = [](const std::vector<double>& e) {
         return std::count_if(e.begin(), e.end(), [](double x) { return x <= 15 + 1e-9; });
     };
-    std::sort(errs.begin(), errs.end());
-    std::sort(fit_errs.begin(), fit_errs.end());
-    CHECK(errs[errs.size() / 2] <= 6 + 1e-9);
-    CHECK(double(within(errs)) >= 0.85 * double(errs.size()));
-    CHECK(fit_errs[fit_errs.size() / 2] <= 6);
-    CHECK(within(fit_errs) >= 29);  // the issue asks for all 30: not met (see docs/polyblur.md)
+    for (auto& [rule, e] : errs) std::sort(e.begin(), e.end());
+    CHECK(errs[R::argmin][15] <= 6 + 1e-9);
+    CHECK(double(within(errs[R::argmin])) >= 0.85 * 30);
+    CHECK(errs[R::sinusoid_fit][15] <= 6);
+    CHECK(within(errs[R::sinusoid_fit]) >= 29);
+    CHECK(errs[R::power_spectrum][15] <= 4);
+    CHECK(within(errs[R::power_spectrum]) == 30);  // the issue's "within ±15° on the shipped images"
 }
 
 // ---------------------------------------------------------------------------
@@ -1043,8 +1117,11 @@ TEST_CASE("bad input throws lucid::Error naming the argument and the rule", "[po
     throws({.tile_size = 16}, "tile_size", "[64, 16384]");
     throws({.estimate = {.n_angles = 2, .direction = pb::DirectionRule::sinusoid_fit}}, "n_angles", ">= 3");
     CHECK_NOTHROW(pb::estimate_blur(img, {.n_angles = 2}));  // argmin works with 2 angles
-    throws({.estimate = {.direction = pb::DirectionRule(7)}}, "direction", "argmin or sinusoid_fit");
-    CHECK_THROWS_WITH(pb::parse_direction_rule("fit"), Contains("direction") && Contains("sinusoid_fit"));
+    throws({.estimate = {.n_angles = 2, .direction = pb::DirectionRule::power_spectrum}}, "n_angles", ">= 3");
+    throws({.estimate = {.direction = pb::DirectionRule(7)}}, "direction", "sinusoid_fit or power_spectrum");
+    CHECK_THROWS_WITH(pb::parse_direction_rule("fit"), Contains("direction") && Contains("power_spectrum"));
+    CHECK_THROWS_WITH(pb::estimate_from_maxima(std::vector<double>(7, 0.1), {.direction = pb::DirectionRule::power_spectrum}),
+                      Contains("options.direction") && Contains("needs the image"));
     CHECK_THROWS_WITH(pb::estimate_from_maxima({0.1, 0.2}), Contains("'f'") && Contains("n_angles + 1"));
     CHECK_THROWS_WITH(pb::estimate_from_maxima(std::vector<double>(7, -0.1)), Contains("'f'") && Contains(">= 0"));
     CHECK_THROWS_WITH(pb::estimate_from_maxima(std::vector<double>(7, 0.1), {.n_angles = 2,
@@ -1112,6 +1189,17 @@ TEST_CASE("results do not depend on the thread count beyond rounding", "[polyblu
     set_num_threads(before);
     CHECK(max_abs_diff(one.image, two.image) < 1e-5);
     for (std::size_t i = 0; i < 3; ++i) CHECK(one.estimates[i].sigma0 == Approx(two.estimates[i].sigma0).epsilon(1e-5));
+    // The power-spectrum fit splits its tiles over the threads (per-thread sums).
+    const pb::EstimateOptions spectrum{.direction = pb::DirectionRule::power_spectrum};
+    set_num_threads(1);
+    const auto e1 = pb::estimate_blur_details(astronaut, spectrum);
+    set_num_threads(2);
+    const auto e2 = pb::estimate_blur_details(astronaut, spectrum);
+    set_num_threads(before);
+    CHECK(e1.direction_rule == pb::DirectionRule::power_spectrum);
+    CHECK(e1.blur.theta == Approx(e2.blur.theta).margin(1e-9));
+    for (std::size_t i = 0; i < 3; ++i)
+        CHECK(e1.spectrum_covariance[i] == Approx(e2.spectrum_covariance[i]).epsilon(1e-9).margin(1e-12));
 }
 
 TEST_CASE("optional extras: bilateral pre-filter and edge taper", "[polyblur][extras]") {
@@ -1271,8 +1359,9 @@ TEST_CASE("measure: blur direction on natural photos, noise-free and with 1 % no
                     ops::Convolution<double, 3> K(k, {photo.pixels.shape()[0], photo.pixels.shape()[1], photo.pixels.shape()[2]},
                                                   Boundary::reflect);
                     const auto y = add_noise(K(photo.pixels), noise, unsigned(deg + 7 * s0));
-                    for (R rule : {R::argmin, R::sinusoid_fit})
+                    for (R rule : {R::argmin, R::sinusoid_fit, R::power_spectrum})
                         for (int angles : {6, 12, 18}) {
+                            if (rule == R::power_spectrum && angles != 6) continue;  // θ does not use the maxima
                             const auto e = pb::estimate_blur(y, {.n_angles = angles, .direction = rule});
                             const double err = std::abs(angle_error_deg(e.theta, deg * pi / 180));
                             errs[{int(rule), angles}].push_back(err);
@@ -1288,21 +1377,30 @@ TEST_CASE("measure: blur direction on natural photos, noise-free and with 1 % no
             std::sort(e.begin(), e.end());
             const auto within = std::count_if(e.begin(), e.end(), [](double x) { return x <= 15 + 1e-9; });
             char buf[200];
-            std::snprintf(buf, sizeof buf, "%-12s angles %2d noise %.2f: median %4.1f°, %ld of %zu within ±15°, worst %4.1f°",
+            std::snprintf(buf, sizeof buf, "%-14s angles %2d noise %.2f: median %4.1f°, %ld of %zu within ±15°, worst %4.1f°",
                           std::string(pb::to_string(R(key.first))).c_str(), key.second, noise, 0.5 * (e[e.size() / 2 - 1] + e[e.size() / 2]),
                           long(within), e.size(), e.back());
             lines.push_back(buf);
         }
     }
     // Held out: the cases of 3 photos × σ0/σ1 ∈ {2/1, 3/1.5, 1.5/1, 2.5/1} × θ every 15° that the
-    // test above does not use (114), same noise seeds; both rules read the same maxima.
+    // test above does not use (114), same noise seeds; argmin and the fit read the same maxima.
+    // Then all 48 such cases on the grass texture, which no test uses ("grass" lines).
+    auto photos = natural_photos();
+    {
+        const auto grass = io::read_gray<double>(test::source_path("data/grass.png"));
+        ImageStack<double> g({1, grass.shape()[0], grass.shape()[1]});
+        std::copy(grass.begin(), grass.end(), g.begin());
+        photos.push_back({"grass.png", g});
+    }
     for (double noise : {0.0, 0.01}) {
-        std::map<std::pair<int, std::string>, std::vector<double>> errs;  // (rule, σ0/σ1 or "all") -> errors
-        for (const auto& photo : natural_photos())
+        std::map<std::pair<int, std::string>, std::vector<double>> errs;  // (rule, σ0/σ1, "all" or "grass") -> errors
+        for (const auto& photo : photos)
             for (auto [s0, s1] : {std::pair{2.0, 1.0}, std::pair{3.0, 1.5}, std::pair{1.5, 1.0}, std::pair{2.5, 1.0}})
                 for (double deg = 0; deg < 180; deg += 15) {
+                    const bool grass = photo.name == "grass.png";
                     const bool tested = (s0 == 2.0 || s0 == 3.0) && std::fmod(deg, 30.0) == 0 && deg <= 120;
-                    if (tested) continue;
+                    if (tested && !grass) continue;
                     const auto k = kernels::gaussian<double>(s0, s1, deg * pi / 180, 25);
                     ops::Convolution<double, 3> K(k, {photo.pixels.shape()[0], photo.pixels.shape()[1], photo.pixels.shape()[2]},
                                                   Boundary::reflect);
@@ -1310,9 +1408,15 @@ TEST_CASE("measure: blur direction on natural photos, noise-free and with 1 % no
                     const auto maxima = pb::estimate_blur_details(y).directional_maxima;
                     char ratio[32];
                     std::snprintf(ratio, sizeof ratio, "%.1f/%.1f", s0, s1);
-                    for (R rule : {R::argmin, R::sinusoid_fit}) {
-                        const auto e = pb::estimate_from_maxima(maxima, {.direction = rule}).blur;
+                    for (R rule : {R::argmin, R::sinusoid_fit, R::power_spectrum}) {
+                        const auto e = rule == R::power_spectrum
+                                           ? pb::estimate_blur(y, {.direction = rule})
+                                           : pb::estimate_from_maxima(maxima, {.direction = rule}).blur;
                         const double err = std::abs(angle_error_deg(e.theta, deg * pi / 180));
+                        if (grass) {
+                            errs[{int(rule), "grass"}].push_back(err);
+                            continue;
+                        }
                         errs[{int(rule), "all"}].push_back(err);
                         errs[{int(rule), ratio}].push_back(err);
                     }
@@ -1321,15 +1425,39 @@ TEST_CASE("measure: blur direction on natural photos, noise-free and with 1 % no
             std::sort(e.begin(), e.end());
             const auto within = std::count_if(e.begin(), e.end(), [](double x) { return x <= 15 + 1e-9; });
             char buf[200];
-            std::snprintf(buf, sizeof buf, "%-12s held out %-7s noise %.2f: median %4.1f°, %ld of %zu within ±15°, worst %4.1f°",
+            std::snprintf(buf, sizeof buf, "%-14s held out %-7s noise %.2f: median %4.1f°, %ld of %zu within ±15°, worst %4.1f°",
                           std::string(pb::to_string(R(key.first))).c_str(), key.second.c_str(), noise,
                           0.5 * (e[e.size() / 2 - 1] + e[e.size() / 2]), long(within), e.size(), e.back());
             lines.push_back(buf);
         }
     }
+    // Beyond the tested ratios: 4 photos (with grass) × σ0/σ1 ∈ {4/2, 1.2/0.6, 1/0.5, 4/3} × θ every
+    // 30°, at 1 % and 2 % noise.
+    for (double noise : {0.01, 0.02})
+        for (auto [s0, s1] : {std::pair{4.0, 2.0}, std::pair{1.2, 0.6}, std::pair{1.0, 0.5}, std::pair{4.0, 3.0}}) {
+            std::map<int, std::vector<double>> errs;
+            for (const auto& photo : photos)
+                for (double deg = 0; deg < 180; deg += 30) {
+                    const auto k = kernels::gaussian<double>(s0, s1, deg * pi / 180, 25);
+                    ops::Convolution<double, 3> K(k, {photo.pixels.shape()[0], photo.pixels.shape()[1], photo.pixels.shape()[2]},
+                                                  Boundary::reflect);
+                    const auto y = add_noise(K(photo.pixels), noise, unsigned(500 + deg));
+                    for (R rule : {R::argmin, R::sinusoid_fit, R::power_spectrum})
+                        errs[int(rule)].push_back(std::abs(angle_error_deg(pb::estimate_blur(y, {.direction = rule}).theta, deg * pi / 180)));
+                }
+            for (auto& [rule, e] : errs) {
+                std::sort(e.begin(), e.end());
+                const auto within = std::count_if(e.begin(), e.end(), [](double x) { return x <= 15 + 1e-9; });
+                char buf[200];
+                std::snprintf(buf, sizeof buf, "%-14s wider   %.1f/%.1f noise %.2f: median %4.1f°, %ld of %zu within ±15°, worst %4.1f°",
+                              std::string(pb::to_string(R(rule))).c_str(), s0, s1, noise,
+                              0.5 * (e[e.size() / 2 - 1] + e[e.size() / 2]), long(within), e.size(), e.back());
+                lines.push_back(buf);
+            }
+        }
     // Isotropic σ accuracy, as in the test "natural photos, isotropic blur ...": |σ̂ − σ_eff|,
     // σ̂ = (σ0 + σ1)/2, σ_eff = √(σ² + s²), s the photo's own σ̂ read by the same rule.
-    for (R rule : {R::argmin, R::sinusoid_fit})
+    for (R rule : {R::argmin, R::sinusoid_fit, R::power_spectrum})
         for (double noise : {0.0, 0.01}) {
             std::vector<double> e;
             for (const auto& photo : natural_photos()) {
@@ -1345,7 +1473,7 @@ TEST_CASE("measure: blur direction on natural photos, noise-free and with 1 % no
             }
             std::sort(e.begin(), e.end());
             char buf[200];
-            std::snprintf(buf, sizeof buf, "%-12s isotropic noise %.2f: median |σ̂ − σ_eff| %.3f px, max %.3f px",
+            std::snprintf(buf, sizeof buf, "%-14s isotropic noise %.2f: median |σ̂ − σ_eff| %.3f px, max %.3f px",
                           std::string(pb::to_string(rule)).c_str(), noise, 0.5 * (e[e.size() / 2 - 1] + e[e.size() / 2]), e.back());
             lines.push_back(buf);
         }

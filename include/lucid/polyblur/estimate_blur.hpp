@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -33,6 +34,7 @@
 #include "lucid/polyblur/gaussian_blur.hpp"
 #include "lucid/polyblur/options.hpp"
 #include "lucid/polyblur/spectral_gradient.hpp"
+#include "lucid/polyblur/spectrum_direction.hpp"
 
 namespace lucid::polyblur {
 
@@ -46,6 +48,12 @@ struct BlurEstimation {
     double low = 0;                           ///< gray level mapped to 0 (q-quantile)
     double high = 0;                          ///< gray level mapped to 1 ((1−q)-quantile)
     bool constant = false;                    ///< true when high == low: no measurable blur
+    /// The rule that produced θ: options.direction, except that power_spectrum
+    /// falls back to sinusoid_fit when its fit is not determined.
+    DirectionRule direction_rule = DirectionRule::argmin;
+    /// Σxx, Σxy, Σyy (px², x right, y up) fitted by DirectionRule::power_spectrum;
+    /// zeros when that fit did not run. Includes the camera's own blur.
+    std::array<double, 3> spectrum_covariance{};
 };
 
 namespace detail {
@@ -117,8 +125,10 @@ inline double sinusoid_fit_direction(const std::vector<double>& f, const Estimat
 }
 
 /// Steps 5–7 of §2: interpolation to n_interpolated_angles, direction (argmin
-/// of the interpolation, or the sinusoid fit of `o.direction`), model.
-inline void finish_estimation(BlurEstimation& e, const EstimateOptions& o) {
+/// of the interpolation, the sinusoid fit, or `spectrum_theta` when the
+/// power-spectrum fit gave one), model.
+inline void finish_estimation(BlurEstimation& e, const EstimateOptions& o,
+                              std::optional<double> spectrum_theta = std::nullopt) {
     const double step = std::numbers::pi / double(o.n_angles);  // sample spacing in radians
     const int n = o.n_interpolated_angles;
     e.interpolated_maxima.assign(std::size_t(n), 0.0);
@@ -130,11 +140,13 @@ inline void finish_estimation(BlurEstimation& e, const EstimateOptions& o) {
     }
     double theta = std::numbers::pi * double(imin) / double(n);
     e.f_theta = e.interpolated_maxima[imin];
-    if (o.direction == DirectionRule::sinusoid_fit) {
+    e.direction_rule = DirectionRule::argmin;
+    if (o.direction != DirectionRule::argmin) {
         // θ off the grid: σ0 still comes from step 7 at the Keys-interpolated
         // F(θ) (measured: σ from the fit itself, √(m ± √(p²+q²)), is no more
         // accurate; docs/polyblur.md), so c, b keep their calibration.
-        theta = sinusoid_fit_direction(e.directional_maxima, o);
+        e.direction_rule = spectrum_theta ? DirectionRule::power_spectrum : DirectionRule::sinusoid_fit;
+        theta = spectrum_theta ? *spectrum_theta : sinusoid_fit_direction(e.directional_maxima, o);
         e.f_theta = keys_interpolate(e.directional_maxima, theta / step);
     }
     const double perpendicular = std::fmod(theta + std::numbers::pi / 2, std::numbers::pi);
@@ -313,6 +325,7 @@ public:
         e.low = lo;
         e.high = hi;
         e.directional_maxima.assign(std::size_t(o.n_angles) + 1, 0.0);
+        e.direction_rule = o.direction;
         if (!(hi > lo)) {
             e.constant = true;
             e.interpolated_maxima.assign(std::size_t(o.n_interpolated_angles), 0.0);
@@ -324,6 +337,15 @@ public:
             const T tlo = T(lo), scale = T(1.0 / (hi - lo));
             for (std::size_t i = 0; i < np; ++i) gray[i] = std::clamp((gray[i] - tlo) * scale, T(0), T(1));
             gradient_scale = 1.0;
+        }
+        // 6 (power_spectrum rule). θ from the spectrum's decay, measured on the
+        // gray image before the gradient pass reuses the scratch planes.
+        std::optional<double> spectrum_theta;
+        if (o.direction == DirectionRule::power_spectrum) {
+            if (const auto fit = spectrum_.fit(gray, h, w, border)) {
+                e.spectrum_covariance = {fit->xx, fit->xy, fit->yy};
+                spectrum_theta = fit->theta();
+            }
         }
         // 3. Exact spectral gradients; 4. directional maxima over the interior.
         const int workers = workers_for(std::ptrdiff_t(std::max(h, w) / 32 + 1));
@@ -349,7 +371,7 @@ public:
             e.directional_maxima[j] = double(m) * gradient_scale;
         }
         // 5–7. Interpolation, direction, calibrated model.
-        finish_estimation(e, o);
+        finish_estimation(e, o, spectrum_theta);
         return e;
     }
 
@@ -379,6 +401,7 @@ private:
     }
 
     SpectralGradientEngine<T> engine_;
+    SpectrumDirection<T> spectrum_;
     std::vector<T> cos_, sin_, maxima_;
 };
 
@@ -401,9 +424,11 @@ void require_polyblur_image(std::string_view where, const xt::xtensor<T, Rank>& 
 ///     |cos(a_j) g_x − sin(a_j) g_y|, a_j = jπ/n_angles, j = 0..n_angles;
 ///  5. F_i = Keys-cubic interpolation (a = −½, weights normalized by their
 ///     sum, real samples only) at θ_i = iπ/n_interpolated_angles;
-///  6. θ = θ_{argmin F} (options.direction = argmin, the default) or the
+///  6. θ = θ_{argmin F} (options.direction = argmin, the default), the
 ///     least-squares sinusoid fit of c²/f_j² − b² (sinusoid_fit, see
-///     `detail::sinusoid_fit_direction`); f_θ = F(θ), f_⊥ = F(θ + π/2 mod π);
+///     `detail::sinusoid_fit_direction`) or the principal axis of the blur
+///     covariance fitted to g's power spectrum (power_spectrum, see
+///     spectrum_direction.hpp); f_θ = F(θ), f_⊥ = F(θ + π/2 mod π);
 ///  7. σ0² = c²/f_θ² − b², σ1² = c²/f_⊥² − b², clipped to [σmin², σmax²].
 ///
 /// \param image H×W image or C×H×W stack with values in [0, 1] (non-empty,
@@ -433,6 +458,8 @@ BlurEstimation estimate_blur_details(const xt::xtensor<T, Rank>& image, const Es
 inline BlurEstimation estimate_from_maxima(const std::vector<double>& f, const EstimateOptions& options = {}) {
     constexpr std::string_view where = "lucid::polyblur::estimate_from_maxima";
     options.validate();
+    require(options.direction != DirectionRule::power_spectrum, where, "options.direction",
+            "argmin or sinusoid_fit (power_spectrum needs the image: use estimate_blur)", "power_spectrum");
     require(f.size() == std::size_t(options.n_angles) + 1, where, "f", "n_angles + 1 values", f.size());
     for (double v : f) require(std::isfinite(v) && v >= 0, where, "f", "finite values >= 0", v);
     BlurEstimation e;

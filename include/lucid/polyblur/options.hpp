@@ -12,8 +12,9 @@
 
 namespace lucid::polyblur {
 
-/// How `estimate_blur` reads the blur direction θ off the directional maxima
-/// f_j = max |∂_{a_j} g|, a_j = jπ/n_angles (POLYBLUR.md §2, step 6).
+/// How `estimate_blur` finds the blur direction θ (POLYBLUR.md §2, step 6):
+/// from the directional maxima f_j = max |∂_{a_j} g|, a_j = jπ/n_angles, or
+/// from the image's power spectrum.
 enum class DirectionRule {
     /// POLYBLUR.md §2.6 (the faithful algorithm): θ = argmin of the
     /// Keys-interpolated maxima F(θ_i), θ_i = iπ/n_interpolated_angles, so θ
@@ -29,22 +30,35 @@ enum class DirectionRule {
     /// 27 of 30, worst 24°); see docs/polyblur.md. σ0, σ1 still come from
     /// §2.7 at F(θ), F(θ + π/2). Needs n_angles >= 3.
     sinusoid_fit,
+    /// θ = principal axis of the blur covariance Σ fitted to how the gray
+    /// image's power spectrum decays along each radial line,
+    /// log(P − N) = a(φ) − γ log|ω| − ωᵀΣω (spectrum_direction.hpp): the
+    /// photo's own anisotropy is a free per-direction offset a(φ), so its
+    /// edges do not bias θ. Measured on the shipped photos: all 30 cases within
+    /// ±15° (worst 8°) at 1 % noise, 113 of 114 held-out cases; see
+    /// docs/polyblur.md. σ0, σ1 still come from §2.7 at F(θ), F(θ + π/2).
+    /// Falls back to `sinusoid_fit` when the image is too small or too
+    /// noisy for the fit (`BlurEstimation::direction_rule` reports it).
+    /// Needs n_angles >= 3 (for the fallback) and the image, so
+    /// `estimate_from_maxima` does not accept it.
+    power_spectrum,
 };
 
 constexpr std::string_view to_string(DirectionRule r) {
     switch (r) {
         case DirectionRule::argmin: return "argmin";
         case DirectionRule::sinusoid_fit: return "sinusoid_fit";
+        case DirectionRule::power_spectrum: return "power_spectrum";
     }
     return "?";
 }
 
-/// Parses "argmin" or "sinusoid_fit".
+/// Parses "argmin", "sinusoid_fit" or "power_spectrum".
 inline DirectionRule parse_direction_rule(std::string_view name) {
-    for (DirectionRule r : {DirectionRule::argmin, DirectionRule::sinusoid_fit})
+    for (DirectionRule r : {DirectionRule::argmin, DirectionRule::sinusoid_fit, DirectionRule::power_spectrum})
         if (to_string(r) == name) return r;
-    lucid::detail::fail_argument("lucid::polyblur::parse_direction_rule", "direction", "one of argmin, sinusoid_fit",
-                                 std::string(name));
+    lucid::detail::fail_argument("lucid::polyblur::parse_direction_rule", "direction",
+                                 "one of argmin, sinusoid_fit, power_spectrum", std::string(name));
 }
 
 /// Parameters of `estimate_blur` (POLYBLUR.md §2). Defaults are the paper's
@@ -67,8 +81,8 @@ struct EstimateOptions {
     /// Estimated standard deviations are clipped to [sigma_min, sigma_max] (§2.7: [0.3, 4]).
     double sigma_min = 0.3;
     double sigma_max = 4.0;
-    /// How θ is read off the maxima (§2.6). The default is the spec's argmin;
-    /// `sinusoid_fit` is more accurate on natural photos (docs/polyblur.md).
+    /// How θ is found (§2.6). The default is the spec's argmin; `power_spectrum`
+    /// is the most accurate on natural photos, then `sinusoid_fit` (docs/polyblur.md).
     /// Either way σ0, σ1 come from step 7 at F(θ) and F(θ + π/2).
     DirectionRule direction = DirectionRule::argmin;
 
@@ -86,11 +100,12 @@ struct EstimateOptions {
         require_positive(where, "sigma_min", sigma_min);
         require(std::isfinite(sigma_max) && sigma_max >= sigma_min, where, "sigma_max",
                 "finite and >= sigma_min", sigma_max);
-        require(direction == DirectionRule::argmin || direction == DirectionRule::sinusoid_fit, where, "direction",
-                "argmin or sinusoid_fit", int(direction));
+        require(direction == DirectionRule::argmin || direction == DirectionRule::sinusoid_fit ||
+                    direction == DirectionRule::power_spectrum,
+                where, "direction", "argmin, sinusoid_fit or power_spectrum", int(direction));
         // With 2 angles (0, π/2) sin 2a vanishes at both: q is undetermined.
-        require(direction != DirectionRule::sinusoid_fit || n_angles >= 3, where, "n_angles",
-                ">= 3 with direction = sinusoid_fit", n_angles);
+        require(direction == DirectionRule::argmin || n_angles >= 3, where, "n_angles",
+                lucid::detail::concat(">= 3 with direction = ", to_string(direction)), n_angles);
     }
 };
 
