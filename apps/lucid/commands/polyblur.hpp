@@ -15,13 +15,13 @@ namespace lucid::cli {
 /// `--direction RULE`: how the blur estimator reads theta (EstimateOptions::direction).
 inline OptionSpec direction_option() {
     return {"direction", true, "RULE",
-            "argmin | sinusoid_fit: how theta is read (default argmin, POLYBLUR.md 2.6; the fit is more "
-            "accurate on photos)"};
+            "argmin | sinusoid_fit | power_spectrum: how theta is found (default argmin, POLYBLUR.md 2.6; "
+            "power_spectrum is the most accurate on photos)"};
 }
 
 /// The estimator's direction rule from `--direction` (default argmin).
 inline lucid::polyblur::DirectionRule read_direction(const Args& args) {
-    return lucid::polyblur::parse_direction_rule(args.choice("direction", "argmin", {"argmin", "sinusoid_fit"}));
+    return lucid::polyblur::parse_direction_rule(args.choice("direction", "argmin", {"argmin", "sinusoid_fit", "power_spectrum"}));
 }
 
 /// The options of a Polyblur run besides --iters (`lucid polyblur`, and
