@@ -105,9 +105,13 @@ void BM_Halo(benchmark::State& state) {
     lucid::ImageStack<float> u, out(x.shape());
     ws.restore(x, pb::GaussianBlur{1.8, 1.4, 0.5}, u);
     const std::size_t h = x.shape()[1], w = x.shape()[2];
-    for (auto _ : state) {
+    auto blend = [&] {
         for (std::size_t c = 0; c < 3; ++c)
             pb::detail::halo_plane(x.data() + c * h * w, u.data() + c * h * w, out.data() + c * h * w, h, w, true);
+    };
+    blend();  // the first write faults `out`'s pages in; not part of the blend's cost
+    for (auto _ : state) {
+        blend();
         benchmark::DoNotOptimize(out.data());
     }
     report(state, megapixels(x), 1);
