@@ -505,6 +505,36 @@ TEST_CASE("PnP-ADMM with the TV denoiser has a non-increasing fixed-point residu
     CHECK(rel_diff(r.x, truth) < rel_diff(y, truth));
 }
 
+TEST_CASE("a proximable prior runs as ProxDenoiser: PnP-ADMM with L1 solves the Lasso", "[solvers][pnp]") {
+    // D(y, σ) = prox_{σ²φ}(y) and ρ = λ/σ², so the v-step is prox_{(λ/ρ)φ}: ADMM for
+    // min ½‖Ax − y‖² + λ‖x‖₁, whose optimum coordinate descent gives independently.
+    const auto p = make_lasso(200, 500, 7);
+    const Eigen::VectorXd xcd = lasso_coordinate_descent(p);
+    const double fstar = lasso_objective(p, xcd);
+    ops::MatrixOperator<Eigen::MatrixXd> A(p.A);
+    const VectorX<double> x0 = VectorX<double>::Zero(500);
+    // σ = √λ makes ρ = 1, the ρ of the ADMM Lasso test above.
+    const PnpAdmmParams params{.max_iter = 5000, .lambda = p.lambda, .sigma = {.initial = std::sqrt(p.lambda)}, .tol = 1e-12};
+    const auto direct = pnp_admm(LeastSquares(A, p.y), L1<double>(1.0), x0, params);
+    INFO("relative gap " << (lasso_objective(p, direct.x) - fstar) / fstar << " after " << direct.iterations);
+    CHECK((lasso_objective(p, direct.x) - fstar) / fstar < 1e-6);
+    // The overload is the wrapper, step for step, in every denoiser-driven solver.
+    const auto wrapped = pnp_admm(LeastSquares(A, p.y), denoisers::ProxDenoiser(L1<double>(1.0)), x0, params);
+    CHECK(direct.x == wrapped.x);
+    CHECK(direct.iterations == wrapped.iterations);
+    auto same = [](const auto& a, const auto& b) { return a.x == b.x && a.iterations == b.iterations; };
+    const PnpHqsParams hqs{.max_iter = 30, .lambda = p.lambda, .tol = 0};
+    CHECK(same(pnp_hqs(LeastSquares(A, p.y), L1<double>(1.0), x0, hqs),
+               pnp_hqs(LeastSquares(A, p.y), denoisers::ProxDenoiser(L1<double>(1.0)), x0, hqs)));
+    const PnpFistaParams fista_params{.max_iter = 30, .sigma = {.initial = 0.1}, .tol = 0};
+    CHECK(same(pnp_fista(LeastSquares(A, p.y), L1<double>(1.0), x0, fista_params),
+               pnp_fista(LeastSquares(A, p.y), denoisers::ProxDenoiser(L1<double>(1.0)), x0, fista_params)));
+    const RedParams red_params{.max_iter = 30, .lambda = p.lambda, .tol = 0};
+    CHECK(same(red(LeastSquares(A, p.y), L1<double>(1.0), x0, red_params),
+               red(LeastSquares(A, p.y), denoisers::ProxDenoiser(L1<double>(1.0)), x0, red_params)));
+    static_assert(!Denoiser<L1<double>, VectorX<double>>);  // the overload, not the Denoiser path
+}
+
 // ---------------------------------------------------------------------------
 // Divergence, callbacks, validation.
 

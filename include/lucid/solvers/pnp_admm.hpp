@@ -9,6 +9,7 @@
 #include "lucid/core/error.hpp"
 #include "lucid/core/vector_space.hpp"
 #include "lucid/denoisers/denoiser.hpp"
+#include "lucid/denoisers/prox_denoiser.hpp"
 #include "lucid/functionals/concepts.hpp"
 #include "lucid/ops/identity.hpp"
 #include "lucid/solvers/callbacks.hpp"
@@ -125,6 +126,18 @@ SolverResult<V> pnp_admm(F f, D denoiser, const V& x0, PnpAdmmParams params = {}
     }
     monitor.finish(Status::max_iterations, "iteration budget exhausted");
     return finish();
+}
+
+/// The same with a proximable functional φ as the prior: it runs as the
+/// denoiser `denoisers::ProxDenoiser(prior)`, D(y, σ) = prox_{σ²φ}(y).
+/// ```cpp
+/// auto r = lucid::pnp_admm(lucid::LeastSquares(A, y), lucid::L1<double>(1.0), y);
+/// ```
+template <class F, class P, Vector V, class Callback = callbacks::None>
+    requires Functional<F, V> && Proximable<P, V> && (!Denoiser<P, V>)
+SolverResult<V> pnp_admm(F f, P prior, const V& x0, PnpAdmmParams params = {}, Callback&& callback = {}) {
+    return pnp_admm(std::move(f), denoisers::ProxDenoiser<P>(std::move(prior)), x0, std::move(params),
+                  std::forward<Callback>(callback));
 }
 
 }  // namespace lucid
