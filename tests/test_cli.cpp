@@ -551,7 +551,8 @@ TEST_CASE("cli estimate-blur and polyblur --direction: the estimator's direction
         REQUIRE(o.code == 0);
         const Json j = parse_json(o.out);
         CHECK(j["direction"].str == name);
-        CHECK(j["theta_degrees"].num == Approx(lib.theta_degrees()).margin(1e-6));
+        CHECK(j["theta"].num == Approx(lib.theta_degrees()).margin(1e-6));  // degrees, DESIGN.md's name
+        CHECK(j["theta_degrees"].num == j["theta"].num);
         CHECK(j["sigma0"].num == Approx(lib.sigma0).margin(1e-6));
         CHECK(j["sigma1"].num == Approx(lib.sigma1).margin(1e-6));
         if (rule == pb::DirectionRule::argmin) {  // the default
@@ -567,7 +568,7 @@ TEST_CASE("cli estimate-blur and polyblur --direction: the estimator's direction
         const Json pj = parse_json(p.out);
         CHECK(pj["parameters"]["direction"].str == name);
         REQUIRE(pj["estimates"].arr.size() == 1);
-        CHECK(pj["estimates"].arr[0]["theta_degrees"].num == Approx(lib.theta_degrees()).margin(1e-6));
+        CHECK(pj["estimates"].arr[0]["theta"].num == Approx(lib.theta_degrees()).margin(1e-6));
     }
     // The flag does change θ here (measured: argmin 90°, the fit 97.2°, the spectrum fit
     // 95.5°; the blur is at 100°).

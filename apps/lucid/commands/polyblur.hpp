@@ -78,9 +78,12 @@ inline lucid::polyblur::PolyblurResult<double, 3> run_polyblur(const ImageStack<
     return naming("IN", [&] { return lucid::polyblur::deblur(image, o); });
 }
 
+/// {sigma0, sigma1, theta} in pixels and degrees (DESIGN.md's names); theta_degrees repeats
+/// theta under the name earlier versions used.
 inline JsonObject blur_json(const lucid::polyblur::GaussianBlur& b) {
     JsonObject j;
-    j.add("sigma0", b.sigma0).add("sigma1", b.sigma1).add("theta_degrees", b.theta_degrees());
+    j.add("sigma0", b.sigma0).add("sigma1", b.sigma1).add("theta", b.theta_degrees());
+    j.add("theta_degrees", b.theta_degrees());
     return j;
 }
 
