@@ -256,6 +256,27 @@ TEST_CASE("Tikhonov with gradient regularizer: DCT closed form (reflect) equals 
     auto cgz = conjugate_gradient(gram(Az) + lam * gram(D), Az.adjoint_of(y), Image<T>({h, w}, T(0)),
                                   {.max_iter = 5000, .tol = 1e-13});
     CHECK(rel_diff(cg_fallback.x, cgz.x) < 1e-8);
+    // The callback sees each CG iteration of the fallback and may stop it; the closed
+    // form runs none and never calls it.
+    int calls = 0, last = 0;
+    auto counted = tikhonov(Az, y, lam, D, {}, [&](const auto& s) {
+        ++calls;
+        last = s.iteration;
+        return false;
+    });
+    CHECK(counted.iterations > 10);
+    CHECK(calls == counted.iterations);
+    CHECK(last == counted.iterations);
+    CHECK(rel_diff(counted.x, cg_fallback.x) == 0);
+    auto stopped = tikhonov(Az, y, lam, D, {}, [](const auto& s) { return s.iteration == 3; });
+    CHECK(stopped.status == Status::stopped);
+    CHECK(stopped.iterations == 3);
+    CHECK_THAT(stopped.message, Contains("stopped"));
+    calls = 0;
+    auto closed_cb = tikhonov(A, y, lam, D, {}, [&](const auto&) { return ++calls, false; });
+    CHECK(calls == 0);
+    CHECK(closed_cb.iterations == 0);
+    CHECK(rel_diff(closed_cb.x, closed.x) == 0);
 }
 
 TEMPLATE_TEST_CASE("Wiener: exact inverse without noise term, matches the Tikhonov closed form", "[solvers][wiener]", float, double) {

@@ -263,7 +263,9 @@ inline DeblurOutcome deblur_plane(const Image<double>& y, const Image<double>& k
             take(lucid::wiener(A, y, {.nsr = nsr}));
         }
     } else if (m == "tikhonov") {
-        take(lucid::tikhonov(A, y, out.lambda, ops::Gradient<double>(dom, grad_b)));
+        // Ctrl-C stops the CG path (no progress line or PSNR trace: CG's steps are not --iters).
+        take(lucid::tikhonov(A, y, out.lambda, ops::Gradient<double>(dom, grad_b), {},
+                             [](const auto&) { return interrupt_requested(); }));
     } else if (m == "richardson-lucy") {
         take(lucid::richardson_lucy(A, y, {.max_iter = out.max_iter, .tv_lambda = out.lambda}, hook));
     } else if (m == "fista-wavelet") {

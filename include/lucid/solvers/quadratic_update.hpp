@@ -181,17 +181,24 @@ public:
     }
 
     /// x = (wAᵀA + ρKᵀK)⁻¹ rhs (normal-equation modes only); x is the warm start.
-    Status solve_normal(const V& rhs, V& x) {
+    Status solve_normal(const V& rhs, V& x) { return solve_normal_run(rhs, x).status; }
+
+    /// The same, returning CG's run (iterations 0 on the transform path) and
+    /// passing `callback` every CG iteration's state (it may stop the solve).
+    template <class Callback = callbacks::None>
+    RunInfo solve_normal_run(const V& rhs, V& x, Callback&& callback = {}) {
+        RunInfo done;
+        done.status = Status::converged;
         if constexpr (normal_equations) {
             if constexpr (rank != 0) {
                 if (spectral_) {
                     spectral_->apply(rhs, x);
-                    return Status::converged;
+                    return done;
                 }
             }
-            return conjugate_gradient_inplace(*normal_, rhs, x, *cg_ws_, cg_params_).status;
+            return conjugate_gradient_inplace(*normal_, rhs, x, *cg_ws_, cg_params_, std::forward<Callback>(callback));
         } else {
-            return Status::converged;
+            return done;
         }
     }
 

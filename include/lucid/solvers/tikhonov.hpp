@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <type_traits>
+#include <utility>
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/linear_operator.hpp"
@@ -37,15 +38,18 @@ struct TikhonovParams {
 /// differences) or the DCT (reflect boundary with a symmetric kernel, Neumann
 /// differences): \f$ \hat x = \mathcal T^{-1}\big(\mathcal T(A^\top y) / (|\hat A|^2 + \lambda|\hat D|^2)\big) \f$
 /// (frequencies where the denominator vanishes get 0: the minimum-norm solution).
-/// Otherwise conjugate gradients on the normal equations. `message` says which.
+/// Otherwise conjugate gradients on the normal equations. `message` says which;
+/// `iterations` is CG's count (0 for the closed form), and `callback` sees
+/// every CG iteration (returning true stops with Status::stopped); the closed
+/// form runs no iteration and never calls it.
 /// λ must be a normal number of T (not subnormal, no overflow).
 /// ```cpp
 /// auto r = lucid::tikhonov(A, y, 1e-3, lucid::ops::Gradient<double>(y.shape()));
 /// ```
-template <LinearOperator A, LinearOperator D>
+template <LinearOperator A, LinearOperator D, class Callback = callbacks::None>
     requires std::same_as<domain_t<A>, domain_t<D>>
 SolverResult<domain_t<A>> tikhonov(const A& op, const range_t<A>& y, double lambda, const D& reg,
-                                   TikhonovParams params = {}) {
+                                   TikhonovParams params = {}, Callback&& callback = {}) {
     constexpr const char* where = "lucid::tikhonov";
     params.validate();
     require_positive(where, "lambda", lambda);
@@ -66,15 +70,21 @@ SolverResult<domain_t<A>> tikhonov(const A& op, const range_t<A>& y, double lamb
     out.x = make_domain(op);
     detail::QuadraticUpdate<decltype(f), D, V, false> update(f, reg, out.x, cg);
     update.set_rho(T(lambda));
-    out.status = update.solve_normal(*update.atb(), out.x);
-    out.message = update.closed_form() ? "closed form (one transform pair)" : "conjugate gradients on the normal equations";
+    const RunInfo run = update.solve_normal_run(*update.atb(), out.x, std::forward<Callback>(callback));
+    out.status = run.status;
+    out.iterations = run.iterations;
+    out.message = update.closed_form() ? "closed form (one transform pair)"
+                  : run.status == Status::stopped ? "stopped by the callback (conjugate gradients)"
+                                                  : "conjugate gradients on the normal equations";
     return out;
 }
 
 /// Standard-form Tikhonov (D = I): \f$ \hat x = (A^\top A + \lambda I)^{-1}A^\top y \f$.
-template <LinearOperator A>
-SolverResult<domain_t<A>> tikhonov(const A& op, const range_t<A>& y, double lambda, TikhonovParams params = {}) {
-    return tikhonov(op, y, lambda, ops::Identity<domain_t<A>>(op.domain_shape()), params);
+template <LinearOperator A, class Callback = callbacks::None>
+SolverResult<domain_t<A>> tikhonov(const A& op, const range_t<A>& y, double lambda, TikhonovParams params = {},
+                                   Callback&& callback = {}) {
+    return tikhonov(op, y, lambda, ops::Identity<domain_t<A>>(op.domain_shape()), params,
+                    std::forward<Callback>(callback));
 }
 
 }  // namespace lucid
