@@ -207,6 +207,67 @@ TEMPLATE_TEST_CASE("Moreau decomposition for L1 and the l-infinity ball", "[func
     // of λ|·| is the Huber function with δ = μ, scaled by λ... checked below.
 }
 
+namespace {
+// f with its prox only: lucid::prox_conjugate then takes Moreau's identity.
+template <class F>
+struct MoreauOnly {
+    using scalar_type = typename F::scalar_type;
+    F f;
+    template <class V>
+    scalar_type value(const V& x) const { return f.value(x); }
+    template <class V>
+    void prox(const V& v, scalar_type tau, V& out) const { f.prox(v, tau, out); }
+};
+}  // namespace
+
+TEMPLATE_TEST_CASE("conjugate proxes: SquaredL2's closed form and SeparableSum's blockwise one equal Moreau's identity",
+                   "[functionals][moreau]", float, double) {
+    using T = TestType;
+    const Image<T> v = random_image<T>(9, 7, 31, 2.0), c = random_image<T>(9, 7, 32);
+    ImageStack<T> w({2, 9, 7});
+    {
+        const Image<T> a = random_image<T>(9, 7, 33, 0.5), b = random_image<T>(9, 7, 34, 0.5);
+        std::copy(a.begin(), a.end(), w.begin());
+        std::copy(b.begin(), b.end(), w.begin() + 63);
+    }
+    const double tol = tol_for<T>() * 10;
+    for (T sigma : {T(0.1), T(1), T(7)}) {
+        INFO("sigma " << sigma);
+        // ½λ‖x − c‖² and ½λ‖x‖²: λ(v − σc)/(λ + σ) and λv/(λ + σ).
+        const SquaredL2 centred(T(0.3), c);
+        const SquaredL2<T> plain(T(0.3));
+        static_assert(HasConjugateProx<decltype(centred), Image<T>>);
+        static_assert(!HasConjugateProx<MoreauOnly<decltype(centred)>, Image<T>>);
+        Image<T> direct({9, 7}), moreau({9, 7}), scratch({9, 7});
+        centred.prox_conjugate(v, sigma, direct);
+        prox_conjugate(MoreauOnly<decltype(centred)>{centred}, v, sigma, moreau, scratch);
+        CHECK(double(distance(direct, moreau)) <= tol * double(norm(v)));
+        plain.prox_conjugate(v, sigma, direct);
+        prox_conjugate(MoreauOnly<SquaredL2<T>>{plain}, v, sigma, moreau, scratch);
+        CHECK(double(distance(direct, moreau)) <= tol * double(norm(v)));
+        // Aliasing out = v is allowed.
+        Image<T> alias = v;
+        centred.prox_conjugate(alias, sigma, alias);
+        centred.prox_conjugate(v, sigma, direct);
+        CHECK(double(distance(alias, direct)) == 0);
+        // The separable sum (data term on Ax, isotropic TV on ∇x: PDHG-TV's g) blockwise.
+        const auto g = separable_sum(centred, L21Norm<T>(T(0.2)));
+        static_assert(HasConjugateProx<decltype(g), std::tuple<Image<T>, ImageStack<T>>>);
+        const std::tuple<Image<T>, ImageStack<T>> vv{v, w};
+        std::tuple<Image<T>, ImageStack<T>> out{Image<T>({9, 7}), ImageStack<T>({2, 9, 7})},
+            ref{Image<T>({9, 7}), ImageStack<T>({2, 9, 7})}, tmp{Image<T>({9, 7}), ImageStack<T>({2, 9, 7})};
+        g.prox_conjugate(vv, sigma, out);
+        prox_conjugate(MoreauOnly<decltype(g)>{g}, vv, sigma, ref, tmp);
+        CHECK(double(distance(out, ref)) <= tol * double(norm(vv)));
+        // The dual block lands in the λ-ball.
+        const auto& p = std::get<1>(out);
+        for (std::size_t i = 0; i < 63; ++i)
+            CHECK(std::hypot(double(p.data()[i]), double(p.data()[63 + i])) <= 0.2 * (1 + 1e-6));
+    }
+    Image<T> o({9, 7});
+    CHECK_THROWS_WITH(SquaredL2<T>(T(1)).prox_conjugate(v, T(0), o), Catch::Contains("tau") || Catch::Contains("sigma"));
+}
+
 TEMPLATE_TEST_CASE("functionals work on images, stacks, Eigen vectors and tuples", "[functionals][vector]", float, double) {
     using T = TestType;
     L1<T> l1(T(0.5));

@@ -298,6 +298,18 @@ public:
         }(std::index_sequence_for<Fs...>{});
     }
 
+    /// \f$ \mathrm{prox}_{\sigma F^*}(v) = (\mathrm{prox}_{\sigma f_i^*}(v_i))_i \f$ — the conjugate
+    /// of a separable sum is the separable sum of the conjugates — when every term
+    /// has its own `prox_conjugate` (PDHG then skips Moreau's three passes).
+    template <class... Vs>
+        requires(sizeof...(Vs) == sizeof...(Fs) && (HasConjugateProx<Fs, Vs> && ...))
+    void prox_conjugate(const std::tuple<Vs...>& v, T sigma, std::tuple<Vs...>& out) const {
+        detail::require_tau("lucid::SeparableSum::prox_conjugate", sigma);
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (std::get<I>(fs_).prox_conjugate(std::get<I>(v), sigma, std::get<I>(out)), ...);
+        }(std::index_sequence_for<Fs...>{});
+    }
+
 private:
     template <class Fn, class X>
     T each(Fn&& fn, const X& x) const {

@@ -46,6 +46,15 @@ concept Proximable = Functional<F, V> &&
                      requires(const std::remove_cvref_t<F>& f, const V& v, typename std::remove_cvref_t<F>::scalar_type tau,
                               V& out) { f.prox(v, tau, out); };
 
+/// Functionals that know the prox of their convex conjugate directly:
+/// `g.prox_conjugate(v, sigma, out)` = prox_{σg*}(v) (PDHG's dual step; without
+/// it `lucid::prox_conjugate` falls back to Moreau's identity).
+template <class G, class W>
+concept HasConjugateProx = requires(const std::remove_cvref_t<G>& g, const W& v,
+                                    typename std::remove_cvref_t<G>::scalar_type s, W& out) {
+    g.prox_conjugate(v, s, out);
+};
+
 /// Functionals that report a Lipschitz constant of their gradient (maybe nullopt).
 template <class F>
 concept HasLipschitz = requires(const std::remove_cvref_t<F>& f) {

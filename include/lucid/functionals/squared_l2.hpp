@@ -65,6 +65,18 @@ public:
         else lincomb(s, v, T(0), v, out);
     }
 
+    /// prox of the conjugate f*(y) = ‖y‖²/(2λ) + ⟨y, x₀⟩:
+    /// \f$ \mathrm{prox}_{\sigma f^*}(v) = \frac{\lambda}{\lambda + \sigma}(v - \sigma x_0) \f$
+    /// (out may alias v). One pass, where Moreau's identity takes three.
+    template <Vector V>
+        requires std::same_as<scalar_t<V>, T>
+    void prox_conjugate(const V& v, T sigma, V& out) const {
+        detail::require_tau("lucid::SquaredL2::prox_conjugate", sigma);
+        const T s = lambda_ / (lambda_ + sigma);
+        if constexpr (centred) lincomb(s, v, -s * sigma, c_, out);
+        else lincomb(s, v, T(0), v, out);
+    }
+
 private:
     void check() const { require_positive("lucid::SquaredL2", "lambda", lambda_); }
 

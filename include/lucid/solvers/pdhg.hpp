@@ -17,13 +17,6 @@
 
 namespace lucid {
 
-/// Functionals that know the prox of their convex conjugate directly:
-/// `g.prox_conjugate(v, sigma, out)` = prox_{σg*}(v).
-template <class G, class W>
-concept HasConjugateProx = requires(const G& g, const W& v, typename G::scalar_type s, W& out) {
-    g.prox_conjugate(v, s, out);
-};
-
 /// \f$ \mathrm{prox}_{\sigma g^*}(v) \f$ by Moreau's identity (Moreau 1965;
 /// Bauschke & Combettes 2017, Thm. 14.3):
 /// \f[ \mathrm{prox}_{\sigma g^*}(v) = v - \sigma\,\mathrm{prox}_{g/\sigma}(v/\sigma), \f]
