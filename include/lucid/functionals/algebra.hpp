@@ -272,9 +272,7 @@ public:
     template <class... Vs>
         requires(sizeof...(Vs) == sizeof...(Fs) && (Differentiable<Fs, Vs> && ...))
     void gradient(const std::tuple<Vs...>& x, std::tuple<Vs...>& g) const {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (std::get<I>(fs_).gradient(std::get<I>(x), std::get<I>(g)), ...);
-        }(std::index_sequence_for<Fs...>{});
+        blockwise([](const auto& f, const auto& xi, auto& gi) { f.gradient(xi, gi); }, x, g);
     }
 
     /// maxᵢ Lᵢ (the blocks are decoupled) if all are known.
@@ -293,9 +291,7 @@ public:
         requires(sizeof...(Vs) == sizeof...(Fs) && (Proximable<Fs, Vs> && ...))
     void prox(const std::tuple<Vs...>& v, T tau, std::tuple<Vs...>& out) const {
         detail::require_tau("lucid::SeparableSum::prox", tau);
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (std::get<I>(fs_).prox(std::get<I>(v), tau, std::get<I>(out)), ...);
-        }(std::index_sequence_for<Fs...>{});
+        blockwise([tau](const auto& f, const auto& vi, auto& oi) { f.prox(vi, tau, oi); }, v, out);
     }
 
     /// \f$ \mathrm{prox}_{\sigma F^*}(v) = (\mathrm{prox}_{\sigma f_i^*}(v_i))_i \f$ — the conjugate
@@ -305,12 +301,18 @@ public:
         requires(sizeof...(Vs) == sizeof...(Fs) && (HasConjugateProx<Fs, Vs> && ...))
     void prox_conjugate(const std::tuple<Vs...>& v, T sigma, std::tuple<Vs...>& out) const {
         detail::require_tau("lucid::SeparableSum::prox_conjugate", sigma);
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (std::get<I>(fs_).prox_conjugate(std::get<I>(v), sigma, std::get<I>(out)), ...);
-        }(std::index_sequence_for<Fs...>{});
+        blockwise([sigma](const auto& f, const auto& vi, auto& oi) { f.prox_conjugate(vi, sigma, oi); }, v, out);
     }
 
 private:
+    /// fn(f_i, in_i, out_i) for every term i, in order.
+    template <class Fn, class In, class Out>
+    void blockwise(Fn&& fn, const In& in, Out& out) const {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (fn(std::get<I>(fs_), std::get<I>(in), std::get<I>(out)), ...);
+        }(std::index_sequence_for<Fs...>{});
+    }
+
     template <class Fn, class X>
     T each(Fn&& fn, const X& x) const {
         return [&]<std::size_t... I>(std::index_sequence<I...>) {
