@@ -3,6 +3,8 @@
 
 #include <Eigen/Dense>
 #include <Eigen/SVD>
+#include <algorithm>
+#include <cstdint>
 #include <random>
 
 #include "lucid/lucid.hpp"
@@ -345,6 +347,39 @@ TEST_CASE("FFT plans are cached, shared and usable on unaligned arrays", "[core]
     for (auto v : aligned) total += v;
     CHECK(s2[0].real() == Approx(total));
     CHECK_THROWS_AS(fft::plan<double>(fft::Kind::r2c, 0, 4), Error);
+}
+
+TEST_CASE("AlignedBuffer: zeroed, aligned, copyable at every size; huge-page mappings where enabled",
+          "[core][fft][memory]") {
+    // 3 KiB on the heap; 1 MiB (the threshold) and 2 MiB + 8 bytes (spills into a second huge page) mapped
+    for (std::size_t n : {std::size_t(384), std::size_t(1) << 17, (std::size_t(1) << 18) + 1}) {
+        INFO("n = " << n);
+        fft::AlignedBuffer<double> a(n);
+        REQUIRE(a.size() == n);
+        CHECK(reinterpret_cast<std::uintptr_t>(a.data()) % 16 == 0);  // FFTW's SIMD alignment
+        CHECK(std::all_of(a.begin(), a.end(), [](double v) { return v == 0.0; }));
+        const bool large = n * sizeof(double) >= fft::detail::huge_page_threshold;
+        CHECK(a.huge_pages() == (large && fft::detail::huge_pages_enabled()));
+        if (a.huge_pages()) CHECK(reinterpret_cast<std::uintptr_t>(a.data()) % fft::detail::huge_page_bytes == 0);
+        for (std::size_t i = 0; i < n; ++i) a[i] = double(i % 1000) - 3.5;  // writes reach the last element
+        fft::AlignedBuffer<double> b = a;  // copy: same values, own memory
+        CHECK(b.data() != a.data());
+        CHECK(std::equal(a.begin(), a.end(), b.begin()));
+        const double* before = b.data();
+        fft::AlignedBuffer<double> c = std::move(b);  // move: takes the memory
+        CHECK(c.data() == before);
+        CHECK(b.size() == 0);
+        CHECK(c.huge_pages() == a.huge_pages());
+        c = fft::AlignedBuffer<double>(7);  // assignment releases the old block (ASan/valgrind see a leak otherwise)
+        CHECK(c.size() == 7);
+        CHECK(!c.huge_pages());
+    }
+    CHECK(fft::detail::huge_mapping_bytes(1) == fft::detail::huge_page_bytes);
+    CHECK(fft::detail::huge_mapping_bytes(fft::detail::huge_page_bytes) == fft::detail::huge_page_bytes);
+    CHECK(fft::detail::huge_mapping_bytes(fft::detail::huge_page_bytes + 1) == 2 * fft::detail::huge_page_bytes);
+    fft::AlignedBuffer<double> empty(0);
+    CHECK(empty.data() == nullptr);
+    CHECK_THROWS_AS(fft::AlignedBuffer<double>(std::size_t(-1) / 4, fft::uninitialized), std::bad_alloc);
 }
 
 #include "lucid/solvers/conjugate_gradient.hpp"

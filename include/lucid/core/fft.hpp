@@ -24,6 +24,7 @@
 
 #include <fftw3.h>
 
+#include "lucid/core/aligned_buffer.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/threading.hpp"
 
@@ -158,54 +159,6 @@ inline std::size_t good_size(std::size_t n) {
         if (r == 1) return m;
     }
 }
-
-/// Tag: construct an AlignedBuffer without zeroing it.
-struct uninitialized_t {
-    explicit uninitialized_t() = default;
-};
-inline constexpr uninitialized_t uninitialized{};
-
-/// A SIMD-aligned array from fftw_malloc, zero-initialized unless built with
-/// `uninitialized`.
-template <class E>
-class AlignedBuffer {
-public:
-    AlignedBuffer() = default;
-    /// n zero-initialized elements.
-    explicit AlignedBuffer(std::size_t n) : AlignedBuffer(n, uninitialized) {
-        if (n) std::memset(static_cast<void*>(p_), 0, n * sizeof(E));
-    }
-    /// n elements left uninitialized: for buffers a transform overwrites before
-    /// any read (saves a pass over freshly faulted pages at construction).
-    AlignedBuffer(std::size_t n, uninitialized_t) : n_(n) {
-        if (n == 0) return;
-        p_ = static_cast<E*>(fftw_malloc(n * sizeof(E)));
-        if (!p_) throw std::bad_alloc();
-    }
-    AlignedBuffer(const AlignedBuffer& o) : AlignedBuffer(o.n_, uninitialized) {  // memcpy fills it
-        if (n_) std::memcpy(static_cast<void*>(p_), o.p_, n_ * sizeof(E));
-    }
-    AlignedBuffer(AlignedBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), n_(std::exchange(o.n_, 0)) {}
-    AlignedBuffer& operator=(AlignedBuffer o) noexcept {
-        std::swap(p_, o.p_);
-        std::swap(n_, o.n_);
-        return *this;
-    }
-    ~AlignedBuffer() { if (p_) fftw_free(p_); }
-    E* data() noexcept { return p_; }
-    const E* data() const noexcept { return p_; }
-    std::size_t size() const noexcept { return n_; }
-    E& operator[](std::size_t i) noexcept { return p_[i]; }
-    const E& operator[](std::size_t i) const noexcept { return p_[i]; }
-    E* begin() noexcept { return p_; }
-    E* end() noexcept { return p_ + n_; }
-    const E* begin() const noexcept { return p_; }
-    const E* end() const noexcept { return p_ + n_; }
-
-private:
-    E* p_ = nullptr;
-    std::size_t n_ = 0;
-};
 
 /// A cached 2-D FFTW plan. Execute it on any arrays of the planned size;
 /// arrays from `AlignedBuffer` use the SIMD plan, others an unaligned twin.

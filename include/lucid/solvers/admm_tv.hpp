@@ -214,7 +214,8 @@ SolverResult<Image<T>> admm_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, doubl
     SolverResult<Image<T>> out;
     TvSpectralSolve<T, Fourier> xsolve(std::move(gram_a), std::move(aty), y_norm2);  // consumes both
     Image<T> x = x0;
-    Image<T> u0({h, w}, T(0)), u1({h, w}, T(0)), rhs({h, w}), q({h, w}, T(0));
+    // scratch planes as AlignedBuffers: zeroed mappings on huge pages, no per-page faults (aligned_buffer.hpp)
+    fft::AlignedBuffer<T> u0(n), u1(n), rhs(n, fft::uninitialized), q(n);
     std::vector<T> rows(7 * w);
     const bool iso = params.norm == TvNorm::isotropic;
     auto sweep = [&](T t, T s, bool want_tv) {
