@@ -137,6 +137,35 @@ TEMPLATE_TEST_CASE("proxes satisfy the optimality condition (v - p)/tau in df(p)
     CHECK(subgradient_violation(l1, v, T(0.9), p) > 1e-3);
 }
 
+TEMPLATE_TEST_CASE("Indicator sets: prox is the projection for every tau, value 0 on the set and +inf off it",
+                   "[functionals][indicator]", float, double) {
+    using T = TestType;
+    using V = VectorX<T>;
+    static_assert(Indicator<Box<T>, V> && Indicator<NonNegative<T>, V> && Indicator<Simplex<T>, V> &&
+                  Indicator<L2Ball<T>, V> && Indicator<LInfBall<T>, V>);
+    static_assert(!Indicator<L1<T>, V> && !Indicator<SquaredL2<T>, V>);  // proximable, but not sets
+    const V v = random_vector<T>(25, 3, 2.0);  // N(0, 2²) entries: outside every set below
+    auto check = [&](const auto& set, const char* name) {
+        INFO(name);
+        V projected(v.size()), p(v.size());
+        set.project(v, projected);
+        CHECK(set.value(projected) == T(0));
+        CHECK(set.value(v) == std::numeric_limits<T>::infinity());
+        for (T tau : {T(1e-3), T(1), T(1e3)}) {
+            set.prox(v, tau, p);
+            CHECK((p - projected).cwiseAbs().maxCoeff() == T(0));
+        }
+        set.project(projected, p);  // a projection is idempotent
+        CHECK((p - projected).cwiseAbs().maxCoeff() <= 8 * std::numeric_limits<T>::epsilon());
+    };
+    // default tolerances: `value` allows the projection's round-off (a scaled vector's norm may exceed r by an ulp)
+    check(Box<T>(T(-0.5), T(1.25)), "Box");
+    check(NonNegative<T>(), "NonNegative");
+    check(Simplex<T>(T(1)), "Simplex");
+    check(L2Ball<T>(T(1.5)), "L2Ball");
+    check(LInfBall<T>(T(0.8)), "LInfBall");
+}
+
 TEST_CASE("simplex projection of a vector with NaN is NaN everywhere (and never sorts NaN)", "[functionals][simplex]") {
     // std::sort with NaN breaks its strict weak ordering (undefined behaviour); the
     // projection does not exist, so every output is NaN for the solver to detect.

@@ -646,6 +646,31 @@ TEST_CASE("Callbacks see every iteration and can stop the run", "[solvers][callb
     CHECK(rel_diff(r4.x, r5.x) < 1e-12);
 }
 
+TEST_CASE("A solver result unpacks as {x, status, iterations, history}", "[solvers][result]") {
+    using T = double;
+    const std::size_t n = 16;
+    ops::Convolution<T> A(kernels::gaussian<T>(1.0, 1.0, 0.0), {n, n}, Boundary::periodic);
+    const Image<T> y = A(cartoon<T>(n, n));
+    auto r = fista(LeastSquares(A, y), TotalVariation<T>(0.01), y, {.max_iter = 9, .tol = 0});
+    static_assert(std::tuple_size_v<decltype(r)> == 4);
+    static_assert(std::is_same_v<std::tuple_element_t<0, decltype(r)>, Image<T>>);
+    static_assert(std::is_same_v<std::tuple_element_t<1, decltype(r)>, Status>);
+    {
+        auto& [x, status, iterations, history] = r;  // references into r
+        CHECK(&x == &r.x);
+        CHECK(&history == &r.history);
+        CHECK(status == Status::max_iterations);
+        CHECK(iterations == 9);
+    }
+    const Image<T> kept = r.x;
+    auto [x, status, iterations, history] = fista(LeastSquares(A, y), TotalVariation<T>(0.01), y, {.max_iter = 9, .tol = 0});
+    CHECK(rel_diff(x, kept) == 0.0);  // the same deterministic run, unpacked from a temporary
+    CHECK(status == r.status);
+    CHECK(iterations == r.iterations);
+    CHECK(history.size() == 9);
+    CHECK(history.objective == r.history.objective);
+}
+
 TEST_CASE("Params validation names the argument and the rule", "[solvers][validation]") {
     using T = double;
     const std::size_t n = 16;

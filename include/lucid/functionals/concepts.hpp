@@ -11,6 +11,10 @@
 ///   \f$ \mathrm{prox}_{\tau f}(v) = \arg\min_p f(p) + \tfrac{1}{2\tau}\|p - v\|^2 \f$
 ///   written into `out` (`out` may alias `v`), without allocating after the
 ///   first call.
+/// - `Indicator<F, V>`: the indicator ι_C of a closed convex set C (0 on C,
+///   +∞ off it), with `project(v, out)` = Π_C(v); its prox is that projection
+///   for every τ. Provided: `Box`, `NonNegative`, `Simplex` (blur kernels),
+///   `L2Ball`.
 ///
 /// Functionals are plain value types; solvers take them by value. Like
 /// operators, one object holds mutable scratch and warm-start state, so it is
@@ -45,6 +49,16 @@ template <class F, class V>
 concept Proximable = Functional<F, V> &&
                      requires(const std::remove_cvref_t<F>& f, const V& v, typename std::remove_cvref_t<F>::scalar_type tau,
                               V& out) { f.prox(v, tau, out); };
+
+/// The indicator ι_C of a closed convex set C: value 0 on C and +∞ off it,
+/// `project(v, out)` writes the Euclidean projection
+/// \f$ \Pi_C(v) = \arg\min_{p \in C} \|p - v\| \f$ into out, and
+/// prox_{τι_C} = Π_C for every τ > 0. Projected-gradient and splitting
+/// methods use `project` directly.
+template <class F, class V>
+concept Indicator = Proximable<F, V> && requires(const std::remove_cvref_t<F>& f, const V& v, V& out) {
+    f.project(v, out);
+};
 
 /// Functionals that know the prox of their convex conjugate directly:
 /// `g.prox_conjugate(v, sigma, out)` = prox_{σg*}(v) (PDHG's dual step; without

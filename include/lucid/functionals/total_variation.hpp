@@ -12,6 +12,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "lucid/core/aligned_buffer.hpp"
 #include "lucid/core/eigen_view.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
@@ -119,14 +120,14 @@ class FgpSolver {
 public:
     /// Resets the dual to zero unless the problem shape is unchanged and warm is set.
     void prepare(std::size_t c, std::size_t h, std::size_t w, bool warm) {
-        const bool same = c == c_ && h == h_ && w == w_ && !p_.empty();
+        const bool same = c == c_ && h == h_ && w == w_ && p_.size() != 0;
         c_ = c;
         h_ = h;
         w_ = w;
         const std::size_t n = 2 * c * h * w;
         if (!same) {
-            p_.assign(n, T(0));
-            r_.assign(n, T(0));
+            p_ = fft::AlignedBuffer<T>(n);  // zeroed; huge-page mapped when large (no per-page faults)
+            r_ = fft::AlignedBuffer<T>(n);
             xrows_.assign(2 * c * w, T(0));
             zero_.assign(w, T(0));
             if (c > 1) {
@@ -406,7 +407,8 @@ private:
     }
 
     std::size_t c_ = 0, h_ = 0, w_ = 0;
-    std::vector<T> p_, r_, xrows_, zero_, q_, nrm_;
+    fft::AlignedBuffer<T> p_, r_;  // the dual and its extrapolation: 2 planes each
+    std::vector<T> xrows_, zero_, q_, nrm_;
 };
 
 

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace lucid {
@@ -75,10 +78,30 @@ struct RunInfo {
 };
 
 /// What every solver returns: the run information and the solution `x`
-/// (or, with `Status::diverged`, the last finite iterate).
+/// (or, with `Status::diverged`, the last finite iterate). It also unpacks
+/// as DESIGN.md writes it, `{x, status, iterations, history}`:
+///   auto [x, status, iterations, history] = lucid::fista(f, g, x0);
 template <class V>
 struct SolverResult : RunInfo {
     V x;
+
+    /// The I-th of (x, status, iterations, history), for structured bindings.
+    template <std::size_t I>
+    decltype(auto) get() & { return element<I>(*this); }
+    template <std::size_t I>
+    decltype(auto) get() const& { return element<I>(*this); }
+    template <std::size_t I>
+    decltype(auto) get() && { return std::move(element<I>(*this)); }
+
+private:
+    template <std::size_t I, class R>
+    static auto& element(R& r) {
+        static_assert(I < 4, "SolverResult unpacks into (x, status, iterations, history)");
+        if constexpr (I == 0) return r.x;
+        else if constexpr (I == 1) return r.status;
+        else if constexpr (I == 2) return r.iterations;
+        else return r.history;
+    }
 };
 
 /// What a callback sees after each iteration.
@@ -107,3 +130,11 @@ private:
 
 }  // namespace detail
 }  // namespace lucid
+
+// Tuple-like protocol of SolverResult (structured bindings).
+template <class V>
+struct std::tuple_size<lucid::SolverResult<V>> : std::integral_constant<std::size_t, 4> {};
+template <std::size_t I, class V>
+struct std::tuple_element<I, lucid::SolverResult<V>> {
+    using type = std::tuple_element_t<I, std::tuple<V, lucid::Status, int, lucid::History>>;
+};
