@@ -9,9 +9,14 @@
 //   an h×w real array plus one pointwise complex multiply of the h×(w/2+1)
 //   half spectrum, with lucid's cached plans (current planner effort and
 //   thread count). This is the floor of any FFT-based convolution on that
-//   grid: whatever else it does (padding, crops) comes on top.
+//   grid: whatever else it does (padding, crops) comes on top. `FftPair`
+//   is the same pair as an object that times one call at a time.
+// - paired_best(op, bound): op and bound timed in alternating blocks, best of
+//   each, so that a ratio op/bound compares two measurements made under the
+//   same conditions (a bound measured once, early, makes later ratios drift
+//   with the machine's load).
 //
-// Both keep the fastest of several passes (optimistic, as bounds should be)
+// All keep the fastest of several passes (optimistic, as bounds should be)
 // and time them in CPU time of the calling thread, like Google Benchmark's
 // default "CPU" column: on a shared, loaded machine wall time inflates both
 // the bound and the measurement unpredictably. For this to be the whole cost
@@ -26,6 +31,8 @@
 #include <complex>
 #include <cstddef>
 #include <ctime>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "lucid/core/fft.hpp"
@@ -64,35 +71,83 @@ double triad_bandwidth(std::size_t n, int repeats = 20) {
 }
 
 /// Best CPU time (s) of r2c + complex multiply + c2r on an h×w grid with lucid's cached plans.
+/// One FFTW r2c + pointwise complex multiply + c2r on an h×w grid, buffers
+/// and plans made once: `once()` times a single pair (CPU seconds), so a
+/// benchmark can alternate it with the operation it bounds and compare best
+/// with best under the same machine conditions.
 template <class T>
-double fft_pair_seconds(std::size_t h, std::size_t w, double min_seconds = 0.2, int min_repeats = 5) {
-    auto forward = fft::plan<T>(fft::Kind::r2c, h, w);
-    auto inverse = fft::plan<T>(fft::Kind::c2r, h, w);
-    const std::size_t nc = h * (w / 2 + 1);
-    fft::AlignedBuffer<T> in(h * w), out(h * w);
-    fft::AlignedBuffer<std::complex<T>> spec(nc), kernel(nc);
-    for (std::size_t i = 0; i < h * w; ++i) in[i] = T(std::sin(0.37 * double(i)));
-    for (std::size_t i = 0; i < nc; ++i) kernel[i] = std::complex<T>(T(std::cos(0.1 * double(i))), T(0.5));
-    double best = 1e300, spent = 0;
-    for (int r = 0; r < min_repeats || spent < min_seconds; ++r) {
+class FftPair {
+public:
+    FftPair(std::size_t h, std::size_t w)
+        : forward_(fft::plan<T>(fft::Kind::r2c, h, w)), inverse_(fft::plan<T>(fft::Kind::c2r, h, w)),
+          n_(h * w), nc_(h * (w / 2 + 1)), in_(n_), out_(n_), spec_(nc_), kernel_(nc_) {
+        for (std::size_t i = 0; i < n_; ++i) in_[i] = T(std::sin(0.37 * double(i)));
+        for (std::size_t i = 0; i < nc_; ++i) kernel_[i] = std::complex<T>(T(std::cos(0.1 * double(i))), T(0.5));
+    }
+
+    /// CPU seconds of one pair.
+    double once() {
         const double t0 = thread_cpu_seconds();
-        forward->r2c(in.data(), spec.data());
-        T* __restrict s = reinterpret_cast<T*>(spec.data());
-        const T* __restrict k = reinterpret_cast<const T*>(kernel.data());
-        for (std::size_t i = 0; i < nc; ++i) {
+        forward_->r2c(in_.data(), spec_.data());
+        T* __restrict s = reinterpret_cast<T*>(spec_.data());
+        const T* __restrict k = reinterpret_cast<const T*>(kernel_.data());
+        for (std::size_t i = 0; i < nc_; ++i) {
             const T ar = s[2 * i], ai = s[2 * i + 1], br = k[2 * i], bi = k[2 * i + 1];
             s[2 * i] = ar * br - ai * bi;
             s[2 * i + 1] = ar * bi + ai * br;
         }
-        inverse->c2r(spec.data(), out.data());
-        benchmark::DoNotOptimize(out.data());
+        inverse_->c2r(spec_.data(), out_.data());
+        benchmark::DoNotOptimize(out_.data());
         benchmark::ClobberMemory();
-        const double dt = thread_cpu_seconds() - t0;
+        return thread_cpu_seconds() - t0;
+    }
+
+private:
+    std::shared_ptr<const fft::Plan<T>> forward_, inverse_;
+    std::size_t n_, nc_;
+    fft::AlignedBuffer<T> in_, out_;
+    fft::AlignedBuffer<std::complex<T>> spec_, kernel_;
+};
+
+/// The best time of FftPair<T>(h, w).once() over at least `min_repeats`
+/// passes and `min_seconds` of CPU time.
+template <class T>
+double fft_pair_seconds(std::size_t h, std::size_t w, double min_seconds = 0.2, int min_repeats = 5) {
+    FftPair<T> pair(h, w);
+    double best = 1e300, spent = 0;
+    for (int r = 0; (r < min_repeats || spent < min_seconds) && r <= 1000; ++r) {
+        const double dt = pair.once();
         best = std::min(best, dt);
         spent += dt;
-        if (r > 1000) break;
     }
     return best;
+}
+
+/// Best-of timing of an operation and of its bound, alternated in blocks of
+/// `block` calls (each block back to back, so each side runs warm, as the
+/// benchmark loop and the bound do on their own; alternating blocks puts a
+/// noisy moment on both): returns {best op seconds, best bound seconds} over
+/// at least `min_rounds` rounds and `min_seconds` of CPU time.
+template <class Op, class Bound>
+std::pair<double, double> paired_best(Op&& op, Bound&& bound, double min_seconds = 0.3, int min_rounds = 4,
+                                      int block = 5) {
+    double best_op = 1e300, best_bound = 1e300, spent = 0;
+    for (int r = 0; (r < min_rounds || spent < min_seconds) && r <= 400; ++r) {
+        for (int i = 0; i < block; ++i) {
+            const double t0 = thread_cpu_seconds();
+            op();
+            benchmark::ClobberMemory();
+            const double dt = thread_cpu_seconds() - t0;
+            best_op = std::min(best_op, dt);
+            spent += dt;
+        }
+        for (int i = 0; i < block; ++i) {
+            const double db = bound();
+            best_bound = std::min(best_bound, db);
+            spent += db;
+        }
+    }
+    return {best_op, best_bound};
 }
 
 }  // namespace lucid::bench
