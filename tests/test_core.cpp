@@ -377,6 +377,17 @@ TEST_CASE("AlignedBuffer: zeroed, aligned, copyable at every size; huge-page map
     CHECK(fft::detail::huge_mapping_bytes(1) == fft::detail::huge_page_bytes);
     CHECK(fft::detail::huge_mapping_bytes(fft::detail::huge_page_bytes) == fft::detail::huge_page_bytes);
     CHECK(fft::detail::huge_mapping_bytes(fft::detail::huge_page_bytes + 1) == 2 * fft::detail::huge_page_bytes);
+    // Advice on memory allocated elsewhere changes no contents, touched or not; large images come back zeroed.
+    {
+        std::vector<double> v(std::size_t(3) << 20, 2.5);  // 24 MiB, touched
+        fft::detail::advise_huge_pages(v.data(), v.size() * sizeof(double));
+        CHECK(std::all_of(v.begin(), v.end(), [](double e) { return e == 2.5; }));
+        fft::detail::advise_huge_pages(nullptr, std::size_t(1) << 30);  // ignored
+        const auto big = make_vector<Image<float>>({1500, 1500});  // 9 MiB, advised before its zero fill
+        CHECK(std::all_of(big.begin(), big.end(), [](float e) { return e == 0.0f; }));
+        const auto stack = make_vector<ImageStack<double>>({3, 700, 700});
+        CHECK(std::all_of(stack.begin(), stack.end(), [](double e) { return e == 0.0; }));
+    }
     fft::AlignedBuffer<double> empty(0);
     CHECK(empty.data() == nullptr);
     CHECK_THROWS_AS(fft::AlignedBuffer<double>(std::size_t(-1) / 4, fft::uninitialized), std::bad_alloc);

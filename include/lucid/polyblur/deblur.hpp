@@ -97,7 +97,10 @@ public:
         constexpr std::string_view where = "lucid::polyblur::deblur";
         detail::require_polyblur_image(where, image);
         require(&out != &image, where, "out", "a buffer distinct from image", "the same object");
-        if (!(out.shape() == image.shape())) out = xt::xtensor<T, Rank>(image.shape());
+        if (!(out.shape() == image.shape())) {
+            out = xt::xtensor<T, Rank>(image.shape());  // untouched: advise huge pages before the passes write it
+            fft::detail::advise_huge_pages(out.data(), out.size() * sizeof(T));
+        }
         const Shape<Rank> s = shape_of(image);
         const auto hw = plane_shape(s);
         const std::size_t c = channel_count(s), h = hw[0], w = hw[1], total = c * h * w;
@@ -142,7 +145,10 @@ public:
         constexpr std::string_view where = "lucid::polyblur::Polyblur::restore";
         detail::require_polyblur_image(where, image);
         require(&out != &image, where, "out", "a buffer distinct from image", "the same object");
-        if (!(out.shape() == image.shape())) out = xt::xtensor<T, Rank>(image.shape());
+        if (!(out.shape() == image.shape())) {
+            out = xt::xtensor<T, Rank>(image.shape());  // untouched: advise huge pages before the passes write it
+            fft::detail::advise_huge_pages(out.data(), out.size() * sizeof(T));
+        }
         const Shape<Rank> s = shape_of(image);
         const auto hw = plane_shape(s);
         pass(image.data(), out.data(), channel_count(s), hw[0], hw[1], blur);
