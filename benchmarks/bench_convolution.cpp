@@ -17,7 +17,6 @@
 //   build-conv/benchmarks/bench_convolution --benchmark_filter='ConvMethod'
 #include <benchmark/benchmark.h>
 
-#include <map>
 #include <random>
 #include <tuple>
 

@@ -97,9 +97,8 @@ Image<T> test_image(std::size_t n) {
     return x;
 }
 
-/// Best CPU seconds of a forward + inverse transform (no multiply) with lucid's cached plans.
-/// Best CPU time of one forward + inverse transform pair on an h×w grid over
-/// at least `min_repeats` pairs and `min_seconds`.
+/// Best CPU time of one forward + inverse transform pair (no multiply) on an
+/// h×w grid with lucid's cached plans, over at least `min_repeats` pairs and `min_seconds`.
 template <class T>
 double measure_pair_seconds(bool cosine, std::size_t h, std::size_t w, int min_repeats = 7, double min_seconds = 0.3) {
     using lucid::fft::Kind;

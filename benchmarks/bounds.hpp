@@ -70,7 +70,6 @@ double triad_bandwidth(std::size_t n, int repeats = 20) {
     return 3.0 * double(n) * sizeof(T) / best;
 }
 
-/// Best CPU time (s) of r2c + complex multiply + c2r on an h×w grid with lucid's cached plans.
 /// One FFTW r2c + pointwise complex multiply + c2r on an h×w grid, buffers
 /// and plans made once: `once()` times a single pair (CPU seconds), so a
 /// benchmark can alternate it with the operation it bounds and compare best

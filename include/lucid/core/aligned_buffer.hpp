@@ -77,10 +77,12 @@ inline bool huge_pages_enabled() {
     return enabled;
 }
 
+/// x rounded down / up to a multiple of huge_page_bytes (sizes and addresses).
+constexpr std::uintptr_t huge_page_floor(std::uintptr_t x) { return x & ~std::uintptr_t(huge_page_bytes - 1); }
+constexpr std::uintptr_t huge_page_ceil(std::uintptr_t x) { return huge_page_floor(x + huge_page_bytes - 1); }
+
 /// Bytes actually mapped for a request of `bytes`: whole huge pages.
-constexpr std::size_t huge_mapping_bytes(std::size_t bytes) {
-    return (bytes + huge_page_bytes - 1) / huge_page_bytes * huge_page_bytes;
-}
+constexpr std::size_t huge_mapping_bytes(std::size_t bytes) { return huge_page_ceil(bytes); }
 
 /// Maps huge_mapping_bytes(bytes) of zeroed memory at a 2 MiB boundary and
 /// advises huge pages; nullptr when the system refuses the mapping.
@@ -91,7 +93,7 @@ inline void* map_huge_pages(std::size_t bytes) {
     void* raw = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) return nullptr;
     const auto base = reinterpret_cast<std::uintptr_t>(raw);
-    const auto start = (base + huge_page_bytes - 1) & ~std::uintptr_t(huge_page_bytes - 1);
+    const auto start = huge_page_ceil(base);
     if (start > base) ::munmap(raw, start - base);
     if (const std::size_t tail = base + span - (start + length); tail > 0)
         ::munmap(reinterpret_cast<void*>(start + length), tail);
@@ -121,9 +123,8 @@ inline void unmap_huge_pages(void* p, std::size_t bytes) {
 inline void advise_huge_pages(void* p, std::size_t bytes) {
 #if LUCID_HAVE_HUGE_PAGES
     if (p == nullptr || bytes < 2 * huge_page_bytes || !huge_pages_enabled()) return;
-    const auto mask = ~std::uintptr_t(huge_page_bytes - 1);
-    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge_page_bytes - 1) & mask;
-    const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & mask;
+    const auto begin = huge_page_ceil(reinterpret_cast<std::uintptr_t>(p));
+    const auto end = huge_page_floor(reinterpret_cast<std::uintptr_t>(p) + bytes);
     if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 #else
     (void)p;

@@ -39,16 +39,22 @@ struct is_tuple : std::false_type {};
 template <class... Vs>
 struct is_tuple<std::tuple<Vs...>> : std::true_type {};
 
-/// A zero-filled xtensor container of the given shape, allocated untouched
-/// and advised as huge pages before the zero fill first writes it
-/// (fft::detail::advise_huge_pages): a large image is faulted in once per
-/// 2 MiB instead of once per 4 KiB page.
+/// An xtensor container of the given shape, left uninitialized (uvector does
+/// not touch arithmetic types) and advised as huge pages before anything
+/// writes it (fft::detail::advise_huge_pages): a large image is then faulted
+/// in once per 2 MiB instead of once per 4 KiB page.
+template <class C, class S>
+C fresh_untouched(const S& shape) {
+    C v(shape);
+    fft::detail::advise_huge_pages(v.data(), v.size() * sizeof(typename C::value_type));
+    return v;
+}
+
+/// The same, zero-filled.
 template <class C, class S>
 C fresh_zeros(const S& shape) {
-    C v(shape);  // uvector leaves arithmetic types uninitialized: no page touched yet
-    using T = typename C::value_type;
-    fft::detail::advise_huge_pages(v.data(), v.size() * sizeof(T));
-    std::fill(v.data(), v.data() + v.size(), T(0));
+    C v = fresh_untouched<C>(shape);
+    std::fill(v.data(), v.data() + v.size(), typename C::value_type(0));
     return v;
 }
 }  // namespace detail

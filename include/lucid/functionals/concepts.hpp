@@ -14,7 +14,7 @@
 /// - `Indicator<F, V>`: the indicator ι_C of a closed convex set C (0 on C,
 ///   +∞ off it), with `project(v, out)` = Π_C(v); its prox is that projection
 ///   for every τ. Provided: `Box`, `NonNegative`, `Simplex` (blur kernels),
-///   `L2Ball`.
+///   `L2Ball`, `LInfBall`.
 ///
 /// Functionals are plain value types; solvers take them by value. Like
 /// operators, one object holds mutable scratch and warm-start state, so it is

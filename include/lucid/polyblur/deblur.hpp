@@ -35,6 +35,7 @@
 #include "lucid/core/error.hpp"
 #include "lucid/core/fft.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/core/vector_space.hpp"
 #include "lucid/polyblur/bilateral.hpp"
 #include "lucid/polyblur/deconvolve.hpp"
 #include "lucid/polyblur/estimate_blur.hpp"
@@ -97,10 +98,7 @@ public:
         constexpr std::string_view where = "lucid::polyblur::deblur";
         detail::require_polyblur_image(where, image);
         require(&out != &image, where, "out", "a buffer distinct from image", "the same object");
-        if (!(out.shape() == image.shape())) {
-            out = xt::xtensor<T, Rank>(image.shape());  // untouched: advise huge pages before the passes write it
-            fft::detail::advise_huge_pages(out.data(), out.size() * sizeof(T));
-        }
+        if (!(out.shape() == image.shape())) out = lucid::detail::fresh_untouched<xt::xtensor<T, Rank>>(image.shape());
         const Shape<Rank> s = shape_of(image);
         const auto hw = plane_shape(s);
         const std::size_t c = channel_count(s), h = hw[0], w = hw[1], total = c * h * w;
@@ -145,10 +143,7 @@ public:
         constexpr std::string_view where = "lucid::polyblur::Polyblur::restore";
         detail::require_polyblur_image(where, image);
         require(&out != &image, where, "out", "a buffer distinct from image", "the same object");
-        if (!(out.shape() == image.shape())) {
-            out = xt::xtensor<T, Rank>(image.shape());  // untouched: advise huge pages before the passes write it
-            fft::detail::advise_huge_pages(out.data(), out.size() * sizeof(T));
-        }
+        if (!(out.shape() == image.shape())) out = lucid::detail::fresh_untouched<xt::xtensor<T, Rank>>(image.shape());
         const Shape<Rank> s = shape_of(image);
         const auto hw = plane_shape(s);
         pass(image.data(), out.data(), channel_count(s), hw[0], hw[1], blur);
