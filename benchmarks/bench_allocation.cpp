@@ -7,6 +7,9 @@
 //   aligned_buffer lucid::fft::AlignedBuffer (from 1 MiB: a 2 MiB-aligned
 //                  mapping advised as transparent huge pages; see
 //                  include/lucid/core/aligned_buffer.hpp)
+//   image          an xtensor image as lucid allocates it (detail::fresh_untouched:
+//                  glibc malloc, huge pages advised from 4 MiB, then
+//                  prefaulted in one madvise(MADV_POPULATE_WRITE) call)
 //   bound          the same write passes over buffers allocated and faulted
 //                  in before timing (memory bandwidth only)
 // One untimed workspace first (on a VM, memory the host has not backed yet
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "lucid/core/aligned_buffer.hpp"
+#include "lucid/core/vector_space.hpp"
 
 namespace {
 
@@ -72,6 +76,20 @@ private:
     std::size_t n_;
 };
 
+// xt::xtensor<double, 1> from lucid::detail::fresh_untouched (what make_vector,
+// zeros_like, make_range and clone allocate before their one write).
+class ImageBuffer {
+public:
+    ImageBuffer(std::size_t n, lucid::fft::uninitialized_t)
+        : v_(lucid::detail::fresh_untouched<xt::xtensor<double, 1>>(std::array<std::size_t, 1>{n})) {}
+    double* data() { return v_.data(); }
+    double* begin() { return v_.data(); }
+    double* end() { return v_.data() + v_.size(); }
+
+private:
+    xt::xtensor<double, 1> v_;
+};
+
 template <class Buffer>
 void run(benchmark::State& state) {
     const std::size_t n = elements(int(state.range(0)));
@@ -112,6 +130,7 @@ void run(benchmark::State& state) {
 
 void BM_Workspace_heap(benchmark::State& state) { run<HeapBuffer>(state); }
 void BM_Workspace_aligned_buffer(benchmark::State& state) { run<lucid::fft::AlignedBuffer<double>>(state); }
+void BM_Workspace_image(benchmark::State& state) { run<ImageBuffer>(state); }
 
 }  // namespace
 
@@ -119,3 +138,4 @@ BENCHMARK(BM_Workspace_heap)->ArgName("size")->DenseRange(0, 2)->UseManualTime()
 BENCHMARK(BM_Workspace_aligned_buffer)->ArgName("size")->DenseRange(0, 2)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
+BENCHMARK(BM_Workspace_image)->ArgName("size")->DenseRange(0, 2)->UseManualTime()->Unit(benchmark::kMillisecond);

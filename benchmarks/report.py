@@ -444,7 +444,8 @@ def main():
     if os.path.exists(alloc_path):
         runs = {}
         for b in iteration_runs(load(alloc_path)):
-            kind = "aligned_buffer" if "aligned_buffer" in b["name"] else "heap"
+            kind = ("aligned_buffer" if "aligned_buffer" in b["name"] else
+                    "image" if "Workspace_image" in b["name"] else "heap")
             runs.setdefault(b.get("label", b["name"]), {})[kind] = b
         w("## Fresh workspaces: page faults")
         w("")
@@ -452,24 +453,33 @@ def main():
         w("written once and freed, per iteration (ADMM-TV's fused loop holds 8). *heap*: `new double[n]`")
         w("(glibc hands out large blocks as fresh mappings, faulted in 4 KiB at a time); *AlignedBuffer*:")
         w("lucid's workspace buffer, which from 1 MiB up maps 2 MiB-aligned memory advised as")
-        w("transparent huge pages (include/lucid/core/aligned_buffer.hpp); *bound*: the same write passes")
-        w("over buffers faulted in before timing.")
+        w("transparent huge pages (include/lucid/core/aligned_buffer.hpp); *image*: an xtensor image as")
+        w("lucid allocates one (`detail::fresh_untouched`: glibc memory, huge pages advised from 4 MiB,")
+        w("then all its pages backed in one `madvise(MADV_POPULATE_WRITE)` call); *bound*: the same write")
+        w("passes over buffers faulted in before timing.")
         w("")
-        w("| buffers | heap ms | AlignedBuffer ms | bound ms | heap / bound | AlignedBuffer / bound | huge pages |")
-        w("|---|---:|---:|---:|---:|---:|---|")
+        w("| buffers | heap ms | image ms | AlignedBuffer ms | bound ms | heap / bound | image / bound "
+          "| AlignedBuffer / bound | huge pages |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for name, r in runs.items():
             if "heap" not in r or "aligned_buffer" not in r:
                 continue
             h, a = r["heap"], r["aligned_buffer"]
-            w(f"| 8 × {name} | {h['ms_per_workspace']:.2f} | {a['ms_per_workspace']:.2f} | {a['bound_ms']:.2f} | "
-              f"{h['ratio_to_bound']:.1f} | {a['ratio_to_bound']:.1f} | {'yes' if a['huge_pages'] else 'no'} |")
+            im = r.get("image")
+            im_ms = f"{im['ms_per_workspace']:.2f}" if im else "–"
+            im_ratio = f"{im['ratio_to_bound']:.1f}" if im else "–"
+            w(f"| 8 × {name} | {h['ms_per_workspace']:.2f} | {im_ms} | {a['ms_per_workspace']:.2f} | "
+              f"{a['bound_ms']:.2f} | {h['ratio_to_bound']:.1f} | {im_ratio} | {a['ratio_to_bound']:.1f} | "
+              f"{'yes' if a['huge_pages'] else 'no'} |")
         w("")
         w("Every image-sized workspace lucid allocates itself (transform grids and spectra, the fused")
         w("solvers' scratch planes, FGP's dual, Polyblur's buffers) is an AlignedBuffer. Images handed")
-        w("back to the caller are xtensor arrays with the standard allocator; from 4 MiB up lucid")
-        w("advises their untouched interior as huge pages before writing them (`make_vector`,")
-        w("`zeros_like`, `make_range`, Polyblur's output), so they fault per 2 MiB as well; smaller")
-        w("ones pay the heap column.")
+        w("back to the caller are xtensor arrays with the standard allocator, which cannot be placed on")
+        w("2 MiB boundaries; lucid advises their aligned interior as huge pages from 4 MiB up and backs")
+        w("all their pages in one system call before writing them (`make_vector`, `zeros_like`,")
+        w("`make_range`, `clone` — the solvers' copies of x₀ —, Polyblur's output): the *image* column.")
+        w("What remains above the bound there is the virtual machine's host backing each 4 KiB page on")
+        w("its first write. `LUCID_PREFAULT=0` turns the system call off (the heap column).")
         w("")
 
     # ---------------------------------------------------------------- notes
@@ -501,8 +511,8 @@ def main():
     w("  machine first-touch page faults are expensive (*Fresh workspaces* above), and both sides pay")
     w("  them. lucid's own workspaces (AlignedBuffer: grids, spectra, the fused solvers' planes, FGP's")
     w("  dual) fault once per 2 MiB huge page, and so do the images of 4 MiB or more it allocates for")
-    w("  its results (advised before their first write); NumPy's arrays, and smaller images, fault")
-    w("  per 4 KiB page. Taking the fused ADMM-TV and FGP scratch onto huge pages cut the")
+    w("  its results (advised before their first write); smaller images are backed in one system call")
+    w("  before their first write instead of one fault per 4 KiB page (NumPy's arrays fault per page). Taking the fused ADMM-TV and FGP scratch onto huge pages cut the")
     w("  one-call ADMM-TV case (512², 50 iterations) from 150–200 ms to 95–112 ms and the TV-prox")
     w("  case from 56–67 ms to 35–38 ms (peer_cases, before/after, 2026-12-07). The one-call FFT")
     w("  convolution touches three fresh image-sized buffers per call (the padded grid, its spectrum,")

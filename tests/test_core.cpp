@@ -393,6 +393,69 @@ TEST_CASE("AlignedBuffer: zeroed, aligned, copyable at every size; huge-page map
     CHECK_THROWS_AS(fft::AlignedBuffer<double>(std::size_t(-1) / 4, fft::uninitialized), std::bad_alloc);
 }
 
+#if defined(__linux__)
+#include <sys/mman.h>
+// Resident 4 KiB pages among the whole pages inside [p, p + bytes), and their count.
+static std::pair<std::size_t, std::size_t> resident_pages(const void* p, std::size_t bytes) {
+    const std::uintptr_t page = 4096, begin = (reinterpret_cast<std::uintptr_t>(p) + page - 1) & ~(page - 1),
+                         end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(page - 1);
+    std::vector<unsigned char> in((end - begin) / page);
+    REQUIRE(::mincore(reinterpret_cast<void*>(begin), end - begin, in.data()) == 0);
+    return {std::size_t(std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; })), in.size()};
+}
+#endif
+
+TEST_CASE("prefault: contents unchanged; a fresh image lucid allocates is resident before its first write",
+          "[core][memory]") {
+    // Contents of touched memory survive (a wrong advice such as MADV_DONTNEED would zero them).
+    std::vector<double> v(std::size_t(1) << 18);  // 2 MiB
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = double(i % 977) + 0.25;
+    fft::detail::prefault(v.data() + 1, (v.size() - 1) * sizeof(double));  // unaligned start: interior pages only
+    bool same = true;
+    for (std::size_t i = 0; i < v.size(); ++i) same = same && v[i] == double(i % 977) + 0.25;
+    CHECK(same);
+    fft::detail::prefault(nullptr, std::size_t(1) << 30);  // ignored
+#if defined(__linux__)
+    // 2 MiB + 4 KiB (below the huge-page advice). The control, a plain xtensor, is kept alive
+    // so that the second allocation cannot reuse its memory.
+    using Big = xt::xtensor<double, 1>;
+    const std::array<std::size_t, 1> shape{(std::size_t(1) << 18) + 512};
+    const Big control(shape);  // untouched: xtensor leaves doubles uninitialized
+    const auto [control_resident, pages] = resident_pages(control.data(), control.size() * sizeof(double));
+    const Big fresh = detail::fresh_untouched<Big>(shape);  // what make_vector, clone, make_range start from
+    const auto [fresh_resident, fresh_pages] = resident_pages(fresh.data(), fresh.size() * sizeof(double));
+    INFO("control " << control_resident << " of " << pages << " pages resident, fresh_untouched " << fresh_resident
+                    << " of " << fresh_pages << ", prefault " << fft::detail::prefault_enabled());
+    // Meaningful when the control's memory is fresh (its pages not yet backed) and the kernel
+    // has MADV_POPULATE_WRITE (Linux 5.14+; prefault switches itself off otherwise).
+    if (control_resident < pages / 2 && fft::detail::prefault_enabled()) CHECK(fresh_resident == fresh_pages);
+    CHECK(fresh_pages >= 512);
+#endif
+}
+
+TEST_CASE("clone: equal values in new storage for images, stacks, Eigen vectors and product spaces", "[core][memory]") {
+    Image<double> a({300, 310});
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = std::sin(double(i));
+    const Image<double> b = clone(a);
+    CHECK(b.shape() == a.shape());
+    CHECK(b.data() != a.data());
+    CHECK(std::equal(a.begin(), a.end(), b.begin()));
+    ImageStack<float> s({3, 4, 5}, 1.5f);
+    const auto sc = clone(s);
+    CHECK(sc.shape() == s.shape());
+    CHECK(std::all_of(sc.begin(), sc.end(), [](float e) { return e == 1.5f; }));
+    Eigen::VectorXd e = Eigen::VectorXd::LinSpaced(9, 0.0, 8.0);
+    const Eigen::VectorXd ec = clone(e);
+    CHECK(ec == e);
+    auto t = std::make_tuple(a, e);
+    auto tc = clone(t);
+    CHECK(std::get<0>(tc).data() != std::get<0>(t).data());
+    CHECK(std::equal(a.begin(), a.end(), std::get<0>(tc).begin()));
+    CHECK(std::get<1>(tc) == e);
+    a(0, 0) = 42;  // independent storage
+    CHECK(b(0, 0) != 42);
+}
+
 #include "lucid/solvers/conjugate_gradient.hpp"
 #include "support/peers.hpp"
 #include "lucid/core/real_filter.hpp"

@@ -47,6 +47,7 @@ template <class C, class S>
 C fresh_untouched(const S& shape) {
     C v(shape);
     fft::detail::advise_huge_pages(v.data(), v.size() * sizeof(typename C::value_type));
+    fft::detail::prefault(v.data(), v.size() * sizeof(typename C::value_type));
     return v;
 }
 
@@ -56,6 +57,14 @@ C fresh_zeros(const S& shape) {
     C v = fresh_untouched<C>(shape);
     std::fill(v.data(), v.data() + v.size(), typename C::value_type(0));
     return v;
+}
+/// A copy of the xtensor container v in fresh storage, advised and prefaulted
+/// before the copy writes it (a copy constructor would fault page by page).
+template <class C, class S>
+C fresh_copy(const C& v, const S& shape) {
+    C c = fresh_untouched<C>(shape);
+    std::copy(v.data(), v.data() + v.size(), c.data());
+    return c;
 }
 }  // namespace detail
 
@@ -71,6 +80,7 @@ struct VectorTraits<xt::xtensor_container<xt::uvector<T, Alloc>, N, L, Tag>> {
         return s;
     }
     static vector_type make(const shape_type& s) { return detail::fresh_zeros<vector_type>(s); }
+    static vector_type clone(const vector_type& v) { return detail::fresh_copy(v, shape(v)); }
     static T* data(vector_type& v) { return v.data(); }
     static const T* data(const vector_type& v) { return v.data(); }
     static std::size_t size(const vector_type& v) { return v.size(); }
@@ -83,6 +93,7 @@ struct VectorTraits<xt::xarray_container<xt::uvector<T, Alloc>, L, SC, Tag>> {
     using shape_type = std::vector<std::size_t>;
     static shape_type shape(const vector_type& v) { return shape_type(v.shape().begin(), v.shape().end()); }
     static vector_type make(const shape_type& s) { return detail::fresh_zeros<vector_type>(s); }
+    static vector_type clone(const vector_type& v) { return detail::fresh_copy(v, shape(v)); }
     static T* data(vector_type& v) { return v.data(); }
     static const T* data(const vector_type& v) { return v.data(); }
     static std::size_t size(const vector_type& v) { return v.size(); }
@@ -101,6 +112,15 @@ struct VectorTraits<Eigen::Matrix<T, Rows, 1, Opts, MaxRows, 1>> {
     static std::size_t size(const vector_type& v) { return std::size_t(v.size()); }
 };
 
+namespace detail {
+/// VectorTraits<V>::clone where the traits have one, the copy constructor otherwise.
+template <class V>
+V clone_leaf(const V& v) {
+    if constexpr (requires { VectorTraits<V>::clone(v); }) return VectorTraits<V>::clone(v);
+    else return V(v);
+}
+}  // namespace detail
+
 /// Product spaces: a tuple of vectors with a tuple of shapes.
 template <class... Vs>
 struct VectorTraits<std::tuple<Vs...>> {
@@ -112,6 +132,9 @@ struct VectorTraits<std::tuple<Vs...>> {
     }
     static vector_type make(const shape_type& s) {
         return std::apply([](const auto&... e) { return vector_type{VectorTraits<Vs>::make(e)...}; }, s);
+    }
+    static vector_type clone(const vector_type& v) {
+        return std::apply([](const auto&... e) { return vector_type{detail::clone_leaf(e)...}; }, v);
     }
     static std::size_t size(const vector_type& v) {
         return std::apply([](const auto&... e) { return (std::size_t(0) + ... + VectorTraits<std::decay_t<decltype(e)>>::size(e)); }, v);
@@ -144,6 +167,12 @@ std::remove_cvref_t<V> zeros_like(const V& v) {
     using R = std::remove_cvref_t<V>;
     return VectorTraits<R>::make(VectorTraits<R>::shape(v));
 }
+
+/// A copy of `v` in new storage, as `V(v)`; images are prefaulted in one
+/// call before the copy is written (fft::detail::prefault), which solvers use
+/// for their iterates (`V x = clone(x0)`).
+template <Vector V>
+std::remove_cvref_t<V> clone(const V& v) { return detail::clone_leaf(v); }
 
 /// Total number of scalars.
 template <Vector V>

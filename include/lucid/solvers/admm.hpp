@@ -136,7 +136,7 @@ SolverResult<V> admm(F f, G g, K k, const V& x0, AdmmParams params = {}, Callbac
     using T = scalar_t<V>;
     using W = range_t<K>;
     SolverResult<V> out;
-    V x = x0, x_prev = zeros_like(x0), ktz = zeros_like(x0), ktz_new = zeros_like(x0), ktu = zeros_like(x0);
+    V x = clone(x0), x_prev = zeros_like(x0), ktz = zeros_like(x0), ktz_new = zeros_like(x0), ktu = zeros_like(x0);
     W kx = make_range(k), z = make_range(k), z_new = make_range(k), u = make_range(k);
     CgParams cg = params.cg();
     if constexpr (std::is_same_v<T, float>) cg.tol = std::max(cg.tol, 1e-6);

@@ -213,7 +213,7 @@ SolverResult<Image<T>> admm_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, doubl
     const std::size_t h = x0.shape()[0], w = x0.shape()[1], n = h * w;
     SolverResult<Image<T>> out;
     TvSpectralSolve<T, Fourier> xsolve(std::move(gram_a), std::move(aty), y_norm2);  // consumes both
-    Image<T> x = x0;
+    Image<T> x = clone(x0);
     // scratch planes as AlignedBuffers: zeroed mappings on huge pages, no per-page faults (aligned_buffer.hpp)
     fft::AlignedBuffer<T> u0(n), u1(n), rhs(n, fft::uninitialized), q(n);
     std::vector<T> rows(7 * w);

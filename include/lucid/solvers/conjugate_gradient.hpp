@@ -133,7 +133,7 @@ SolverResult<domain_t<A>> conjugate_gradient(const A& op, const domain_t<A>& b, 
     require(all_finite(b), where, "b", "finite everywhere", "a non-finite value");
     detail::require_finite_start(where, x0);
     SolverResult<domain_t<A>> result;
-    result.x = x0;
+    result.x = clone(x0);
     CgWorkspace<domain_t<A>> ws(x0);
     static_cast<RunInfo&>(result) = conjugate_gradient_inplace(op, b, result.x, ws, params, callback);
     return result;

@@ -117,7 +117,7 @@ SolverResult<V> fista(F f, G g, const V& x0, FistaParams params = {}, Callback&&
     lucid::detail::require_start_in_domain("lucid::fista", f, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
-    V x = x0, x_prev = x0, y = x0, grad = zeros_like(x0);
+    V x = clone(x0), x_prev = clone(x0), y = clone(x0), grad = zeros_like(x0);
     std::optional<V> z;
     if (params.monotone) z.emplace(zeros_like(x0));
     detail::SmoothTerm<F, V> smooth(f, x0);

@@ -83,7 +83,7 @@ SolverResult<V> gradient_descent(F f, const V& x0, GradientDescentParams params 
     lucid::detail::require_start_in_domain("lucid::gradient_descent", f, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
-    out.x = x0;
+    out.x = clone(x0);
     V& x = out.x;
     V x_prev = zeros_like(x0), g = zeros_like(x0), aux = zeros_like(x0);  // aux: previous gradient or trial point
     detail::Monitor<V, Callback> monitor(out, callback, params.max_iter, params.record_history);

@@ -67,7 +67,7 @@ SolverResult<V> hqs(F f, G g, K k, const V& x0, HqsParams params = {}, Callback&
     detail::require_finite_start(where, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
-    V x = x0, x_prev = zeros_like(x0);
+    V x = clone(x0), x_prev = zeros_like(x0);
     auto kx = make_range(k), z = make_range(k);
     CgParams cg;
     cg.max_iter = params.cg_max_iter;

@@ -131,7 +131,7 @@ SolverResult<Image<T>> hqs_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, double
     const std::size_t h = x0.shape()[0], w = x0.shape()[1];
     SolverResult<Image<T>> out;
     TvSpectralSolve<T, Fourier> xsolve(std::move(gram_a), std::move(aty), y_norm2);  // consumes both
-    Image<T> x = x0, x_prev({h, w});
+    Image<T> x = clone(x0), x_prev = zeros_like(x0);
     fft::AlignedBuffer<T> rhs(h * w, fft::uninitialized);  // huge-page scratch (aligned_buffer.hpp)
     std::vector<T> rows(3 * w);
     const bool iso = params.norm == TvNorm::isotropic;

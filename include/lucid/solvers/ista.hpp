@@ -61,7 +61,7 @@ SolverResult<V> ista(F f, G g, const V& x0, IstaParams params = {}, Callback&& c
     lucid::detail::require_start_in_domain("lucid::ista", f, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
-    V x = x0, x_next = zeros_like(x0), grad = zeros_like(x0);
+    V x = clone(x0), x_next = zeros_like(x0), grad = zeros_like(x0);
     detail::SmoothTerm<F, V> smooth(f, x0);
     auto step = detail::make_step_control(smooth, params.step, params.backtracking, params.backtrack_factor,
                                           params.initial_lipschitz);

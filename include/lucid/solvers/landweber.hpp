@@ -53,7 +53,7 @@ SolverResult<domain_t<A>> landweber(const A& op, const range_t<A>& y, const doma
     detail::require_finite_start("lucid::landweber", x0);
     require(shape_of(y) == op.range_shape(), "lucid::landweber", "y", "of the operator's range shape", element_count(y));
     SolverResult<V> out;
-    out.x = x0;
+    out.x = clone(x0);
     V& x = out.x;
     auto r = make_range(op);
     V g = zeros_like(x0);

@@ -106,7 +106,7 @@ SolverResult<V> pdhg(F f, G g, K k, const V& x0, PdhgParams params = {}, Callbac
         else sigma = 0.99 / (tau * L * L);
     }
     SolverResult<V> out;
-    V x = x0, x_t = zeros_like(x0), kty = zeros_like(x0), kty_t = zeros_like(x0);
+    V x = clone(x0), x_t = zeros_like(x0), kty = zeros_like(x0), kty_t = zeros_like(x0);
     W y = make_range(k), y_t = make_range(k), kx = make_range(k), kx_t = make_range(k), scratch = make_range(k);
     k.apply(x, kx);
     const T theta = T(params.theta), rho = T(params.relaxation);

@@ -75,7 +75,7 @@ SolverResult<V> pnp_admm(F f, D denoiser, const V& x0, PnpAdmmParams params = {}
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;
     SolverResult<V> out;
-    V x = x0, v = x0, v_new = zeros_like(x0), u = zeros_like(x0), arg = zeros_like(x0);
+    V x = clone(x0), v = clone(x0), v_new = zeros_like(x0), u = zeros_like(x0), arg = zeros_like(x0);
     const Id identity(shape_of(x0));
     CgParams cg;
     cg.max_iter = params.cg_max_iter;

@@ -56,7 +56,7 @@ SolverResult<V> pnp_fista(F f, D denoiser, const V& x0, PnpFistaParams params = 
     lucid::detail::require_start_in_domain("lucid::pnp_fista", f, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;
-    V x = x0, x_prev = x0, y = x0, grad = zeros_like(x0), work = zeros_like(x0);
+    V x = clone(x0), x_prev = clone(x0), y = clone(x0), grad = zeros_like(x0), work = zeros_like(x0);
     detail::SmoothTerm<F, V> smooth(f, x0);
     double gamma = params.step;
     if (gamma == 0) {

@@ -57,7 +57,7 @@ SolverResult<V> pnp_hqs(F f, D denoiser, const V& x0, PnpHqsParams params = {}, 
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;
     SolverResult<V> out;
-    V z = x0, x = x0, x_prev = x0;
+    V z = clone(x0), x = clone(x0), x_prev = clone(x0);
     const Id identity(shape_of(x0));
     CgParams cg;
     cg.max_iter = params.cg_max_iter;

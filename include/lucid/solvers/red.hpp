@@ -79,7 +79,7 @@ SolverResult<V> red(F f, D denoiser, const V& x0, RedParams params = {}, Callbac
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;
     SolverResult<V> out;
-    V x = x0, x_prev = x0, dx = zeros_like(x0), grad = zeros_like(x0);
+    V x = clone(x0), x_prev = clone(x0), dx = zeros_like(x0), grad = zeros_like(x0);
     const Id identity(shape_of(x0));
     detail::SmoothTerm<F, V> smooth(f, x0);
     CgParams cg;

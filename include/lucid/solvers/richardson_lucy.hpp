@@ -106,15 +106,12 @@ SolverResult<domain_t<A>> richardson_lucy(const A& op, const range_t<A>& y, cons
         require(params.tv_lambda == 0, where, "tv_lambda", "0 for non-image vectors", params.tv_lambda);
 
     SolverResult<V> out;
-    V x = x0, at_ratio = zeros_like(x0), normalizer = zeros_like(x0);
+    V x = clone(x0), at_ratio = zeros_like(x0), normalizer = zeros_like(x0);
     auto ax = make_range(op);
     std::optional<V> tv_term;
     if (params.tv_lambda > 0) tv_term.emplace(zeros_like(x0));
-    {
-        auto ones = make_range(op);
-        fill(ones, T(1));
-        op.apply_adjoint(ones, normalizer);               // Aᵀ1
-    }
+    fill(ax, T(1));
+    op.apply_adjoint(ax, normalizer);                     // Aᵀ1 (ax is overwritten by A x₀ below)
     // Without TV the denominator is Aᵀ1 at every iteration: keep 1/Aᵀ1 instead
     // (0 where Aᵀ1 = 0), so the update multiplies rather than divides.
     const bool reciprocal_normalizer = !tv_term;
