@@ -433,6 +433,35 @@ TEST_CASE("prefault: contents unchanged; a fresh image lucid allocates is reside
 #endif
 }
 
+TEST_CASE("WorkspaceAllocator: xtensor tables on huge-page mappings from 1 MiB, heap below; values intact",
+          "[core][memory]") {
+    using Table = xt::xtensor<std::complex<double>, 3, xt::layout_type::row_major,
+                              fft::detail::WorkspaceAllocator<std::complex<double>>>;
+    // 16 KiB (heap), 2 MiB + 16 B (mapped, spills into a second huge page), resized down to 48 KiB
+    for (std::size_t rows : {std::size_t(32), std::size_t(4097)}) {
+        INFO("rows = " << rows);
+        Table t({2, rows, 16}, std::complex<double>(0.5, -1));
+        const bool large = t.size() * sizeof(std::complex<double>) >= fft::detail::huge_page_threshold;
+        CHECK(std::all_of(t.begin(), t.end(), [](auto v) { return v == std::complex<double>(0.5, -1); }));
+        if (large && fft::detail::huge_pages_enabled())
+            CHECK(reinterpret_cast<std::uintptr_t>(t.data()) % fft::detail::huge_page_bytes == 0);
+        for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = {double(i), 1.0};  // writes reach the end
+        Table u = t;  // copy: own memory, same values
+        CHECK(u.data() != t.data());
+        CHECK(std::equal(t.begin(), t.end(), u.begin()));
+        u.resize({1, 3, 1024});
+        std::fill(u.begin(), u.end(), std::complex<double>(2, 2));
+        CHECK(u(0, 2, 1023) == std::complex<double>(2, 2));
+    }
+    // The symbol tables use it: a 512² Fourier table is one mapping when huge pages are on.
+    const auto s = Spectrum<double>::zeros(Transform::fourier, {512, 512});
+    CHECK(s.values.shape()[2] == 257);
+    CHECK(std::all_of(s.values.begin(), s.values.end(), [](auto v) { return v == std::complex<double>(0); }));
+    if (fft::detail::huge_pages_enabled())
+        CHECK(reinterpret_cast<std::uintptr_t>(s.values.data()) % fft::detail::huge_page_bytes == 0);
+    CHECK_THROWS_AS(fft::detail::WorkspaceAllocator<double>{}.allocate(std::size_t(-1) / 4), std::bad_alloc);
+}
+
 TEST_CASE("clone: equal values in new storage for images, stacks, Eigen vectors and product spaces", "[core][memory]") {
     Image<double> a({300, 310});
     for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = std::sin(double(i));

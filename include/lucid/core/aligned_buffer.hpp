@@ -21,7 +21,9 @@
 /// `make_range`, `clone`, Polyblur's output): it advises their untouched
 /// interior before the first write. Those images, and fftw_malloc buffers of
 /// 64 KiB or more, are then prefaulted in one system call (`detail::prefault`,
-/// off with `LUCID_PREFAULT=0`).
+/// off with `LUCID_PREFAULT=0`). `detail::WorkspaceAllocator` applies the
+/// AlignedBuffer policy to xtensor arrays lucid keeps internally (the symbol
+/// tables of `Spectrum`).
 
 #include <atomic>
 #include <cerrno>
@@ -31,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <utility>
 
@@ -181,6 +184,51 @@ inline void prefault(void* p, std::size_t bytes) {
     (void)bytes;
 #endif
 }
+
+/// The memory policy of AlignedBuffer as a standard allocator, for xtensor
+/// arrays lucid keeps internally (spectrum tables): blocks of 1 MiB or more on
+/// their own 2 MiB-aligned huge-page mapping (map_huge_pages), smaller ones
+/// (and every block when huge pages are off) from std::allocator, prefaulted.
+/// Either way nothing is faulted page by page when the container initializes
+/// its elements (it does for std::complex).
+template <class E>
+struct WorkspaceAllocator {
+    using value_type = E;
+    WorkspaceAllocator() = default;
+    template <class U>
+    WorkspaceAllocator(const WorkspaceAllocator<U>&) noexcept {}
+
+    E* allocate(std::size_t n) {
+        if (n > max_size()) throw std::bad_alloc();
+        const std::size_t bytes = n * sizeof(E);
+        if (mapped(bytes)) {
+            void* p = map_huge_pages(bytes);
+#if LUCID_HAVE_HUGE_PAGES
+            if (!p) {  // no 2 MiB-aligned room: an ordinary mapping of the same length (deallocate unmaps it alike)
+                p = ::mmap(nullptr, huge_mapping_bytes(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                           -1, 0);
+                if (p == MAP_FAILED) p = nullptr;
+            }
+#endif
+            if (!p) throw std::bad_alloc();
+            return static_cast<E*>(p);
+        }
+        E* p = std::allocator<E>{}.allocate(n);
+        prefault(p, bytes);
+        return p;
+    }
+    void deallocate(E* p, std::size_t n) noexcept {
+        if (mapped(n * sizeof(E))) unmap_huge_pages(p, n * sizeof(E));
+        else std::allocator<E>{}.deallocate(p, n);
+    }
+    std::size_t max_size() const noexcept { return std::size_t(-1) / 2 / sizeof(E); }
+    template <class U>
+    bool operator==(const WorkspaceAllocator<U>&) const noexcept { return true; }
+
+private:
+    // Fixed per process (huge_pages_enabled is read once), so deallocate agrees with allocate.
+    static bool mapped(std::size_t bytes) { return bytes >= huge_page_threshold && huge_pages_enabled(); }
+};
 
 }  // namespace detail
 

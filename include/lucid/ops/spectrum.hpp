@@ -25,6 +25,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "lucid/core/aligned_buffer.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
 
@@ -33,12 +34,19 @@ namespace lucid {
 /// The transform that diagonalizes an operator.
 enum class Transform { any, fourier, cosine };
 
+/// Storage of a symbol table: an xtensor on lucid's workspace memory
+/// (huge pages from 1 MiB, core/aligned_buffer.hpp), so that an image-sized
+/// table is not faulted in page by page when it is built.
+template <class T>
+using SymbolTable =
+    xt::xtensor<std::complex<T>, 3, xt::layout_type::row_major, fft::detail::WorkspaceAllocator<std::complex<T>>>;
+
 /// Pointwise symbol of a diagonalized operator (see file comment for layout).
 template <class T>
 struct Spectrum {
     Transform transform = Transform::any;
     Shape<2> plane{0, 0};                         ///< H, W of the image plane it acts on
-    xt::xtensor<std::complex<T>, 3> values;       ///< (blocks, rows, cols)
+    SymbolTable<T> values;                        ///< (blocks, rows, cols)
 
     std::size_t blocks() const { return values.shape()[0]; }
 
@@ -55,7 +63,7 @@ struct Spectrum {
     /// A constant symbol c (c·I) valid for any transform.
     static Spectrum constant(T c, std::size_t blocks = 1) {
         Spectrum s;
-        s.values = xt::xtensor<std::complex<T>, 3>({blocks, 1, 1}, std::complex<T>(c));
+        s.values = SymbolTable<T>({blocks, 1, 1}, std::complex<T>(c));
         return s;
     }
 
@@ -65,7 +73,7 @@ struct Spectrum {
         s.transform = t;
         s.plane = plane;
         const auto g = grid(t, plane);
-        s.values = xt::xtensor<std::complex<T>, 3>({blocks, g[0], g[1]}, std::complex<T>(0));
+        s.values = SymbolTable<T>({blocks, g[0], g[1]}, std::complex<T>(0));
         return s;
     }
 };
@@ -100,7 +108,7 @@ struct SeparableSpectrum {
         Spectrum<T> s;
         s.transform = transform;
         s.plane = plane;
-        s.values = xt::xtensor<std::complex<T>, 3>({std::size_t(1), rows.size(), cols.size()});
+        s.values = SymbolTable<T>({std::size_t(1), rows.size(), cols.size()});
         for (std::size_t p = 0; p < rows.size(); ++p) row(p, 0, cols.size(), s.values.data() + p * cols.size());
         return s;
     }
@@ -133,7 +141,7 @@ std::optional<Spectrum<T>> combine(const Spectrum<T>& a, const Spectrum<T>& b, s
     out.transform = frame->first;
     out.plane = frame->second;
     const auto g = Spectrum<T>::grid(out.transform, out.plane);
-    out.values = xt::xtensor<std::complex<T>, 3>({blocks, g[0], g[1]});
+    out.values = SymbolTable<T>({blocks, g[0], g[1]});
     for (std::size_t k = 0; k < blocks; ++k)
         for (std::size_t i = 0; i < g[0]; ++i)
             for (std::size_t j = 0; j < g[1]; ++j) out.values(k, i, j) = f(k, i, j);
@@ -182,7 +190,7 @@ Spectrum<T> spectrum_gram(const Spectrum<T>& a) {
     out.transform = a.transform;
     out.plane = a.plane;
     const std::size_t rows = a.values.shape()[1], cols = a.values.shape()[2];
-    out.values = xt::xtensor<std::complex<T>, 3>({1, rows, cols}, std::complex<T>(0));
+    out.values = SymbolTable<T>({1, rows, cols}, std::complex<T>(0));
     for (std::size_t k = 0; k < a.blocks(); ++k)
         for (std::size_t i = 0; i < rows; ++i)
             for (std::size_t j = 0; j < cols; ++j) out.values(0, i, j) += std::norm(a.values(k, i, j));
