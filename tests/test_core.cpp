@@ -397,8 +397,8 @@ TEST_CASE("AlignedBuffer: zeroed, aligned, copyable at every size; huge-page map
 #include <sys/mman.h>
 // Resident 4 KiB pages among the whole pages inside [p, p + bytes), and their count.
 static std::pair<std::size_t, std::size_t> resident_pages(const void* p, std::size_t bytes) {
-    const std::uintptr_t page = 4096, begin = (reinterpret_cast<std::uintptr_t>(p) + page - 1) & ~(page - 1),
-                         end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(page - 1);
+    const std::uintptr_t page = 4096, begin = fft::detail::align_ceil(reinterpret_cast<std::uintptr_t>(p), page),
+                         end = fft::detail::align_floor(reinterpret_cast<std::uintptr_t>(p) + bytes, page);
     std::vector<unsigned char> in((end - begin) / page);
     REQUIRE(::mincore(reinterpret_cast<void*>(begin), end - begin, in.data()) == 0);
     return {std::size_t(std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; })), in.size()};

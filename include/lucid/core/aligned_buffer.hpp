@@ -84,12 +84,26 @@ inline bool huge_pages_enabled() {
     return enabled;
 }
 
-/// x rounded down / up to a multiple of huge_page_bytes (sizes and addresses).
-constexpr std::uintptr_t huge_page_floor(std::uintptr_t x) { return x & ~std::uintptr_t(huge_page_bytes - 1); }
-constexpr std::uintptr_t huge_page_ceil(std::uintptr_t x) { return huge_page_floor(x + huge_page_bytes - 1); }
+/// x rounded down / up to a multiple of the power of two a (sizes and addresses).
+constexpr std::uintptr_t align_floor(std::uintptr_t x, std::uintptr_t a) { return x & ~(a - 1); }
+constexpr std::uintptr_t align_ceil(std::uintptr_t x, std::uintptr_t a) { return align_floor(x + a - 1, a); }
+constexpr std::uintptr_t huge_page_floor(std::uintptr_t x) { return align_floor(x, huge_page_bytes); }
+constexpr std::uintptr_t huge_page_ceil(std::uintptr_t x) { return align_ceil(x, huge_page_bytes); }
 
 /// Bytes actually mapped for a request of `bytes`: whole huge pages.
 constexpr std::size_t huge_mapping_bytes(std::size_t bytes) { return huge_page_ceil(bytes); }
+
+/// `length` bytes of fresh zeroed memory (an anonymous private mapping);
+/// nullptr when the system refuses.
+inline void* map_anonymous(std::size_t length) {
+#if LUCID_HAVE_HUGE_PAGES
+    void* p = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+#else
+    (void)length;
+    return nullptr;
+#endif
+}
 
 /// Maps huge_mapping_bytes(bytes) of zeroed memory at a 2 MiB boundary and
 /// advises huge pages; nullptr when the system refuses the mapping.
@@ -97,8 +111,8 @@ inline void* map_huge_pages(std::size_t bytes) {
 #if LUCID_HAVE_HUGE_PAGES
     const std::size_t length = huge_mapping_bytes(bytes);
     const std::size_t span = length + huge_page_bytes;  // room to slide to a 2 MiB boundary
-    void* raw = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED) return nullptr;
+    void* raw = map_anonymous(span);
+    if (raw == nullptr) return nullptr;
     const auto base = reinterpret_cast<std::uintptr_t>(raw);
     const auto start = huge_page_ceil(base);
     if (start > base) ::munmap(raw, start - base);
@@ -174,8 +188,8 @@ inline void prefault(void* p, std::size_t bytes) {
 #if LUCID_HAVE_HUGE_PAGES
     if (p == nullptr || bytes < prefault_threshold || !prefault_enabled()) return;
     constexpr std::uintptr_t page = 4096;
-    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + page - 1) & ~(page - 1);
-    const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(page - 1);
+    const auto begin = align_ceil(reinterpret_cast<std::uintptr_t>(p), page);
+    const auto end = align_floor(reinterpret_cast<std::uintptr_t>(p) + bytes, page);
     if (end > begin && ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE) != 0 &&
         errno == EINVAL)
         prefault_state().store(false, std::memory_order_relaxed);  // kernel without the advice
@@ -203,13 +217,8 @@ struct WorkspaceAllocator {
         const std::size_t bytes = n * sizeof(E);
         if (mapped(bytes)) {
             void* p = map_huge_pages(bytes);
-#if LUCID_HAVE_HUGE_PAGES
-            if (!p) {  // no 2 MiB-aligned room: an ordinary mapping of the same length (deallocate unmaps it alike)
-                p = ::mmap(nullptr, huge_mapping_bytes(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                           -1, 0);
-                if (p == MAP_FAILED) p = nullptr;
-            }
-#endif
+            // no 2 MiB-aligned room: an ordinary mapping of the same length (deallocate unmaps it alike)
+            if (!p) p = map_anonymous(huge_mapping_bytes(bytes));
             if (!p) throw std::bad_alloc();
             return static_cast<E*>(p);
         }

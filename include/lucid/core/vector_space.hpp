@@ -40,9 +40,10 @@ template <class... Vs>
 struct is_tuple<std::tuple<Vs...>> : std::true_type {};
 
 /// An xtensor container of the given shape, left uninitialized (uvector does
-/// not touch arithmetic types) and advised as huge pages before anything
-/// writes it (fft::detail::advise_huge_pages): a large image is then faulted
-/// in once per 2 MiB instead of once per 4 KiB page.
+/// not touch arithmetic types), advised as huge pages from 4 MiB
+/// (fft::detail::advise_huge_pages) and backed in one system call
+/// (fft::detail::prefault) before anything writes it: no page fault per
+/// 4 KiB page on the first write.
 template <class C, class S>
 C fresh_untouched(const S& shape) {
     C v(shape);
@@ -60,9 +61,9 @@ C fresh_zeros(const S& shape) {
 }
 /// A copy of the xtensor container v in fresh storage, advised and prefaulted
 /// before the copy writes it (a copy constructor would fault page by page).
-template <class C, class S>
-C fresh_copy(const C& v, const S& shape) {
-    C c = fresh_untouched<C>(shape);
+template <class C>
+C fresh_copy(const C& v) {
+    C c = fresh_untouched<C>(v.shape());
     std::copy(v.data(), v.data() + v.size(), c.data());
     return c;
 }
@@ -80,7 +81,7 @@ struct VectorTraits<xt::xtensor_container<xt::uvector<T, Alloc>, N, L, Tag>> {
         return s;
     }
     static vector_type make(const shape_type& s) { return detail::fresh_zeros<vector_type>(s); }
-    static vector_type clone(const vector_type& v) { return detail::fresh_copy(v, shape(v)); }
+    static vector_type clone(const vector_type& v) { return detail::fresh_copy(v); }
     static T* data(vector_type& v) { return v.data(); }
     static const T* data(const vector_type& v) { return v.data(); }
     static std::size_t size(const vector_type& v) { return v.size(); }
@@ -93,7 +94,7 @@ struct VectorTraits<xt::xarray_container<xt::uvector<T, Alloc>, L, SC, Tag>> {
     using shape_type = std::vector<std::size_t>;
     static shape_type shape(const vector_type& v) { return shape_type(v.shape().begin(), v.shape().end()); }
     static vector_type make(const shape_type& s) { return detail::fresh_zeros<vector_type>(s); }
-    static vector_type clone(const vector_type& v) { return detail::fresh_copy(v, shape(v)); }
+    static vector_type clone(const vector_type& v) { return detail::fresh_copy(v); }
     static T* data(vector_type& v) { return v.data(); }
     static const T* data(const vector_type& v) { return v.data(); }
     static std::size_t size(const vector_type& v) { return v.size(); }
