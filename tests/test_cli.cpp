@@ -27,8 +27,11 @@
 #include "lucid/metrics/psnr.hpp"
 #include "lucid/polyblur/estimate_blur.hpp"
 #include "support/peers.hpp"
+#include "support/compare.hpp"
 
 namespace fs = std::filesystem;
+
+using lucid::test::max_abs_diff;
 
 namespace {
 
@@ -586,11 +589,6 @@ TEST_CASE("cli polyblur --stop-below: the §8 safeguard returns an image that re
     const pb::GaussianBlur reading = pb::estimate_blur(img);
     const double above = std::max(reading.sigma0, reading.sigma1) + 0.05;
     const fs::path kept = f.dir / "camera-kept.png", changed = f.dir / "camera-changed.png";
-    auto max_abs_diff = [](const auto& a, const auto& b) {
-        double m = 0;
-        for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a.data()[i] - b.data()[i]));
-        return m;
-    };
     const Output o = lucid_run({"polyblur", camera, kept, "--stop-below", std::to_string(above), "--json"});
     INFO(o.err);
     REQUIRE(o.code == 0);

@@ -13,8 +13,10 @@
 #include "lucid/lucid.hpp"
 #include "lucid/denoisers/cnn.hpp"
 #include "support/peers.hpp"
+#include "support/compare.hpp"
 
 using namespace lucid;
+using lucid::test::max_abs_diff;
 using denoisers::Cnn;
 using denoisers::CnnModel;
 
@@ -48,13 +50,6 @@ Image<T> load_image(const std::string& name) {
     Image<T> out({a.shape()[0], a.shape()[1]});
     std::copy(a.begin(), a.end(), out.begin());
     return out;
-}
-
-template <class T>
-double max_abs_diff(const Image<T>& a, const Image<T>& b) {
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
-    return m;
 }
 
 std::vector<std::uint8_t> file_bytes(const std::string& path) {

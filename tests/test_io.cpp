@@ -16,8 +16,10 @@
 
 #include "lucid/lucid.hpp"
 #include "support/peers.hpp"
+#include "support/compare.hpp"
 
 using namespace lucid;
+using lucid::test::max_abs_diff;
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
 
@@ -36,14 +38,6 @@ ImageStack<T> random_stack(std::size_t c, std::size_t h, std::size_t w, unsigned
     ImageStack<T> x({c, h, w});
     for (auto& v : x) v = T(u(rng));
     return x;
-}
-
-template <class A, class B>
-double max_abs_diff(const A& a, const B& b) {
-    REQUIRE(a.size() == b.size());
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
-    return m;
 }
 
 Bytes read_bytes(const fs::path& p) {

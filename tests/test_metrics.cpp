@@ -10,8 +10,10 @@
 
 #include "lucid/lucid.hpp"
 #include "support/peers.hpp"
+#include "support/compare.hpp"
 
 using namespace lucid;
+using lucid::test::max_abs_diff;
 namespace fs = std::filesystem;
 
 namespace {
@@ -54,14 +56,6 @@ E box_blur(const E& x, std::ptrdiff_t b) {
             }
     }
     return out;
-}
-
-template <class A, class B>
-double max_abs_diff(const A& a, const B& b) {
-    REQUIRE(a.size() == b.size());
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
-    return m;
 }
 
 fs::path scratch(const std::string& name) {

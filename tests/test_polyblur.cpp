@@ -21,8 +21,10 @@
 #include "lucid/ops/convolution.hpp"
 #include "lucid/polyblur/polyblur.hpp"
 #include "support/peers.hpp"
+#include "support/compare.hpp"
 
 using namespace lucid;
+using lucid::test::max_abs_diff;
 namespace fs = std::filesystem;
 namespace pb = lucid::polyblur;
 
@@ -93,14 +95,6 @@ E add_noise(E x, double sigma, unsigned seed, bool clip = true) {
     return x;
 }
 
-template <class A, class B>
-double max_abs_diff(const A& a, const B& b) {
-    REQUIRE(a.size() == b.size());
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
-    return m;
-}
-
 // Largest difference over the pixels at least `margin` away from every border.
 template <class A, class B>
 double interior_diff(const A& a, const B& b, std::size_t margin) {
@@ -111,7 +105,9 @@ double interior_diff(const A& a, const B& b, std::size_t margin) {
         for (std::size_t i = margin; i + margin < h; ++i)
             for (std::size_t j = margin; j + margin < w; ++j) {
                 const std::size_t q = p * h * w + i * w + j;
-                m = std::max(m, std::abs(double(a.data()[q]) - double(b.data()[q])));
+                const double d = std::abs(double(a.data()[q]) - double(b.data()[q]));
+                if (std::isnan(d)) return HUGE_VAL;  // std::max would drop a NaN
+                m = std::max(m, d);
             }
     return m;
 }

@@ -14,8 +14,10 @@
 #include "lucid/lucid.hpp"
 #include "lucid/kernels/gaussian.hpp"
 #include "lucid/ops/convolution.hpp"
+#include "support/compare.hpp"
 
 using namespace lucid;
+using lucid::test::max_abs_diff;
 using Catch::Contains;
 
 namespace {
@@ -469,13 +471,6 @@ void for_each_sweep_case(Body&& body) {
             if (periodic) with_iso(std::true_type{});
             else with_iso(std::false_type{});
         }
-}
-
-template <class T>
-double max_abs_diff(const std::vector<T>& a, const std::vector<T>& b) {
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - double(b[i])));
-    return m;
 }
 
 }  // namespace

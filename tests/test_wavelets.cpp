@@ -15,8 +15,10 @@
 #include "lucid/ops/wavelet2d.hpp"
 #include "lucid/ops/wavelet_filters.hpp"
 #include "support/peers.hpp"
+#include "support/compare.hpp"
 
 using namespace lucid;
+using lucid::test::max_abs_diff;
 
 namespace {
 
@@ -35,14 +37,6 @@ xt::xtensor<T, N> random_array(const std::array<std::size_t, N>& shape, unsigned
 
 template <class T>
 double tol() { return std::is_same_v<T, float> ? 1e-5 : 1e-12; }
-
-template <class A, class B>
-double max_abs_diff(const A& a, const B& b) {
-    REQUIRE(a.size() == b.size());
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
-    return m;
-}
 
 // Orthonormality defect of a filter pair: max_m |Σ_k f[k] f[k+2m] − δ_m|, |Σ_k f[k] g[k+2m]|.
 // PyWavelets' (published) symlet taps are orthonormal to ~5e-12 only; everything built
