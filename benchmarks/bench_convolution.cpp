@@ -155,6 +155,49 @@ void method_args(benchmark::internal::Benchmark* bm) {
 BENCHMARK_TEMPLATE(BM_ConvMethod, double)->Apply(method_args);
 BENCHMARK_TEMPLATE(BM_ConvMethod, float)->Apply(method_args);
 
+// The direct path's tap loop by instruction set, for the cost model's ns_per_tap
+// (ops/detail/convolution_cost.hpp). Args: kernel size s (s×s), separable (0/1),
+// image size n (n×n), tap loop (0 portable, 1 AVX2+FMA, 2 AVX-512). Zero boundary.
+// Counter ns_per_tap: time / multiply-adds (separable: (n + s − 1)·n·s + n·n·s).
+template <class T>
+void BM_ConvDirectIsa(benchmark::State& state) {
+    const std::size_t s = std::size_t(state.range(0)), n = std::size_t(state.range(2));
+    const bool rank1 = state.range(1) != 0;
+    const int isa = int(state.range(3));
+    if ((isa == 1 && !lucid::detail::cpu_has_avx2_fma()) || (isa == 2 && !lucid::detail::cpu_has_avx512())) {
+        state.SkipWithError("tap loop not available on this CPU");
+        return;
+    }
+    lucid::detail::force_portable() = isa == 0;
+    lucid::detail::force_avx2() = isa == 1;
+    const auto k = rank1 ? gaussian_like<T>(s) : random_image<T>(s, s, 7);
+    lucid::ops::Convolution<T> A(k, {n, n}, Boundary::zero, {.method = ConvolutionMethod::direct});
+    state.SetLabel(isa == 0 ? "portable" : isa == 1 ? "avx2" : "avx512");
+    const auto x = random_image<T>(n, n, 1);
+    auto y = lucid::make_range(A);
+    A.apply(x, y);
+    for (auto _ : state) {
+        A.apply(x, y);
+        benchmark::ClobberMemory();
+    }
+    lucid::detail::force_portable() = false;
+    lucid::detail::force_avx2() = false;
+    const double nd = double(n), sd = double(s);
+    const double taps = rank1 ? (nd + sd - 1) * nd * sd + nd * nd * sd : nd * nd * sd * sd;
+    state.counters["ns_per_tap"] =
+        benchmark::Counter(taps * 1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    report<T>(state, A, n * n, n * n);
+}
+void isa_args(benchmark::internal::Benchmark* bm) {
+    for (int isa : {0, 1, 2}) {
+        for (int s : {13, 31}) bm->Args({s, 1, 1024, isa});
+        for (int s : {9, 15}) bm->Args({s, 0, 1024, isa});
+    }
+    bm->Unit(benchmark::kMillisecond);
+}
+BENCHMARK_TEMPLATE(BM_ConvDirectIsa, double)->Apply(isa_args);
+BENCHMARK_TEMPLATE(BM_ConvDirectIsa, float)->Apply(isa_args);
+
 // fft::filter_real (the spectrum kept in the output array, as `wiener` uses it)
 // against the bound of the same filter done the usual way: one r2c + c2r pair
 // on warm separate buffers, the multiply not even counted. Args: n (n×n).

@@ -19,6 +19,7 @@
 #include "lucid/ops/toeplitz.hpp"
 #include "lucid/solvers/conjugate_gradient.hpp"
 #include "support/peers.hpp"
+#include "support/compare.hpp"
 
 // ---- allocation counter (this binary only): counts operator new while armed ----
 namespace {
@@ -42,6 +43,7 @@ void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 #pragma GCC diagnostic pop
 
 using namespace lucid;
+using lucid::test::max_abs_diff;
 using ops::Convolution;
 using ops::ConvolutionMethod;
 
@@ -108,14 +110,6 @@ xt::xtensor<double, 2> ref_convolve(const Image<T>& x, const Image<T>& k, Bounda
             y(i, j) = double(s);
         }
     return y;
-}
-
-template <class A, class B>
-double max_abs_diff(const A& a, const B& b) {
-    REQUIRE(a.size() == b.size());
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a.data()[i]) - double(b.data()[i])));
-    return m;
 }
 
 template <class A>
@@ -197,6 +191,43 @@ TEMPLATE_TEST_CASE("Convolution adjoint: dot-product test for every boundary, me
                     CHECK(adjoint_test(A, seed).relative_error < tol<T>());
                     Convolution<T, 3> S(k, {3, 19, 17}, b, {.method = method});
                     CHECK(adjoint_test(S, seed + 7).relative_error < tol<T>());
+                }
+}
+
+TEMPLATE_TEST_CASE("Convolution writes its whole output: buffers full of NaN give the zero-filled result",
+                   "[convolution][contract]", float, double) {
+    // writes_whole_output lets A(x) skip zero-filling; this holds it to that for
+    // every boundary, method, kernel shape and rank, in both directions.
+    using T = TestType;
+    STATIC_REQUIRE(WritesWholeOutput<Convolution<T>>);
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    unsigned seed = 300;
+    auto check = [&](const auto& A) {
+        using V = std::remove_cvref_t<decltype(make_domain(A))>;
+        const V x = random_array<T, std::tuple_size_v<decltype(A.domain_shape())>>(A.domain_shape(), seed++);
+        const auto g = random_array<T, std::tuple_size_v<decltype(A.range_shape())>>(A.range_shape(), seed++);
+        auto y0 = make_range(A), y1 = make_range(A);
+        auto z0 = make_domain(A), z1 = make_domain(A);
+        y1.fill(nan);
+        z1.fill(nan);
+        A.apply(x, y0);
+        A.apply(x, y1);
+        A.apply_adjoint(g, z0);
+        A.apply_adjoint(g, z1);
+        CHECK(max_abs_diff(y1, y0) == 0);
+        CHECK(max_abs_diff(z1, z0) == 0);
+        CHECK(max_abs_diff(A(x), y0) == 0);
+        CHECK(max_abs_diff(A.adjoint_of(g), z0) == 0);
+    };
+    for (auto kc : std::vector<KernelCase>{{3, 3}, {4, 2}, {1, 6}, {5, 8}, {15, 3}})
+        for (Boundary b : all_boundaries)
+            for (auto method : {ConvolutionMethod::direct, ConvolutionMethod::fft})
+                for (bool rank1 : {false, true}) {
+                    CAPTURE(kc.kh, kc.kw, to_string(b), name(method), rank1);
+                    const Image<T> k =
+                        rank1 ? separable_kernel<T>(kc.kh, kc.kw, seed) : random_array<T, 2>({kc.kh, kc.kw}, seed);
+                    check(Convolution<T>(k, {19, 17}, b, {.method = method}));
+                    check(Convolution<T, 3>(k, {3, 19, 17}, b, {.method = method}));
                 }
 }
 
@@ -382,6 +413,47 @@ TEMPLATE_TEST_CASE("Convolution direct path: banded products, split among thread
                 }
             }
         }
+    set_num_threads(before);
+}
+
+TEMPLATE_TEST_CASE("Convolution direct path: the portable, AVX2 and AVX-512 tap loops each equal direct summation",
+                   "[convolution][reference][simd]", float, double) {
+    using T = TestType;
+    // 157 columns: whole 8-vector blocks, single vectors and a scalar tail at every vector width;
+    // a separable 31×31 kernel (row and paired column lists) and a 2-D 9×7 one.
+    const std::size_t h = 40, w = 157;
+    const auto x = random_array<T, 2>({h, w}, 21);
+    const int before = num_threads();
+    set_num_threads(1);
+    struct Path {
+        const char* name;
+        bool portable, avx2_only, available;
+    };
+    const Path paths[] = {{"portable", true, false, true},
+                          {"avx2", false, true, detail::cpu_has_avx2_fma()},
+                          {"avx512", false, false, detail::cpu_has_avx512()}};
+    for (const bool rank1 : {true, false}) {
+        const Image<T> k = rank1 ? separable_kernel<T>(31, 31, 22) : random_array<T, 2>({9, 7}, 23);
+        double k1 = 0;
+        for (auto v : k) k1 += std::abs(double(v));
+        const double bound = 16 * double(std::numeric_limits<T>::epsilon()) * k1 * max_abs(x);
+        for (Boundary b : {Boundary::zero, Boundary::reflect, Boundary::valid}) {
+            const auto ref = ref_convolve(x, k, b);
+            for (const Path& p : paths) {
+                if (!p.available) {
+                    WARN("this CPU has no " << p.name << ": that tap loop is not exercised here");
+                    continue;
+                }
+                CAPTURE(rank1, to_string(b), p.name);
+                detail::force_portable() = p.portable;
+                detail::force_avx2() = p.avx2_only;
+                Convolution<T> A(k, {h, w}, b, {.method = ConvolutionMethod::direct});
+                CHECK(max_abs_diff(A(x), ref) <= bound);
+            }
+            detail::force_portable() = false;
+            detail::force_avx2() = false;
+        }
+    }
     set_num_threads(before);
 }
 

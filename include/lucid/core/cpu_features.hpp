@@ -1,7 +1,8 @@
 #pragma once
 /// \file cpu_features.hpp
-/// Run-time CPU feature checks for kernels that ship an AVX2+FMA copy
-/// (GCC/Clang `target` attribute) beside the portable one.
+/// Run-time CPU feature checks for kernels that ship an AVX2+FMA copy (and,
+/// for the convolution tap loop, an AVX-512 copy) beside the portable one
+/// (GCC/Clang `target` attribute).
 /// Define LUCID_NO_RUNTIME_DISPATCH to keep the baseline instruction set only.
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(LUCID_NO_RUNTIME_DISPATCH)
@@ -25,6 +26,20 @@ inline bool cpu_has_avx2_fma() {
 #endif
 }
 
+/// True when the CPU executes AVX-512F (with AVX2 and FMA): the tap loop of
+/// the direct convolution has a 64-byte-vector copy (checked once).
+inline bool cpu_has_avx512() {
+#if LUCID_HAS_AVX2_DISPATCH
+    static const bool ok = [] {
+        __builtin_cpu_init();
+        return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f");
+    }();
+    return ok;
+#else
+    return false;
+#endif
+}
+
 /// Test and benchmark hook: when true, every kernel family with an AVX2+FMA
 /// copy (convolution taps, wavelet filters, FGP and ADMM-TV sweeps) runs its
 /// portable loops even on CPUs that have AVX2. Not for concurrent modification.
@@ -33,7 +48,17 @@ inline bool& force_portable() {
     return force;
 }
 
+/// Test and benchmark hook: when true, kernels with an AVX-512 copy run their
+/// AVX2+FMA copy instead (on CPUs with AVX2). Not for concurrent modification.
+inline bool& force_avx2() {
+    static bool force = false;
+    return force;
+}
+
 /// True when the AVX2+FMA copies of the kernels will run.
 inline bool use_avx2() { return cpu_has_avx2_fma() && !force_portable(); }
+
+/// True when the AVX-512 copies (where a kernel has one) will run.
+inline bool use_avx512() { return cpu_has_avx512() && !force_portable() && !force_avx2(); }
 
 }  // namespace lucid::detail

@@ -51,6 +51,27 @@ using range_t = typename std::remove_cvref_t<A>::range_type;
 template <LinearOperator A>
 using op_scalar_t = typename std::remove_cvref_t<A>::scalar_type;
 
+/// An operator whose `apply` and `apply_adjoint` write every element of their
+/// output whatever it held before, declared by the member
+/// `static constexpr bool writes_whole_output = true`. The allocating forms
+/// `apply(op, x)` / `A(x)` and `apply_adjoint` then leave the new vector
+/// unfilled (xtensor images) instead of zero-filling it first: one pass over
+/// the output saved.
+template <class A>
+concept WritesWholeOutput = requires { requires std::remove_cvref_t<A>::writes_whole_output; };
+
+namespace detail {
+/// A new vector of the given shape for op to write: zero-filled, or left
+/// unfilled when op writes its whole output and the vector type can be.
+template <class V, class A, class S>
+V output_vector(const S& shape) {
+    if constexpr (WritesWholeOutput<A> && requires { VectorTraits<V>::make_uninitialized(shape); })
+        return VectorTraits<V>::make_uninitialized(shape);
+    else
+        return make_vector<V>(shape);
+}
+}  // namespace detail
+
 /// A new zero vector of A's domain.
 template <LinearOperator A>
 domain_t<A> make_domain(const A& op) { return make_vector<domain_t<A>>(op.domain_shape()); }
@@ -62,7 +83,7 @@ range_t<A> make_range(const A& op) { return make_vector<range_t<A>>(op.range_sha
 /// y = A x, allocating y.
 template <LinearOperator A>
 range_t<A> apply(const A& op, const domain_t<A>& x) {
-    auto y = make_range(op);
+    auto y = detail::output_vector<range_t<A>, A>(op.range_shape());
     op.apply(x, y);
     return y;
 }
@@ -70,7 +91,7 @@ range_t<A> apply(const A& op, const domain_t<A>& x) {
 /// x = Aᵀ y, allocating x.
 template <LinearOperator A>
 domain_t<A> apply_adjoint(const A& op, const range_t<A>& y) {
-    auto x = make_domain(op);
+    auto x = detail::output_vector<domain_t<A>, A>(op.domain_shape());
     op.apply_adjoint(y, x);
     return x;
 }

@@ -81,6 +81,8 @@ struct VectorTraits<xt::xtensor_container<xt::uvector<T, Alloc>, N, L, Tag>> {
         return s;
     }
     static vector_type make(const shape_type& s) { return detail::fresh_zeros<vector_type>(s); }
+    /// Storage of shape s left unfilled, for a caller that writes every element next.
+    static vector_type make_uninitialized(const shape_type& s) { return detail::fresh_untouched<vector_type>(s); }
     static vector_type clone(const vector_type& v) { return detail::fresh_copy(v); }
     static T* data(vector_type& v) { return v.data(); }
     static const T* data(const vector_type& v) { return v.data(); }
@@ -94,6 +96,8 @@ struct VectorTraits<xt::xarray_container<xt::uvector<T, Alloc>, L, SC, Tag>> {
     using shape_type = std::vector<std::size_t>;
     static shape_type shape(const vector_type& v) { return shape_type(v.shape().begin(), v.shape().end()); }
     static vector_type make(const shape_type& s) { return detail::fresh_zeros<vector_type>(s); }
+    /// Storage of shape s left unfilled, for a caller that writes every element next.
+    static vector_type make_uninitialized(const shape_type& s) { return detail::fresh_untouched<vector_type>(s); }
     static vector_type clone(const vector_type& v) { return detail::fresh_copy(v); }
     static T* data(vector_type& v) { return v.data(); }
     static const T* data(const vector_type& v) { return v.data(); }

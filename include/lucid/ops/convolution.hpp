@@ -120,6 +120,8 @@ public:
     using scalar_type = T;
     using domain_type = xt::xtensor<T, Rank>;
     using range_type = xt::xtensor<T, Rank>;
+    /// apply and apply_adjoint assign every output element (A(x) skips zero-filling).
+    static constexpr bool writes_whole_output = true;
 
     /// The convolution with `kernel` (any size ≥ 1×1, finite) on images of
     /// `shape` (H×W or C×H×W) under `boundary` (scipy's default is reflect).

@@ -14,7 +14,8 @@
 /// blur) cost only their support. The loop runs in register blocks of eight
 /// SIMD vectors over j with the taps in the inner loop (GCC/Clang vector
 /// extensions: 16-byte vectors on the baseline, an AVX2+FMA copy with 32-byte
-/// vectors selected at run time), so each output is stored exactly once and
+/// vectors and an AVX-512 copy with 64-byte vectors selected at run time; each
+/// output lane sums its taps in the same order in every copy), so each output is stored exactly once and
 /// eight independent FMA chains hide the FMA latency. A list spanning several
 /// rows (a 2-D kernel, a column pass) also runs two output rows at once from a
 /// merged list (Taps::pair_rows): each loaded vector feeds both rows.
@@ -181,6 +182,15 @@ __attribute__((target("avx2,fma"))) void tap_rows_avx2(const T* src, std::ptrdif
                                                         std::ptrdiff_t ds) {
     tap_rows_vb<T, 32>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
 }
+
+template <class T>
+__attribute__((target("avx512f,avx2,fma"))) void tap_rows_avx512(const T* src, std::ptrdiff_t ss,
+                                                                 const std::ptrdiff_t* off, const T* w, std::size_t nt,
+                                                                 const std::ptrdiff_t* off2, const T* w0, const T* w1,
+                                                                 std::size_t np, std::ptrdiff_t r0, std::ptrdiff_t r1,
+                                                                 std::ptrdiff_t cols, T* dst, std::ptrdiff_t ds) {
+    tap_rows_vb<T, 64>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
+}
 #endif
 
 template <class T>
@@ -244,15 +254,17 @@ void run_taps(const T* src, std::ptrdiff_t ss, const Taps<T>& taps, std::ptrdiff
     const std::size_t np = paired ? taps.pair_off.size() : 0;
     const std::ptrdiff_t* off2 = taps.pair_off.data();
     const T *w0 = taps.pair_w0.data(), *w1 = taps.pair_w1.data();
-    const bool avx2 = use_avx2();
+    const bool avx2 = use_avx2(), avx512 = use_avx512();
     // Paired rows are split between threads in whole pairs (blocks start at even rows).
     const std::ptrdiff_t unit = paired ? 2 : 1, units = (rows + unit - 1) / unit;
     auto body = [&](std::ptrdiff_t b0, std::ptrdiff_t b1) {
         const std::ptrdiff_t r0 = b0 * unit, r1 = std::min(rows, b1 * unit);
 #if LUCID_HAS_AVX2_DISPATCH
+        if (avx512) return tap_rows_avx512<T>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
         if (avx2) return tap_rows_avx2<T>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
 #endif
         (void)avx2;
+        (void)avx512;
         tap_rows_portable<T>(src, ss, off, w, nt, off2, w0, w1, np, r0, r1, cols, dst, ds);
     };
     if (parallel) for_row_blocks(units, double(rows) * double(cols) * double(nt + 1), body);
