@@ -20,6 +20,7 @@
 #include "lucid/solvers/conjugate_gradient.hpp"
 #include "support/peers.hpp"
 #include "support/compare.hpp"
+#include "support/isa.hpp"
 
 // ---- allocation counter (this binary only): counts operator new while armed ----
 namespace {
@@ -418,6 +419,7 @@ TEMPLATE_TEST_CASE("Convolution direct path: banded products, split among thread
 
 TEMPLATE_TEST_CASE("Convolution direct path: the portable, AVX2 and AVX-512 tap loops each equal direct summation",
                    "[convolution][reference][simd]", float, double) {
+    if (test::available_isas().size() < 3) WARN("this CPU lacks AVX2 or AVX-512: those tap loops are not exercised here");
     using T = TestType;
     // 157 columns: whole 8-vector blocks, single vectors and a scalar tail at every vector width;
     // a separable 31×31 kernel (row and paired column lists) and a 2-D 9×7 one.
@@ -425,13 +427,6 @@ TEMPLATE_TEST_CASE("Convolution direct path: the portable, AVX2 and AVX-512 tap 
     const auto x = random_array<T, 2>({h, w}, 21);
     const int before = num_threads();
     set_num_threads(1);
-    struct Path {
-        const char* name;
-        bool portable, avx2_only, available;
-    };
-    const Path paths[] = {{"portable", true, false, true},
-                          {"avx2", false, true, detail::cpu_has_avx2_fma()},
-                          {"avx512", false, false, detail::cpu_has_avx512()}};
     for (const bool rank1 : {true, false}) {
         const Image<T> k = rank1 ? separable_kernel<T>(31, 31, 22) : random_array<T, 2>({9, 7}, 23);
         double k1 = 0;
@@ -439,19 +434,12 @@ TEMPLATE_TEST_CASE("Convolution direct path: the portable, AVX2 and AVX-512 tap 
         const double bound = 16 * double(std::numeric_limits<T>::epsilon()) * k1 * max_abs(x);
         for (Boundary b : {Boundary::zero, Boundary::reflect, Boundary::valid}) {
             const auto ref = ref_convolve(x, k, b);
-            for (const Path& p : paths) {
-                if (!p.available) {
-                    WARN("this CPU has no " << p.name << ": that tap loop is not exercised here");
-                    continue;
-                }
-                CAPTURE(rank1, to_string(b), p.name);
-                detail::force_portable() = p.portable;
-                detail::force_avx2() = p.avx2_only;
+            for (const test::Isa isa : test::available_isas()) {
+                CAPTURE(rank1, to_string(b), test::to_string(isa));
+                const test::ForceIsa use(isa);
                 Convolution<T> A(k, {h, w}, b, {.method = ConvolutionMethod::direct});
                 CHECK(max_abs_diff(A(x), ref) <= bound);
             }
-            detail::force_portable() = false;
-            detail::force_avx2() = false;
         }
     }
     set_num_threads(before);

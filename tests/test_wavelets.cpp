@@ -16,6 +16,7 @@
 #include "lucid/ops/wavelet_filters.hpp"
 #include "support/peers.hpp"
 #include "support/compare.hpp"
+#include "support/isa.hpp"
 
 using namespace lucid;
 using lucid::test::max_abs_diff;
@@ -108,11 +109,11 @@ TEST_CASE("one Haar level equals the 2x2 block formulas", "[wavelets][dwt]") {
 TEMPLATE_TEST_CASE("Wavelet2D is orthonormal, invertible and passes the adjoint test", "[wavelets][dwt][adjoint]", float,
                    double) {
     using T = TestType;
-    for (bool portable : {false, true})
+    for (const test::Isa isa : test::available_isas())
     for (const auto& name : all_wavelets) {
         for (auto [h, w, levels] : {std::tuple<std::size_t, std::size_t, int>{24, 40, 3}, {64, 32, 5}, {2, 6, 1}}) {
-            detail::force_portable() = portable;
-            CAPTURE(portable, name, h, w, levels);
+            const test::ForceIsa use(isa);
+            CAPTURE(test::to_string(isa), name, h, w, levels);
             ops::Wavelet2D<T> W(name, {h, w}, levels);
             const auto x = random_array<T, 2>({h, w}, 3);
             const auto y = W(x);
@@ -127,7 +128,6 @@ TEMPLATE_TEST_CASE("Wavelet2D is orthonormal, invertible and passes the adjoint 
             CHECK(double(distance(W(W.adjoint_of(x)), x)) <= rel * double(norm(x)));
         }
     }
-    detail::force_portable() = false;
 }
 
 TEMPLATE_TEST_CASE("Wavelet2D matches PyWavelets wavedec2/waverec2 (periodization) for every wavelet",
@@ -164,11 +164,11 @@ TEMPLATE_TEST_CASE("Wavelet2D matches PyWavelets wavedec2/waverec2 (periodizatio
     std::ostringstream report;
     std::map<std::string, double> family_worst;
     double worst = 0;
-    // both kernel variants: AVX2+FMA (when the CPU has it) and the portable one
-    for (bool portable : {false, true})
+    // every kernel copy the CPU runs: portable, AVX2+FMA, AVX-512
+    for (const test::Isa isa : test::available_isas())
     for (std::size_t k = 0; k < all_wavelets.size(); ++k) {
-        detail::force_portable() = portable;
-        CAPTURE(portable, all_wavelets[k]);
+        const test::ForceIsa use(isa);
+        CAPTURE(test::to_string(isa), all_wavelets[k]);
         ops::Wavelet2D<T> W(all_wavelets[k], {h, w}, levels);
         Image<double> ref = xt::view(fwd, k);
         Image<double> ref_inv = xt::view(inv, k);
@@ -182,7 +182,6 @@ TEMPLATE_TEST_CASE("Wavelet2D matches PyWavelets wavedec2/waverec2 (periodizatio
         const std::string family = all_wavelets[k].substr(0, all_wavelets[k].find_first_of("0123456789"));
         family_worst[family] = std::max({family_worst[family], e1, e2});
     }
-    detail::force_portable() = false;
     for (const auto& [family, e] : family_worst) report << family << " " << e << "; ";
     WARN("max |lucid - pywt| (wavedec2 and waverec2, " << (std::is_same_v<T, float> ? "float" : "double")
                                                         << ") per family: " << report.str());
@@ -266,12 +265,12 @@ TEST_CASE("Wavelet2D rejects bad arguments", "[wavelets][errors]") {
 TEMPLATE_TEST_CASE("StationaryWavelet2D is a Parseval frame: WᵀW = I, ‖Wx‖ = ‖x‖", "[wavelets][swt][adjoint]", float,
                    double) {
     using T = TestType;
-    for (bool portable : {false, true})
+    for (const test::Isa isa : test::available_isas())
     for (const auto& name : all_wavelets) {
         // any size: divisible by 2^L or not, smaller than the dilated filters
         for (auto [h, w, levels] : {std::tuple<std::size_t, std::size_t, int>{24, 40, 3}, {30, 18, 2}, {7, 5, 2}, {1, 9, 3}}) {
-            detail::force_portable() = portable;
-            CAPTURE(portable, name, h, w, levels);
+            const test::ForceIsa use(isa);
+            CAPTURE(test::to_string(isa), name, h, w, levels);
             ops::StationaryWavelet2D<T> S(name, {h, w}, levels);
             CHECK(S.range_shape() == Shape<3>{std::size_t(3 * levels + 1), h, w});
             const auto x = random_array<T, 2>({h, w}, 31);
@@ -282,7 +281,6 @@ TEMPLATE_TEST_CASE("StationaryWavelet2D is a Parseval frame: WᵀW = I, ‖Wx‖
             CHECK(adjoint_test(S, 5).relative_error < tol<T>());
         }
     }
-    detail::force_portable() = false;
 }
 
 TEMPLATE_TEST_CASE("StationaryWavelet2D matches pywt.swt2(norm=True, trim_approx=True)", "[wavelets][swt][peers]", float,
@@ -312,10 +310,10 @@ TEMPLATE_TEST_CASE("StationaryWavelet2D matches pywt.swt2(norm=True, trim_approx
     const Image<T> xt_ = xt::cast<T>(x);
     std::map<std::string, double> family_worst;
     double worst = 0;
-    for (bool portable : {false, true})
+    for (const test::Isa isa : test::available_isas())
     for (std::size_t k = 0; k < all_wavelets.size(); ++k) {
-        detail::force_portable() = portable;
-        CAPTURE(portable, all_wavelets[k]);
+        const test::ForceIsa use(isa);
+        CAPTURE(test::to_string(isa), all_wavelets[k]);
         ops::StationaryWavelet2D<T> S(all_wavelets[k], {h, w}, levels);
         xt::xtensor<double, 3> r = xt::view(ref, k);
         const double e = max_abs_diff(S(xt_), r);
@@ -324,7 +322,6 @@ TEMPLATE_TEST_CASE("StationaryWavelet2D matches pywt.swt2(norm=True, trim_approx
         const std::string family = all_wavelets[k].substr(0, all_wavelets[k].find_first_of("0123456789"));
         family_worst[family] = std::max(family_worst[family], e);
     }
-    detail::force_portable() = false;
     std::ostringstream report;
     for (const auto& [family, e] : family_worst) report << family << " " << e << "; ";
     WARN("max |lucid swt - pywt.swt2| (" << (std::is_same_v<T, float> ? "float" : "double")

@@ -89,7 +89,7 @@ inline std::ptrdiff_t column_grain(std::size_t rows, std::size_t h, std::size_t 
 //
 // Written with GCC/Clang vector extensions so that the accumulators stay in
 // registers: 4 vectors of VB bytes per output set (VB = 16: SSE2 baseline,
-// VB = 32: the AVX2+FMA copy), taps in the inner loop. Tails use scalar loops.
+// VB = 32: the AVX2+FMA copy, VB = 64: the AVX-512 copy), taps in the inner loop. Tails use scalar loops.
 
 /// For t < 4·VB/sizeof(T): a[t] = Σ_k f[k]·s_k[off + t], d[t] = Σ_k g[k]·s_k[off + t].
 template <class T, std::size_t VB>
@@ -151,12 +151,19 @@ template <class T, std::size_t VB>
     *reinterpret_cast<U*>(o_out + 3 * L) = a3 + b3;
 }
 
+/// fir_split_block over whole blocks from i while they fit in [0, n); returns where they end.
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline std::size_t fir_split_whole(const T* const* s, std::size_t F, const T* f, const T* g,
+                                                          std::size_t i, std::size_t n, T* a, T* d) {
+    constexpr std::size_t B = 4 * VB / sizeof(T);
+    for (; i + B <= n; i += B) fir_split_block<T, VB>(s, F, f, g, std::ptrdiff_t(i), a + i, d + i);
+    return i;
+}
+
 template <class T, std::size_t VB>
 [[gnu::always_inline]] inline void fir_split_blocks(const T* const* s, std::size_t F, const T* f, const T* g,
-                                                    std::size_t n, T* a, T* d) {
-    constexpr std::size_t B = 4 * VB / sizeof(T);
-    std::size_t i = 0;
-    for (; i + B <= n; i += B) fir_split_block<T, VB>(s, F, f, g, std::ptrdiff_t(i), a + i, d + i);
+                                                    std::size_t n, T* a, T* d, std::size_t i = 0) {
+    i = fir_split_whole<T, VB>(s, F, f, g, i, n, a, d);
     for (; i < n; ++i) {
         T sa = T(0), sd = T(0);
         for (std::size_t k = 0; k < F; ++k) {
@@ -169,12 +176,19 @@ template <class T, std::size_t VB>
     }
 }
 
+/// fir_merge_block over whole blocks from i while they fit in [0, n); returns where they end.
+template <class T, std::size_t VB>
+[[gnu::always_inline]] inline std::size_t fir_merge_whole(const T* const* s, const T* const* r, std::size_t F,
+                                                          const T* f, const T* g, std::size_t i, std::size_t n, T* o) {
+    constexpr std::size_t B = 4 * VB / sizeof(T);
+    for (; i + B <= n; i += B) fir_merge_block<T, VB>(s, r, F, f, g, std::ptrdiff_t(i), o + i);
+    return i;
+}
+
 template <class T, std::size_t VB>
 [[gnu::always_inline]] inline void fir_merge_blocks(const T* const* s, const T* const* r, std::size_t F, const T* f,
-                                                    const T* g, std::size_t n, T* o) {
-    constexpr std::size_t B = 4 * VB / sizeof(T);
-    std::size_t i = 0;
-    for (; i + B <= n; i += B) fir_merge_block<T, VB>(s, r, F, f, g, std::ptrdiff_t(i), o + i);
+                                                    const T* g, std::size_t n, T* o, std::size_t i = 0) {
+    i = fir_merge_whole<T, VB>(s, r, F, f, g, i, n, o);
     for (; i < n; ++i) {
         T sa = T(0), sb = T(0);
         for (std::size_t k = 0; k < F; ++k) {
@@ -197,22 +211,36 @@ __attribute__((target("avx2,fma"))) void fir_merge_avx2(const T* const* s, const
                                                          const T* f, const T* g, std::size_t n, T* o) {
     fir_merge_blocks<T, 32>(s, r, F, f, g, n, o);
 }
+// And for AVX-512 (64-byte vectors), finishing rows too short for a 64-byte
+// block with 32-byte blocks (the coarse levels' rows are short).
+template <class T>
+__attribute__((target("avx512f,avx2,fma"))) void fir_split_avx512(const T* const* s, std::size_t F, const T* f,
+                                                                  const T* g, std::size_t n, T* a, T* d) {
+    fir_split_blocks<T, 32>(s, F, f, g, n, a, d, fir_split_whole<T, 64>(s, F, f, g, 0, n, a, d));
+}
+template <class T>
+__attribute__((target("avx512f,avx2,fma"))) void fir_merge_avx512(const T* const* s, const T* const* r, std::size_t F,
+                                                                  const T* f, const T* g, std::size_t n, T* o) {
+    fir_merge_blocks<T, 32>(s, r, F, f, g, n, o, fir_merge_whole<T, 64>(s, r, F, f, g, 0, n, o));
+}
 #endif
 
-/// fir_split over [0, n) in blocks (AVX2+FMA when the CPU has it).
+/// fir_split over [0, n) in blocks (AVX-512 or AVX2+FMA when the CPU has it).
 template <class T>
 void fir_split_range(const T* const* s, std::size_t F, const T* f, const T* g, std::size_t n, T* a, T* d) {
 #if LUCID_WAVELET_AVX2_DISPATCH
+    if (use_avx512()) return fir_split_avx512(s, F, f, g, n, a, d);
     if (use_avx2()) return fir_split_avx2(s, F, f, g, n, a, d);
 #endif
     fir_split_blocks<T, 16>(s, F, f, g, n, a, d);
 }
 
-/// fir_merge over [0, n) in blocks (AVX2+FMA when the CPU has it).
+/// fir_merge over [0, n) in blocks (AVX-512 or AVX2+FMA when the CPU has it).
 template <class T>
 void fir_merge_range(const T* const* s, const T* const* r, std::size_t F, const T* f, const T* g, std::size_t n,
                      T* o) {
 #if LUCID_WAVELET_AVX2_DISPATCH
+    if (use_avx512()) return fir_merge_avx512(s, r, F, f, g, n, o);
     if (use_avx2()) return fir_merge_avx2(s, r, F, f, g, n, o);
 #endif
     fir_merge_blocks<T, 16>(s, r, F, f, g, n, o);
