@@ -185,7 +185,7 @@ def main():
     w(f"- Measured: {date}")
     w(f"- CPU: {model}; {cpus}; memory {mem}")
     w(f"- OS: {platform.system()} {platform.release()}; compiler: {cc}; Release build (`-O3`, no `-march`:"
-      " lucid's own run-time AVX2 dispatch where it has one)")
+      " lucid's own run-time AVX2 / AVX-512 dispatch where it has one)")
     w(f"- Peers: NumPy {peers['versions']['numpy']}, SciPy {peers['versions']['scipy']}, scikit-image "
       f"{peers['versions']['skimage']}, PyWavelets {peers['versions']['pywt']}, OpenCV {peers['versions']['cv2']}")
     w(f"- Load average (1/5/15 min) before: {' / '.join(load_before)}, after: {' / '.join(load_after)} "
@@ -342,6 +342,13 @@ def main():
       + " ".join(f"Against {r['peer']}: {r['ratio']:.2f} per call"
                  + (f", {r['ratio_steady']:.2f} with the operator reused" if r.get("ratio_steady") else "") + "."
                  for r in cv))
+    w("")
+    w("How close the FFT-bound rows can come to 5× depends on the CPU: they set FFTW against SciPy's")
+    w("and NumPy's pocketfft, whose relative speed varies from machine to machine, and *floor / peer*")
+    w("is the best ratio the algorithm allows on this one. The previous run of this page, on another")
+    w("machine (an AMD EPYC virtual machine, 2026-12-07 17:30 UTC, `git show 3d56fc3:docs/performance.md`),")
+    w("had floors of 0.13 (FFT convolution), 0.076 (Wiener) and 0.15 (ADMM-TV), and lucid/peer 0.16,")
+    w("0.091 and 0.21 there.")
     w("")
     w("What differs where the outputs differ (the work per iteration is the same):")
     w("")
@@ -510,12 +517,13 @@ def main():
     w("  pair through the gram symbol when A is a convolution on its FFT path (the periodic rows")
     w("  here); on the direct path (small kernels: the reflect rows, where σ = 2 picks the separable")
     w("  direct convolution) two direct convolutions are cheaper than a DCT pair and are kept.")
-    w("- One-shot peer cases include allocating and zero-filling fresh buffers; on this (virtual)")
-    w("  machine first-touch page faults are expensive (*Fresh workspaces* above), and both sides pay")
+    w("- One-shot peer cases include allocating and zero-filling fresh buffers; on virtual machines")
+    w("  first-touch page faults are expensive (*Fresh workspaces* above), and both sides pay")
     w("  them. lucid's own workspaces (AlignedBuffer: grids, spectra, the fused solvers' planes, FGP's")
     w("  dual) fault once per 2 MiB huge page, and so do the images of 4 MiB or more it allocates for")
     w("  its results (advised before their first write); all its images are backed in one system call")
     w("  before their first write instead of one fault per 4 KiB page (NumPy's arrays fault per page):")
+    w("  on the AMD EPYC virtual machine of the previous run, where a 4 KiB fault cost ~10 µs,")
     w("  that cut the one-call Richardson–Lucy case (512², 30 iterations) from 56 to 47 ms and the")
     w("  automatic zero-boundary convolution from 11.8 to 9.1 ms (peer_cases with LUCID_PREFAULT=0")
     w("  and 1, 2026-12-07). Taking the fused ADMM-TV and FGP scratch onto huge pages cut the")
