@@ -11,6 +11,9 @@
 #define LUCID_HAS_AVX2_DISPATCH 0
 #endif
 
+#include <cstdlib>
+#include <cstring>
+
 namespace lucid::detail {
 
 /// True when the CPU executes AVX2 and FMA instructions (checked once).
@@ -26,11 +29,17 @@ inline bool cpu_has_avx2_fma() {
 #endif
 }
 
-/// True when the CPU executes AVX-512F (with AVX2 and FMA): the tap loop of
-/// the direct convolution has a 64-byte-vector copy (checked once).
+/// True when the CPU executes AVX-512F (with AVX2 and FMA) and the process
+/// was not started with LUCID_AVX512=0 (or off): the direct convolution's tap
+/// loop and the wavelet filters then run 64-byte-vector copies. Checked once.
+/// The switch is for CPUs that lower their clock for 512-bit code enough to
+/// lose (older Intel server parts); measure with `bench_convolution
+/// --benchmark_filter=ConvDirectIsa`.
 inline bool cpu_has_avx512() {
 #if LUCID_HAS_AVX2_DISPATCH
     static const bool ok = [] {
+        if (const char* e = std::getenv("LUCID_AVX512"))
+            if (std::strcmp(e, "0") == 0 || std::strcmp(e, "off") == 0) return false;
         __builtin_cpu_init();
         return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f");
     }();
