@@ -475,6 +475,44 @@ void for_each_sweep_case(Body&& body) {
 
 }  // namespace
 
+TEMPLATE_TEST_CASE("PDHG relaxation pass: the eight-lane sums equal a plain loop", "[solvers][pdhg]", float, double) {
+    using T = TestType;
+    for (std::size_t n : {std::size_t(1), std::size_t(8), std::size_t(37), std::size_t(1000)}) {
+        CAPTURE(n);
+        std::vector<T> v(n), vt(n), k(n), kt(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            v[i] = T(std::sin(0.3 * double(i)));
+            vt[i] = T(std::cos(0.7 * double(i)));
+            k[i] = T(0.1 * double(i % 13));
+            kt[i] = T(std::sin(1.1 * double(i) + 0.5));
+        }
+        const T rho = T(1.7);
+        const double inv_step = 3.0;
+        double res = 0, stp = 0, vn = 0, kn = 0;
+        std::vector<T> vt_ref(n), kt_ref(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const T dv = rho * (vt[i] - v[i]), dk = rho * (kt[i] - k[i]);
+            const double r = double(dk) - double(dv) * inv_step;
+            vt_ref[i] = v[i] + dv;
+            kt_ref[i] = k[i] + dk;
+            res += r * r;
+            stp += double(dv) * double(dv);
+            vn += double(vt_ref[i]) * double(vt_ref[i]);
+            kn += double(kt_ref[i]) * double(kt_ref[i]);
+        }
+        const auto s = detail::relax_and_measure<T>(v.data(), vt.data(), k.data(), kt.data(), n, rho, inv_step);
+        // equal up to one rounding (a compiler may fuse ρ(ṽ − v) + v into an FMA in one loop only)
+        const double ulp = 4 * double(std::numeric_limits<T>::epsilon()) * 4;
+        CHECK(max_abs_diff(vt, vt_ref) <= ulp);
+        CHECK(max_abs_diff(kt, kt_ref) <= ulp);
+        const double rel = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+        CHECK(s.residual == Approx(res).epsilon(rel));
+        CHECK(s.step == Approx(stp).epsilon(rel));
+        CHECK(s.v_norm == Approx(vn).epsilon(rel));
+        CHECK(s.k_norm == Approx(kn).epsilon(rel));
+    }
+}
+
 TEMPLATE_TEST_CASE("ADMM-TV sweep: the AVX2 row loops equal the scalar loops", "[solvers][tv][admm]", float, double) {
     using T = TestType;
     if (!lucid::detail::use_avx2()) {

@@ -1,8 +1,8 @@
 #pragma once
 /// \file cpu_features.hpp
 /// Run-time CPU feature checks for kernels that ship an AVX2+FMA copy (and,
-/// for the convolution tap loop, an AVX-512 copy) beside the portable one
-/// (GCC/Clang `target` attribute).
+/// for the convolution tap loop and the wavelet filters, an AVX-512 copy)
+/// beside the portable one (GCC/Clang `target` attribute).
 /// Define LUCID_NO_RUNTIME_DISPATCH to keep the baseline instruction set only.
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(LUCID_NO_RUNTIME_DISPATCH)

@@ -89,7 +89,8 @@ inline std::ptrdiff_t column_grain(std::size_t rows, std::size_t h, std::size_t 
 //
 // Written with GCC/Clang vector extensions so that the accumulators stay in
 // registers: 4 vectors of VB bytes per output set (VB = 16: SSE2 baseline,
-// VB = 32: the AVX2+FMA copy, VB = 64: the AVX-512 copy), taps in the inner loop. Tails use scalar loops.
+// VB = 32: the AVX2+FMA copy, VB = 64: the AVX-512 copy), taps in the inner
+// loop. Tails use scalar loops.
 
 /// For t < 4·VB/sizeof(T): a[t] = Σ_k f[k]·s_k[off + t], d[t] = Σ_k g[k]·s_k[off + t].
 template <class T, std::size_t VB>

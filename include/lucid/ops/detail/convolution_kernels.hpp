@@ -13,9 +13,9 @@
 /// column list (off = a·ts). Zero taps are dropped, so sparse kernels (motion
 /// blur) cost only their support. The loop runs in register blocks of eight
 /// SIMD vectors over j with the taps in the inner loop (GCC/Clang vector
-/// extensions: 16-byte vectors on the baseline, an AVX2+FMA copy with 32-byte
-/// vectors and an AVX-512 copy with 64-byte vectors selected at run time; each
-/// output lane sums its taps in the same order in every copy), so each output is stored exactly once and
+/// extensions: 16-byte vectors on the baseline, AVX2+FMA and AVX-512 copies
+/// with 32- and 64-byte vectors selected at run time; every copy sums an
+/// output's taps in the same order), so each output is stored exactly once and
 /// eight independent FMA chains hide the FMA latency. A list spanning several
 /// rows (a 2-D kernel, a column pass) also runs two output rows at once from a
 /// merged list (Taps::pair_rows): each loaded vector feeds both rows.
