@@ -176,10 +176,12 @@ TEMPLATE_TEST_CASE("Convolution equals direct summation for every boundary, odd 
         }
 }
 
-TEMPLATE_TEST_CASE("Convolution adjoint: dot-product test for every boundary, method and rank",
-                   "[convolution][adjoint]", float, double) {
-    using T = TestType;
-    unsigned seed = 100;
+namespace {
+// body(k, boundary, method) for every kernel shape (odd, even, 1×n, tall), boundary,
+// method and kernel rank (general or rank 1) of the per-mode tests; the kernel is
+// drawn from the current `seed`, which body may advance.
+template <class T, class Body>
+void for_each_mode_case(unsigned& seed, Body&& body) {
     for (auto kc : std::vector<KernelCase>{{3, 3}, {4, 2}, {1, 6}, {5, 8}, {15, 3}})
         for (Boundary b : all_boundaries)
             for (auto method : {ConvolutionMethod::direct, ConvolutionMethod::fft})
@@ -187,12 +189,22 @@ TEMPLATE_TEST_CASE("Convolution adjoint: dot-product test for every boundary, me
                     CAPTURE(kc.kh, kc.kw, to_string(b), name(method), rank1);
                     const Image<T> k =
                         rank1 ? separable_kernel<T>(kc.kh, kc.kw, seed) : random_array<T, 2>({kc.kh, kc.kw}, seed);
-                    ++seed;
-                    Convolution<T> A(k, {19, 17}, b, {.method = method});
-                    CHECK(adjoint_test(A, seed).relative_error < tol<T>());
-                    Convolution<T, 3> S(k, {3, 19, 17}, b, {.method = method});
-                    CHECK(adjoint_test(S, seed + 7).relative_error < tol<T>());
+                    body(k, b, method);
                 }
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("Convolution adjoint: dot-product test for every boundary, method and rank",
+                   "[convolution][adjoint]", float, double) {
+    using T = TestType;
+    unsigned seed = 100;
+    for_each_mode_case<T>(seed, [&](const Image<T>& k, Boundary b, ConvolutionMethod method) {
+        ++seed;
+        Convolution<T> A(k, {19, 17}, b, {.method = method});
+        CHECK(adjoint_test(A, seed).relative_error < tol<T>());
+        Convolution<T, 3> S(k, {3, 19, 17}, b, {.method = method});
+        CHECK(adjoint_test(S, seed + 7).relative_error < tol<T>());
+    });
 }
 
 TEMPLATE_TEST_CASE("Convolution writes its whole output: buffers full of NaN give the zero-filled result",
@@ -220,16 +232,10 @@ TEMPLATE_TEST_CASE("Convolution writes its whole output: buffers full of NaN giv
         CHECK(max_abs_diff(A(x), y0) == 0);
         CHECK(max_abs_diff(A.adjoint_of(g), z0) == 0);
     };
-    for (auto kc : std::vector<KernelCase>{{3, 3}, {4, 2}, {1, 6}, {5, 8}, {15, 3}})
-        for (Boundary b : all_boundaries)
-            for (auto method : {ConvolutionMethod::direct, ConvolutionMethod::fft})
-                for (bool rank1 : {false, true}) {
-                    CAPTURE(kc.kh, kc.kw, to_string(b), name(method), rank1);
-                    const Image<T> k =
-                        rank1 ? separable_kernel<T>(kc.kh, kc.kw, seed) : random_array<T, 2>({kc.kh, kc.kw}, seed);
-                    check(Convolution<T>(k, {19, 17}, b, {.method = method}));
-                    check(Convolution<T, 3>(k, {3, 19, 17}, b, {.method = method}));
-                }
+    for_each_mode_case<T>(seed, [&](const Image<T>& k, Boundary b, ConvolutionMethod method) {
+        check(Convolution<T>(k, {19, 17}, b, {.method = method}));
+        check(Convolution<T, 3>(k, {3, 19, 17}, b, {.method = method}));
+    });
 }
 
 TEMPLATE_TEST_CASE("Convolution adjoint equals the transpose of the explicit matrix", "[convolution][adjoint]", float,

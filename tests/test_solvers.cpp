@@ -500,7 +500,8 @@ TEMPLATE_TEST_CASE("PDHG relaxation pass: the eight-lane sums equal a plain loop
             vn += double(vt_ref[i]) * double(vt_ref[i]);
             kn += double(kt_ref[i]) * double(kt_ref[i]);
         }
-        const auto s = detail::relax_and_measure<T>(v.data(), vt.data(), k.data(), kt.data(), n, rho, inv_step);
+        const auto s =
+            detail::relax_and_measure<true, T>(v.data(), vt.data(), k.data(), kt.data(), n, rho, inv_step);
         // equal up to one rounding (a compiler may fuse ρ(ṽ − v) + v into an FMA in one loop only)
         const double ulp = 4 * double(std::numeric_limits<T>::epsilon()) * 4;
         CHECK(max_abs_diff(vt, vt_ref) <= ulp);

@@ -41,18 +41,19 @@ namespace detail {
 /// Sums of one relaxation pass of `pdhg` (double).
 struct RelaxSums {
     double residual = 0;  ///< Σ (Δk − Δv/step)²
-    double step = 0;      ///< Σ Δv²
+    double step = 0;      ///< Σ Δv² (when asked for)
     double v_norm = 0;    ///< Σ v_{n+1}²
     double k_norm = 0;    ///< Σ k_{n+1}²
 };
 
 /// One fused relaxation pass over a leaf of n elements: Δv = ρ(ṽ − v),
 /// Δk = ρ(k̃ − k), ṽ ← v + Δv, k̃ ← k + Δk, with the sums of RelaxSums
-/// (inv_step = 1/τ or 1/σ). Eight partial sums per quantity: a single
+/// (inv_step = 1/τ or 1/σ; Σ Δv² only WithStep: the dual pass has no use
+/// for it). Eight partial sums per quantity: a single
 /// double accumulator is a chain of dependent additions the compiler may not
 /// reorder, which made these passes latency-bound (float PDHG ran slower
 /// than double).
-template <class T>
+template <bool WithStep, class T>
 RelaxSums relax_and_measure(const T* __restrict v, T* __restrict vt, const T* __restrict k, T* __restrict kt,
                             std::size_t n, T rho, double inv_step) {
     constexpr std::size_t L = 8;
@@ -64,7 +65,7 @@ RelaxSums relax_and_measure(const T* __restrict v, T* __restrict vt, const T* __
         vt[i] = v[i] + dv;
         kt[i] = k[i] + dk;
         res[l] += r * r;
-        stp[l] += double(dv) * double(dv);
+        if constexpr (WithStep) stp[l] += double(dv) * double(dv);
         vn[l] += double(vt[i]) * double(vt[i]);
         kn[l] += double(kt[i]) * double(kt[i]);
     };
@@ -177,7 +178,7 @@ SolverResult<V> pdhg(F f, G g, K k, const V& x0, PdhgParams params = {}, Callbac
         // written over the ṽ buffers (then swapped in, so a diverged step leaves v_n untouched).
         double p2 = 0, xn2 = 0, kty2 = 0, d2 = 0, yn2 = 0, kx2 = 0, step2 = 0;
         detail::for_each_leaf([&](auto xs, auto xt, auto ks, auto kt) {
-            const auto s = detail::relax_and_measure<T>(xs.data(), xt.data(), ks.data(), kt.data(), xs.size(), rho,
+            const auto s = detail::relax_and_measure<true, T>(xs.data(), xt.data(), ks.data(), kt.data(), xs.size(), rho,
                                                         inv_tau);
             p2 += s.residual;      // ‖Kᵀ(y_{n+1} − y_n) − (x_{n+1} − x_n)/τ‖²
             step2 += s.step;       // ‖x_{n+1} − x_n‖²
@@ -185,7 +186,7 @@ SolverResult<V> pdhg(F f, G g, K k, const V& x0, PdhgParams params = {}, Callbac
             kty2 += s.k_norm;      // ‖Kᵀy_{n+1}‖²
         }, x, x_t, kty, kty_t);
         detail::for_each_leaf([&](auto ys, auto yt, auto ks, auto kt) {
-            const auto s = detail::relax_and_measure<T>(ys.data(), yt.data(), ks.data(), kt.data(), ys.size(), rho,
+            const auto s = detail::relax_and_measure<false, T>(ys.data(), yt.data(), ks.data(), kt.data(), ys.size(), rho,
                                                         inv_sigma);
             d2 += s.residual;      // ‖K(x_{n+1} − x_n) − (y_{n+1} − y_n)/σ‖²
             yn2 += s.v_norm;       // ‖y_{n+1}‖²
