@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 
 #include "lucid/core/image.hpp"
 #include "lucid/io/read.hpp"
+#include "lucid/kernels/gaussian.hpp"
 #include "lucid/io/write.hpp"
 #include "lucid/metrics/psnr.hpp"
 #include "lucid/polyblur/estimate_blur.hpp"
@@ -316,8 +319,12 @@ TEST_CASE("cli: the fixture's blur is what the tool's blur computes", "[cli]") {
     REQUIRE_CLI();
     const auto& f = fixture();
     const fs::path out = f.dir / "tool-blurred.png";
-    const Output o = lucid_run({"blur", f.sharp, out, "--kernel", gauss, "--boundary", "replicate", "--quiet"});
+    const Output o = lucid_run({"blur", f.sharp, out, "--kernel", gauss, "--boundary", "replicate", "--json"});
     REQUIRE(o.code == 0);
+    const Json j = parse_json(o.out);  // the documented layout: the kernel's size is one of its parameters
+    CHECK(j["parameters"]["kernel_size"].arr.at(0).num == double(lucid::kernels::gaussian<double>(1.5).shape()[0]));
+    CHECK(j["parameters"]["boundary"].str == "replicate");
+    CHECK(!j.has("kernel_size"));
     const auto y = read_checked(out, 48, 48);
     // Noise-free tool blur vs our noisy one: they differ by the noise only (σ = 0.01 → ~40 dB).
     CHECK(lucid::metrics::psnr(f.blurred_img, y) > 36);
@@ -803,6 +810,86 @@ TEST_CASE("cli: Ctrl-C stops a solver with exit 130, one line and no file", "[cl
     }
 }
 
+TEST_CASE("cli: an unwritable output directory and a wrong LUCID_CNN_MODEL are refused before any work", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    const std::string in = f.blurred.string();
+    auto run_with = [&](const std::string& prefix, const std::vector<std::string>& args) {
+        std::string cmd = prefix + " " + quote(cli_path);
+        for (const auto& a : args) cmd.append(" ").append(quote(a));
+        const fs::path err = f.dir / "env.err";
+        cmd.append(" >/dev/null 2>").append(quote(err.string())).append(" </dev/null");
+        const int status = std::system(cmd.c_str());
+        return std::pair{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(err)};
+    };
+    const fs::path out = f.dir / "cnn-env.png";
+    for (const std::string& bad : {(f.dir / "no-such.lcnn").string(), f.dir.string()}) {
+        const auto [code, err] = run_with("LUCID_CNN_MODEL=" + quote(bad),
+                                          {"denoise", in, out.string(), "--method", "cnn", "--sigma", "0.05"});
+        CHECK(code == 1);
+        CHECK_THAT(err, Catch::Contains("LUCID_CNN_MODEL") && Catch::Contains(bad));
+        CHECK(!fs::exists(out));
+    }
+    if (::geteuid() == 0) {
+        WARN("skipped the read-only directory case: root may write anywhere");
+        return;
+    }
+    const fs::path ro = f.dir / "read-only";
+    fs::create_directories(ro);
+    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
+    const auto [code, err] = run_with("", {"deblur", in, (ro / "o.png").string(), "--kernel", gauss, "--method",
+                                           "pdhg-tv", "--iters", "100000"});
+    fs::permissions(ro, fs::perms::owner_all);
+    CHECK(code == 1);  // at once: 100000 PDHG iterations would take minutes
+    CHECK_THAT(err, Catch::Contains("OUT") && Catch::Contains("not writable"));
+}
+
+TEST_CASE("cli: Ctrl-C while the output is being written leaves no temporary file", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    // an 8000x6000 PGM: its 48 MB are written in 16 MiB chunks, long enough to catch the temporary
+    const fs::path dir = f.dir / "sigint-write", in = dir / "big.pgm", out = dir / "out.pgm";
+    fs::create_directories(dir);
+    {
+        std::ofstream o(in, std::ios::binary);
+        o << "P5\n8000 6000\n255\n";
+        std::string row(8000, '\0');
+        for (int i = 0; i < 6000; ++i) {
+            for (int j = 0; j < 8000; ++j) row[std::size_t(j)] = char((i * 7 + j * 3) & 0xFF);
+            o.write(row.data(), std::streamsize(row.size()));
+        }
+    }
+    const fs::path err = dir / "err.txt";
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) ::dup2(fd, STDERR_FILENO);
+        ::execl(cli_path, cli_path, "blur", in.c_str(), out.c_str(), "--kernel", "box:size=1", "--quiet", (char*)nullptr);
+        ::_exit(127);
+    }
+    bool saw_temporary = false;
+    for (int spins = 0; !saw_temporary; ++spins) {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid) {  // finished before we saw the temporary
+            WARN("the write finished before its temporary was seen; not exercised");
+            return;
+        }
+        for (const auto& e : fs::directory_iterator(dir))
+            if (e.path().filename().string().find(".lucid-tmp-") != std::string::npos) saw_temporary = true;
+    }
+    ::kill(pid, SIGINT);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 130);
+    CHECK(slurp(err) == "lucid blur: interrupted; no output written\n");
+    std::vector<std::string> left;
+    for (const auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename().string());
+    std::sort(left.begin(), left.end());
+    CHECK(left == std::vector<std::string>{"big.pgm", "err.txt"});
+}
+
 TEST_CASE("cli: bad input gives one line, a non-zero exit and no file", "[cli]") {
     REQUIRE_CLI();
     const auto& f = fixture();
@@ -898,6 +985,18 @@ TEST_CASE("cli: bad input gives one line, a non-zero exit and no file", "[cli]")
             expect_rejected({"denoise", in, out, "--method", "tv", "--lambda", v}, "--lambda", 2);
         }
         expect_rejected({"denoise", in, out, "--method", "tv", "--sigma", "1e300"}, "--sigma", 2);
+        // finite values whose consequences overflow are refused as the option
+        for (const std::string o : {"--alpha", "--beta"}) {
+            expect_rejected({"polyblur", in, out, o, "1.7e308"}, o, 2);
+            expect_rejected(deblur({"--method", "polyblur", o, "2e6"}), o, 2);
+        }
+        expect_rejected({"blur", in, out, "--kernel", gauss, "--noise", "1e308"}, "--noise", 2);
+        // --sigma where nothing uses it is refused like every other option that does not apply
+        for (const std::string m : {"admm-tv", "tikhonov", "richardson-lucy", "inverse"})
+            expect_rejected(deblur({"--kernel", gauss, "--method", m, "--sigma", "0.02"}), "--sigma", 2);
+        expect_rejected(deblur({"--kernel", gauss, "--method", "wiener", "--lambda", "0.01", "--sigma", "0.02"}),
+                        "--sigma", 2);
+        expect_rejected(deblur({"--method", "polyblur", "--sigma", "0.02"}), "--sigma", 2);
     }
     SECTION("kernel larger than the image") {
         expect_rejected(deblur({"--kernel", "box:size=61", "--method", "admm-tv"}), "larger than the image", 2);
@@ -921,6 +1020,7 @@ TEST_CASE("cli: bad input gives one line, a non-zero exit and no file", "[cli]")
         expect_rejected({"demo", "--out", file.string()}, "--out", 2);
         // a path under a file is refused before any computation
         expect_rejected({"demo", "--out", (file / "sub").string()}, "--out", 1);
+        expect_rejected({"blur", in, (file / "o.png").string(), "--kernel", gauss}, "is not a directory", 1);
         expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--noise", "-1"}, "--noise", 2);
         expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--image", missing}, "missing.png", 1);
         expect_rejected({"demo", "--out", (f.bad_dir / "d").string(), "--image", f.blurred.string()}, "64x64", 2);

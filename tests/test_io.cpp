@@ -2,6 +2,7 @@
 // and hostile files, the pixel limit, atomic writes.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <sys/resource.h>
@@ -102,6 +104,45 @@ Bytes png_raw(const std::vector<std::uint16_t>& samples, std::size_t w, std::siz
     const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
     for (int p = 0; p < 7; ++p) {
         if (std::size_t(xs[p]) >= w) continue;  // empty pass: no rows at all
+        for (std::size_t y = std::size_t(ys[p]); y < h; y += std::size_t(dy[p])) put_row(y, std::size_t(xs[p]), std::size_t(dx[p]));
+    }
+    return raw;
+}
+
+// Palette indices (1, 2, 4 or 8 bits, packed from the byte's high bits) as
+// PNG image data, each row with a random filter type 0..4 (filter distance 1
+// byte), optionally Adam7-interlaced: an encoder independent of the decoder's.
+Bytes png_palette_raw(const std::vector<std::uint8_t>& index, std::size_t w, std::size_t h, int depth, bool interlace,
+                      unsigned seed) {
+    std::mt19937 rng(seed);
+    Bytes raw;
+    Bytes prev;  // the previous unfiltered row of the current pass (empty at a pass start)
+    auto put_row = [&](std::size_t y, std::size_t x0, std::size_t dx) {
+        Bytes row;
+        std::size_t bit = 0;
+        for (std::size_t x = x0; x < w; x += dx, bit += std::size_t(depth)) {
+            if (bit % 8 == 0) row.push_back(0);
+            row.back() = std::uint8_t(row.back() | (index[y * w + x] << (8 - depth - int(bit % 8))));
+        }
+        const int type = int(rng() % 5);
+        raw.push_back(std::uint8_t(type));
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            const int a = i > 0 ? row[i - 1] : 0, b = prev.empty() ? 0 : prev[i], c = i > 0 && !prev.empty() ? prev[i - 1] : 0;
+            const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+            const int predictor[5] = {0, a, b, (a + b) / 2, pa <= pb && pa <= pc ? a : pb <= pc ? b : c};
+            raw.push_back(std::uint8_t(row[i] - predictor[type]));
+        }
+        prev = row;
+    };
+    if (!interlace) {
+        for (std::size_t y = 0; y < h; ++y) put_row(y, 0, 1);
+        return raw;
+    }
+    const int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
+    const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    for (int p = 0; p < 7; ++p) {
+        prev.clear();
+        if (std::size_t(xs[p]) >= w) continue;
         for (std::size_t y = std::size_t(ys[p]); y < h; y += std::size_t(dy[p])) put_row(y, std::size_t(xs[p]), std::size_t(dx[p]));
     }
     return raw;
@@ -286,6 +327,59 @@ TEST_CASE("interlaced (Adam7) PNG of every small size decodes exactly", "[io][pn
                 CHECK(r.info.interlaced);
                 CHECK(max_abs_diff(r.image, expected_stack(s, w, h, spp, depth == 8 ? 255.0 : 65535.0)) < 1e-15);
             }
+}
+
+TEST_CASE("palette PNG: filtered indices decode to their PLTE colours; an index past PLTE is refused", "[io][png]") {
+    const auto path = scratch("palette.png");
+    unsigned seed = 1;
+    for (int depth : {1, 2, 4, 8})
+        for (bool interlace : {false, true})
+            for (auto [w, h] : std::vector<std::pair<std::size_t, std::size_t>>{{1, 1}, {3, 5}, {13, 7}, {33, 9}}) {
+                // one entry short of the depth's range (depth 1: both), so a wrong unfilter shows as a bad index
+                const unsigned entries = depth == 1 ? 2u : depth == 8 ? 200u : (1u << depth) - 1;
+                Bytes plte;
+                for (unsigned k = 0; k < entries; ++k)
+                    plte.insert(plte.end(), {std::uint8_t(k), std::uint8_t(255 - k), std::uint8_t((3 * k) & 0xFF)});
+                std::mt19937 rng(seed++);
+                std::vector<std::uint8_t> index(w * h);
+                for (auto& v : index) v = std::uint8_t(rng() % entries);
+                auto build = [&](const std::vector<std::uint8_t>& idx) {
+                    PngBuilder png;
+                    png.ihdr(std::uint32_t(w), std::uint32_t(h), depth, 3, interlace ? 1 : 0);
+                    png.chunk("PLTE", plte);
+                    png.idat_compressed(png_palette_raw(idx, w, h, depth, interlace, seed));
+                    png.iend();
+                    return png.out;
+                };
+                CAPTURE(depth, interlace, w, h);
+                const auto r = io::decode<double>(build(index));
+                REQUIRE(r.image.shape()[0] == 3);
+                double worst = 0;
+                for (std::size_t i = 0; i < w * h; ++i)
+                    for (std::size_t c = 0; c < 3; ++c)
+                        worst = std::max(worst, std::abs(r.image.data()[c * w * h + i] * 255 - plte[3 * index[i] + c]));
+                CHECK(worst < 1e-9);
+                if (entries < (1u << depth)) {
+                    auto bad = index;
+                    bad[(w * h) / 2] = std::uint8_t(entries);
+                    write_bytes(path, build(bad));
+                    CHECK_THROWS_AS(io::read<double>(path), IoError);
+                    CHECK_THROWS_WITH(io::read<double>(path), Catch::Contains("palette index " + std::to_string(entries)) &&
+                                                                  Catch::Contains(path.string()));
+                }
+            }
+    // PLTE lengths: not a multiple of 3, more entries than the bit depth allows
+    for (auto [bytes, depth, reason] : std::vector<std::tuple<std::size_t, int, const char*>>{
+             {4, 8, "multiple of 3"}, {0, 8, "multiple of 3"}, {3 * 257, 8, "multiple of 3"}, {3 * 5, 2, "more than 4"}}) {
+        PngBuilder png;
+        png.ihdr(2, 2, depth, 3);
+        png.chunk("PLTE", Bytes(bytes, 9));
+        png.idat_compressed(Bytes(2 * 2, 0));
+        png.iend();
+        write_bytes(path, png.out);
+        CAPTURE(bytes, depth);
+        CHECK_THROWS_WITH(io::read<double>(path), Catch::Contains(reason));
+    }
 }
 
 TEST_CASE("plain and binary PNM with comments, any maxval", "[io][pnm]") {
@@ -683,6 +777,54 @@ TEST_CASE("writes are atomic: failures leave no partial or temporary file", "[io
     const Bytes payload{1, 2, 3};
     io::write_file_atomic(dir / "raw.bin", payload);
     CHECK(read_bytes(dir / "raw.bin") == payload);
+}
+
+TEST_CASE("a raised cancel flag stops a write: Cancelled, no file, no temporary", "[io][atomic]") {
+    const auto dir = scratch("cancel");
+    fs::create_directories(dir);
+    const auto target = dir / "keep.pgm";
+    Image<double> x({32, 32}, 0.25);
+    io::write(target, x);
+    const Bytes before = read_bytes(target);
+
+    // raised before the call: nothing is created
+    std::atomic<bool> cancel{true};
+    CHECK_THROWS_AS(io::write(target, Image<double>({32, 32}, 0.75), {.cancel = &cancel}), Cancelled);
+    CHECK_THROWS_WITH(io::write_file_atomic(dir / "new.bin", Bytes{1, 2}, "here", &cancel),
+                      Catch::Contains("here") && Catch::Contains("new.bin") && Catch::Contains("cancelled"));
+    CHECK(read_bytes(target) == before);
+    CHECK(directory_listing(dir) == std::vector<std::string>{"keep.pgm"});
+
+    // raised by another thread while the temporary exists (a 192 MiB payload
+    // is written in 16 MiB chunks): the temporary is removed, the old file kept
+    cancel = false;
+    const Bytes big(std::size_t(192) << 20, 7);
+    std::atomic<bool> done{false}, saw_temporary{false};
+    std::thread watcher([&] {
+        while (!done.load()) {
+            for (const auto& e : fs::directory_iterator(dir))
+                if (e.path().filename().string().find(".lucid-tmp-") != std::string::npos) {
+                    saw_temporary = true;
+                    cancel = true;
+                    return;
+                }
+        }
+    });
+    bool cancelled = false;
+    try {
+        io::write_file_atomic(target, big, "here", &cancel);
+    } catch (const Cancelled&) {
+        cancelled = true;
+    }
+    done = true;
+    watcher.join();
+    if (!saw_temporary) {
+        WARN("the write finished before the watcher saw its temporary; mid-write cancel not exercised");
+    } else {
+        CHECK(cancelled);
+        CHECK(read_bytes(target) == before);
+    }
+    if (cancelled) CHECK(directory_listing(dir) == std::vector<std::string>{"keep.pgm"});
 }
 
 TEST_CASE("long file names and concurrent writers of one file", "[io][atomic]") {

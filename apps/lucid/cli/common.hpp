@@ -52,11 +52,13 @@ public:
 
 // ---- SIGINT -----------------------------------------------------------------
 //
-// While a solver runs, SIGINT only raises a flag: the solver's callback sees it
-// and stops the run, the command then throws Interrupted and writes nothing.
-// Outside such sections (reading, closed-form steps without a callback) the
-// handler ends the process at once with status 130: no output is being written
-// there, and every write is atomic anyway. A second SIGINT always ends at once.
+// While a solver runs or an output is written, SIGINT only raises a flag: the
+// solver's callback sees it and stops the run, a write sees it before its
+// rename and removes its temporary; the command then throws Interrupted and
+// writes nothing. `lucid demo` polls the flag between its steps (its staging
+// directory must be removed). Elsewhere (reading, closed-form steps without a
+// callback) the handler ends the process at once with status 130: nothing is
+// being written there. A second SIGINT always ends at once.
 
 namespace detail {
 inline std::atomic<bool>& interrupt_flag() {
@@ -180,6 +182,8 @@ auto naming(const std::string& argument, Fn&& fn) -> decltype(fn()) {
         throw lucid::IoError(argument + ": " + e.what());
     } catch (const Interrupted&) {
         throw;
+    } catch (const lucid::Cancelled&) {
+        throw;
     } catch (const UsageError&) {
         throw;
     } catch (const Failure&) {
@@ -209,7 +213,8 @@ inline void set_plane(ImageStack<double>& s, std::size_t c, const Image<double>&
 }
 
 /// Checks before any computation that `path` can be an output image: a known
-/// extension (.png, .pgm, .ppm, .pnm), an existing directory, and not a directory itself.
+/// extension (.png, .pgm, .ppm, .pnm), an existing writable directory, and not
+/// a directory itself.
 inline void check_output_path(const std::string& path, const std::string& argument, std::size_t channels) {
     namespace fs = std::filesystem;
     const fs::path p(path);
@@ -222,9 +227,14 @@ inline void check_output_path(const std::string& path, const std::string& argume
         throw UsageError(argument + ": '" + path + "' is a PGM name, but the image has 3 channels (use .png or .ppm)");
     const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
     std::error_code ec;
-    if (!fs::is_directory(dir, ec))
+    if (!fs::exists(dir, ec))
         throw Failure(argument + ": cannot write '" + path + "': directory '" + dir.string() + "' does not exist");
+    if (!fs::is_directory(dir, ec))
+        throw Failure(argument + ": cannot write '" + path + "': '" + dir.string() + "' is not a directory");
     if (fs::is_directory(p, ec)) throw Failure(argument + ": cannot write '" + path + "': it is a directory");
+    // the file is created next to its destination (atomic rename), so the directory must take new entries
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        throw Failure(argument + ": cannot write '" + path + "': directory '" + dir.string() + "' is not writable");
 }
 
 /// An output directory written as a whole or not at all. Construct it before
@@ -315,19 +325,35 @@ private:
     bool committed_ = false;
 };
 
+/// Runs write(cancel_flag) with SIGINT only raising the flag; a write the flag
+/// cancelled (lucid::Cancelled: temporary removed, destination untouched)
+/// becomes Interrupted. The handler's immediate exit would leave the
+/// temporary behind, so writes are never left to it.
+template <class Write>
+void write_cooperatively(const std::string& argument, Write&& write) {
+    CooperativeSection cooperative;
+    check_interrupt();
+    try {
+        naming(argument, [&] { write(&detail::interrupt_flag()); });
+    } catch (const lucid::Cancelled&) {
+        throw Interrupted();
+    }
+}
+
 /// Writes atomically unless SIGINT arrived (then throws Interrupted, nothing written).
 template <class Img>
 void write_image(const std::string& path, const Img& image, const std::string& argument, int bit_depth = 8) {
-    check_interrupt();
-    naming(argument, [&] { lucid::io::write(path, image, {.bit_depth = bit_depth}); });
+    write_cooperatively(argument, [&](const std::atomic<bool>* cancel) {
+        lucid::io::write(path, image, {.bit_depth = bit_depth, .cancel = cancel});
+    });
 }
 
-/// Writes a small text file atomically.
+/// Writes a small text file atomically (SIGINT as in write_image).
 inline void write_text(const std::filesystem::path& path, const std::string& text, const std::string& argument) {
-    check_interrupt();
-    naming(argument, [&] {
-        lucid::io::write_file_atomic(path, std::span<const std::uint8_t>(
-                                               reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    write_cooperatively(argument, [&](const std::atomic<bool>* cancel) {
+        lucid::io::write_file_atomic(
+            path, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
+            "lucid::io::write_file_atomic", cancel);
     });
 }
 

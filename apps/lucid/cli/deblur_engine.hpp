@@ -88,6 +88,12 @@ inline const std::vector<MethodInfo>& deblur_methods() {
     return m;
 }
 
+/// Whether --sigma enters the run: the denoiser-driven methods (the
+/// denoiser's strength) and Wiener without --lambda (K = 100 σ²).
+inline bool uses_sigma(const MethodInfo& m, bool lambda_given) {
+    return m.takes_denoiser || (std::string_view(m.name) == "wiener" && !lambda_given);
+}
+
 inline const MethodInfo* find_method(const std::string& name) {
     for (const auto& m : deblur_methods())
         if (name == m.name) return &m;

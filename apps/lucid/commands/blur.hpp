@@ -66,7 +66,7 @@ inline CommandSpec blur_spec() {
             {"IN", "OUT"},
             {{"kernel", true, "SPEC", kernel_spec_help()},
              {"boundary", true, "B", "periodic | zero | reflect | replicate | valid (default reflect)"},
-             {"noise", true, "SIGMA", "standard deviation of added Gaussian noise, >= 0 (default 0)"},
+             {"noise", true, "SIGMA", "standard deviation of added Gaussian noise, in [0, 1] (default 0)"},
              {"seed", true, "N", "noise seed, integer >= 0 (default 1)"},
              json_option(), quiet_option(), threads_option()}};
 }
@@ -82,6 +82,9 @@ inline int run_blur(const std::vector<std::string>& argv) {
     if (!args.has("kernel")) throw UsageError("lucid blur: option '--kernel SPEC' is required");
     const Boundary b = parse_boundary(args.choice("boundary", "reflect", boundary_names()));
     const double noise = args.number("noise", 0.0, "nonnegative");
+    if (noise > 1)
+        throw UsageError("lucid blur: option '--noise' must be <= 1 (the noise level on the [0, 1] scale; got " +
+                         fmt(noise) + ")");
     const long seed = args.integer("seed", 1, 0, std::numeric_limits<long>::max());
     const std::string spec_text = *args.text("kernel");
     const Image<double> k = parse_kernel_arg(spec_text);
@@ -95,10 +98,10 @@ inline int run_blur(const std::vector<std::string>& argv) {
     write_image(out_path, y, "OUT");
     if (common.json) {
         JsonObject p;
-        p.add("kernel", spec_text).add("boundary", std::string(to_string(b))).add("noise", noise).add("seed", seed);
+        p.add("kernel", spec_text).add("kernel_size", std::vector<double>{double(k.shape()[0]), double(k.shape()[1])});
+        p.add("boundary", std::string(to_string(b))).add("noise", noise).add("seed", seed);
         JsonObject j;
         j.add("command", "blur").add("input", in).add("output", out_path).add("parameters", p);
-        j.add("kernel_size", std::vector<double>{double(k.shape()[0]), double(k.shape()[1])});
         j.add("shape", std::vector<double>{double(y.shape()[0]), double(y.shape()[1]), double(y.shape()[2])});
         j.add("time_seconds", t);
         std::printf("%s\n", j.str().c_str());

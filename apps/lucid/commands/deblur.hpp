@@ -110,6 +110,9 @@ inline int run_deblur(const std::vector<std::string>& argv) {
             throw UsageError("lucid deblur: option '--ensemble' must be 1, 2, 4 or 8 (got " + std::to_string(n) + ")");
         s.ensemble = int(n);
     }
+    if (args.has("sigma") && !uses_sigma(info, args.has("lambda")))
+        throw UsageError("lucid deblur: option '--sigma' applies to wiener (without --lambda), pnp-admm, pnp-hqs, "
+                         "pnp-fista and red only");
     s.sigma = args.number("sigma", 0.01, "positive");
     check_noise_sigma("deblur", s.sigma);
     if (s.denoiser == "cnn" && info.takes_denoiser && s.sigma > 50.0 / 255)
@@ -158,7 +161,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
     Boundary boundary_used = s.boundary.value_or(Boundary::reflect);
     std::optional<lucid::polyblur::PolyblurOptions> polyblur_used;
     if (method == "polyblur") {
-        const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, s.iters.value_or(3));
+        const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, s.iters.value_or(3), "deblur");
         polyblur_used = o;
         if (H <= 2 * std::size_t(o.estimate.border) || W <= 2 * std::size_t(o.estimate.border))
             throw Failure("IN: Polyblur needs an image larger than " + std::to_string(2 * o.estimate.border) +
@@ -216,7 +219,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         if (max_iter > 0) p.add("iters", max_iter);
         if (info.takes_denoiser) p.add("denoiser", s.denoiser);
         if (info.takes_denoiser && s.denoiser == "cnn") p.add("ensemble", s.ensemble);
-        if (info.needs_kernel) p.add("sigma", s.sigma);
+        if (uses_sigma(info, s.lambda.has_value())) p.add("sigma", s.sigma);
         if (method == "blind") p.add("size", blind_size);
         if (method == "polyblur") p.merge(polyblur_parameters_json(*polyblur_used, false));
         JsonObject j;

@@ -148,6 +148,9 @@ inline int run_demo(const std::vector<std::string>& argv) {
     if (noise > 0.5) throw UsageError("lucid demo: option '--noise' must be <= 0.5 (got " + fmt(noise) + ")");
     // checked now, written at the end as a whole (nothing is left behind on a failure)
     StagedDirectory out(out_dir, "lucid demo: option '--out'");
+    // From here on SIGINT only raises the flag, polled between the steps, so
+    // that the staging directory's destructor runs (a second SIGINT still ends at once).
+    CooperativeSection cooperative;
     const Image<double> sharp =
         naming(args.has("image") ? "option '--image'" : "demo image", [&] { return lucid::io::read_gray<double>(image_path); });
     const std::size_t H = sharp.shape()[0], W = sharp.shape()[1];
@@ -237,7 +240,7 @@ inline int run_demo(const std::vector<std::string>& argv) {
                               (r.smooth_extension ? " (smoothly periodized)" : "");
                 run.command = "lucid deblur " + blurred_name + " " + c.name + "-" + m + ".png --kernel " + c.spec +
                               " --method " + s.method + (info.takes_denoiser ? " --denoiser " + s.denoiser : "") +
-                              (noise != 0.01 ? " --sigma " + fmt(noise, "%g") : "");
+                              (noise != 0.01 && uses_sigma(info, false) ? " --sigma " + fmt(noise, "%g") : "");
                 if (r.boundary != Boundary::reflect && m != "inverse" && m != "wiener")
                     run.command += " --boundary " + std::string(to_string(r.boundary));
             }

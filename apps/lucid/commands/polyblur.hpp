@@ -27,8 +27,8 @@ inline lucid::polyblur::DirectionRule read_direction(const Args& args) {
 /// The options of a Polyblur run besides --iters (`lucid polyblur`, and
 /// `lucid deblur --method polyblur`).
 inline std::vector<OptionSpec> polyblur_options() {
-    return {{"alpha", true, "A", "p''(1): mid-frequency boost, >= 0 (default 6)"},
-            {"beta", true, "B", "p(0): high-frequency gain, >= 0 (default 1)"},
+    return {{"alpha", true, "A", "p''(1): mid-frequency boost, in [0, 1e6] (default 6)"},
+            {"beta", true, "B", "p(0): high-frequency gain, in [0, 1e6] (default 1)"},
             {"no-halo-removal", false, "", "keep the raw deconvolution (no halo blending)"},
             {"stop-below", true, "S",
              "stop before a pass whose estimated sigma is below S pixels, >= 0 (default 0: never; 0.5 leaves "
@@ -37,11 +37,14 @@ inline std::vector<OptionSpec> polyblur_options() {
 }
 
 /// PolyblurOptions from --alpha, --beta, --no-halo-removal, --stop-below, --direction (defaults otherwise).
-inline lucid::polyblur::PolyblurOptions read_polyblur_options(const Args& args, int n_iter) {
+inline lucid::polyblur::PolyblurOptions read_polyblur_options(const Args& args, int n_iter, const std::string& command) {
     lucid::polyblur::PolyblurOptions o;
     o.n_iter = n_iter;
     o.alpha = args.number("alpha", 6.0, "nonnegative");
     o.beta = args.number("beta", 1.0, "nonnegative");
+    for (auto [name, v] : {std::pair{"alpha", o.alpha}, std::pair{"beta", o.beta}})
+        if (v > lucid::polyblur::max_polynomial_weight)
+            throw UsageError("lucid " + command + ": option '--" + name + "' must be <= 1e6 (got " + fmt(v) + ")");
     o.remove_halo = !args.flag("no-halo-removal");
     o.estimate.direction = read_direction(args);
     o.stop_below = args.number("stop-below", 0.0, "nonnegative");
@@ -95,7 +98,7 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
         return exit_ok;
     }
     const CommonOptions common = read_common(args, spec);
-    const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, int(args.integer("iters", 3, 1, max_blind_iters)));
+    const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, int(args.integer("iters", 3, 1, max_blind_iters)), "polyblur");
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
     check_output_path(out_path, "OUT", input.image.shape()[0]);

@@ -36,6 +36,13 @@ public:
     using Error::Error;
 };
 
+/// An operation stopped because the caller raised its cancel flag (for
+/// example `io::WriteOptions::cancel`); it left nothing behind.
+class Cancelled : public Error {
+public:
+    using Error::Error;
+};
+
 namespace detail {
 
 template <class... Parts>

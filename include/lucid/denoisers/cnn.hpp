@@ -182,20 +182,28 @@ public:
 
     /// Loads lucid's committed default model, found at
     /// `default_model_path()`.
-    static Cnn load_default(CnnParams params = {}) { return load(default_model_path(), params); }
+    static Cnn load_default(CnnParams params = {}) {
+        const std::filesystem::path path = default_model_path();
+        try {
+            return load(path, params);
+        } catch (const IoError& e) {
+            const char* env = std::getenv("LUCID_CNN_MODEL");
+            if (env && *env) throw IoError(std::string(e.what()) + " (the file named by LUCID_CNN_MODEL)");
+            throw;
+        }
+    }
 
-    /// Where the default model is looked for, in order: the file named by the
-    /// environment variable LUCID_CNN_MODEL; `data/models/cnn-denoiser.lcnn`
-    /// in the source tree that holds this header; `share/lucid/models/
-    /// cnn-denoiser.lcnn` of the install prefix that holds it. Throws
-    /// lucid::Error listing the paths tried when none exists.
+    /// Where the default model is looked for: the file named by the
+    /// environment variable LUCID_CNN_MODEL when it is set and non-empty (as
+    /// is: a wrong path fails when loaded rather than silently falling back);
+    /// otherwise `data/models/cnn-denoiser.lcnn` in the source tree that holds
+    /// this header, then `share/lucid/models/cnn-denoiser.lcnn` of the install
+    /// prefix that holds it. Throws lucid::Error listing the paths tried when
+    /// neither exists.
     static std::filesystem::path default_model_path() {
         namespace fs = std::filesystem;
         std::vector<fs::path> tried;
-        if (const char* env = std::getenv("LUCID_CNN_MODEL"); env && *env) {
-            if (fs::exists(env)) return env;
-            tried.emplace_back(env);
-        }
+        if (const char* env = std::getenv("LUCID_CNN_MODEL"); env && *env) return env;
         const fs::path here = fs::path(__FILE__).parent_path();  // <root>/include/lucid/denoisers
         for (const fs::path& rel : {fs::path("../../../data/models/cnn-denoiser.lcnn"),
                                     fs::path("../../../share/lucid/models/cnn-denoiser.lcnn")}) {

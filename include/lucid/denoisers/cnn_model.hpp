@@ -154,8 +154,11 @@ struct CnnModel {
 
     /// Reads and parses a `.lcnn` file (IoError when it cannot be read).
     static CnnModel read(const std::filesystem::path& path) {
-        std::ifstream f(path, std::ios::binary);
-        if (!f)
+        std::error_code ec;
+        std::ifstream f;
+        // a directory opens as an ifstream on Linux and fails only when read
+        if (std::filesystem::is_regular_file(path, ec)) f.open(path, std::ios::binary);
+        if (!f.is_open())
             lucid::detail::fail_argument<IoError>("lucid::denoisers::CnnModel::read", "path", "a readable .lcnn file",
                                            path.string());
         std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());

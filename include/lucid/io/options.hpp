@@ -2,6 +2,7 @@
 /// \file options.hpp
 /// Parameters of image reading (`ReadOptions`) and writing (`WriteOptions`).
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -29,6 +30,11 @@ struct WriteOptions {
     /// Bits per sample in the file: 8 (default) or 16. Values x ∈ [0, 1] are
     /// stored as round(x·(2^bits − 1)) after clamping to [0, 1].
     int bit_depth = 8;
+
+    /// Optional cancel flag (see `write_file_atomic`): when it reads true
+    /// before the file is in place, nothing is written and `lucid::Cancelled`
+    /// is thrown. Not owned; must outlive the call.
+    const std::atomic<bool>* cancel = nullptr;
 
     /// Throws unless bit_depth is 8 or 16.
     void validate(std::string_view where = "lucid::io::WriteOptions") const {

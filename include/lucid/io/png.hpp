@@ -60,6 +60,7 @@ struct PngLayout {
     std::uint32_t width = 0, height = 0;
     int bit_depth = 0, color_type = 0, interlace = 0;
     bool has_trns = false;
+    std::uint32_t palette_entries = 0;  ///< PLTE length / 3 (colour type 3)
     std::vector<std::span<const std::uint8_t>> idat;  ///< IDAT payloads in file order
     std::uint64_t idat_bytes = 0;
 };
@@ -151,11 +152,22 @@ inline PngLayout png_parse(std::span<const std::uint8_t> bytes, const Source& sr
             if (data[10] != 0 || data[11] != 0 || h.interlace > 1)
                 src.fail("corrupt PNG: unknown compression, filter or interlace method in IHDR");
             check_pixel_limit(src, h.width, h.height, max_pixels);
+            // stb_image's own limit (STBI_MAX_DIMENSIONS), named here rather than as its "too large"
+            if (h.width > (1u << 24) || h.height > (1u << 24))
+                src.fail(lucid::detail::concat("PNG of ", h.width, "x", h.height,
+                                               " not supported: width and height must be at most 16777216"));
             seen_ihdr = true;
         } else if (name == "IHDR") {
             src.fail("corrupt PNG: a second IHDR chunk");
         } else if (name == "PLTE") {
+            if (len == 0 || len % 3 != 0 || len > 3 * 256)
+                src.fail(lucid::detail::concat("corrupt PNG: PLTE has ", len,
+                                               " bytes, expected a multiple of 3 between 3 and 768"));
+            if (h.color_type == 3 && len / 3 > (1u << h.bit_depth))
+                src.fail(lucid::detail::concat("corrupt PNG: PLTE has ", len / 3, " entries, more than ", 1u << h.bit_depth,
+                                               " for bit depth ", h.bit_depth));
             seen_plte = true;
+            h.palette_entries = len / 3;
         } else if (name == "tRNS") {
             h.has_trns = true;
         } else if (name == "IDAT") {
@@ -185,8 +197,74 @@ inline ImageInfo png_info(const PngLayout& h) {
     return info;
 }
 
+/// Undoes the PNG row filters (None, Sub, Up, Average, Paeth) in place on
+/// `rows` rows of `1 + stride` bytes (filter byte first); `bpp` is the filter's
+/// byte distance, max(1, bits per pixel / 8). Returns false on an unknown filter type.
+inline bool png_unfilter(std::uint8_t* data, std::size_t rows, std::size_t stride, std::size_t bpp) {
+    const std::uint8_t* prev = nullptr;
+    for (std::size_t r = 0; r < rows; ++r) {
+        std::uint8_t* row = data + r * (stride + 1);
+        const std::uint8_t type = row[0];
+        std::uint8_t* x = row + 1;
+        auto up = [&](std::size_t i) -> int { return prev ? prev[i] : 0; };
+        auto left = [&](std::size_t i) -> int { return i >= bpp ? x[i - bpp] : 0; };
+        auto up_left = [&](std::size_t i) -> int { return prev && i >= bpp ? prev[i - bpp] : 0; };
+        switch (type) {
+            case 0: break;
+            case 1: for (std::size_t i = 0; i < stride; ++i) x[i] = std::uint8_t(x[i] + left(i)); break;
+            case 2: for (std::size_t i = 0; i < stride; ++i) x[i] = std::uint8_t(x[i] + up(i)); break;
+            case 3: for (std::size_t i = 0; i < stride; ++i) x[i] = std::uint8_t(x[i] + ((left(i) + up(i)) >> 1)); break;
+            case 4:
+                for (std::size_t i = 0; i < stride; ++i) {
+                    const int a = left(i), b = up(i), c = up_left(i), p = a + b - c;
+                    const int pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+                    x[i] = std::uint8_t(x[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c));
+                }
+                break;
+            default: return false;
+        }
+        prev = x;
+    }
+    return true;
+}
+
+/// For a palette image: every index in the (inflated, filtered) image data
+/// must name a PLTE entry. stb_image would read its uninitialized palette
+/// slots for the others; the PNG specification calls them an error.
+inline void png_check_palette_indices(const PngLayout& h, std::uint8_t* raw, const Source& src) {
+    const std::size_t depth = std::size_t(h.bit_depth);
+    auto check_pass = [&](std::uint8_t* data, std::size_t w, std::size_t rows) {
+        if (w == 0 || rows == 0) return std::size_t(0);
+        const std::size_t stride = (w * depth + 7) / 8;
+        if (!png_unfilter(data, rows, stride, 1)) src.fail("corrupt PNG: unknown row filter type in the image data");
+        for (std::size_t r = 0; r < rows; ++r) {
+            const std::uint8_t* x = data + r * (stride + 1) + 1;
+            for (std::size_t i = 0; i < w; ++i) {
+                const std::size_t bit = i * depth;  // samples are packed from the byte's high bits
+                const unsigned index = (x[bit / 8] >> (8 - depth - bit % 8)) & ((1u << depth) - 1);
+                if (index >= h.palette_entries)
+                    src.fail(lucid::detail::concat("corrupt PNG: palette index ", index, " but PLTE has only ",
+                                                   h.palette_entries, " entries"));
+            }
+        }
+        return rows * (stride + 1);
+    };
+    if (h.interlace == 0) {
+        check_pass(raw, h.width, h.height);
+        return;
+    }
+    static constexpr int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
+    static constexpr int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    for (int p = 0; p < 7; ++p) {
+        const std::size_t w = h.width > std::uint32_t(xs[p]) ? (h.width - xs[p] + dx[p] - 1) / dx[p] : 0;
+        const std::size_t r = h.height > std::uint32_t(ys[p]) ? (h.height - ys[p] + dy[p] - 1) / dy[p] : 0;
+        raw += check_pass(raw, w, r);
+    }
+}
+
 /// Inflates the IDAT stream into a buffer of exactly png_raw_size bytes and
-/// checks the size and the zlib Adler-32 (stb_image checks neither).
+/// checks the size and the zlib Adler-32 (stb_image checks neither), and for
+/// palette images that every index has a PLTE entry.
 inline void png_check_image_data(const PngLayout& h, const Source& src) {
     const std::uint64_t expected = png_raw_size(h);
     constexpr std::uint64_t int_max = std::uint64_t(std::numeric_limits<int>::max());
@@ -213,7 +291,10 @@ inline void png_check_image_data(const PngLayout& h, const Source& src) {
     const std::uint32_t stored = load_be32(tail);
     const std::uint32_t computed =
         adler32(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(raw.get()), std::size_t(expected)));
-    if (stored != computed) src.fail("corrupt or truncated PNG: zlib Adler-32 checksum mismatch in the image data");
+    if (stored != computed)
+        src.fail("corrupt or truncated PNG: zlib Adler-32 checksum mismatch in the image data "
+                 "(or bytes after the end of the zlib stream)");
+    if (h.color_type == 3) png_check_palette_indices(h, reinterpret_cast<std::uint8_t*>(raw.get()), src);
 }
 
 /// Decodes a whole PNG file held in memory.

@@ -116,7 +116,7 @@ void write(const std::filesystem::path& path, const ImageStack<T>& image, const 
     const Format format = format_from_extension(path, s[0], where);
     const detail::Raster r = detail::prepare_raster(image.data(), s[0], s[1], s[2], image.size(), format, options, where);
     const std::vector<std::uint8_t> bytes = detail::encode_raster(r, format, detail::Source{where, path, true});
-    write_file_atomic(path, bytes, where);
+    write_file_atomic(path, bytes, where, options.cancel);
 }
 
 /// Writes an H×W image to `path` (see the C×H×W overload).
@@ -127,7 +127,7 @@ void write(const std::filesystem::path& path, const Image<T>& image, const Write
     const Format format = format_from_extension(path, 1, where);
     const detail::Raster r = detail::prepare_raster(image.data(), 1, s[0], s[1], image.size(), format, options, where);
     const std::vector<std::uint8_t> bytes = detail::encode_raster(r, format, detail::Source{where, path, true});
-    write_file_atomic(path, bytes, where);
+    write_file_atomic(path, bytes, where, options.cancel);
 }
 
 }  // namespace lucid::io

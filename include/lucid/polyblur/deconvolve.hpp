@@ -72,8 +72,13 @@ struct DeconvolveOptions {
         constexpr std::string_view where = "lucid::polyblur::DeconvolveOptions";
         require_nonnegative(where, "alpha", alpha);
         require_nonnegative(where, "beta", beta);
+        require(alpha <= max_polynomial_weight, where, "alpha", "in [0, 1e6]", alpha);
+        require(beta <= max_polynomial_weight, where, "beta", "in [0, 1e6]", beta);
         require(coefficients.size() <= 16, where, "coefficients", "at most 16 (degree 15)", coefficients.size());
-        for (double c : coefficients) require_finite(where, "coefficients", c);
+        for (double c : coefficients) {
+            require_finite(where, "coefficients", c);
+            require(std::abs(c) <= max_polynomial_weight, where, "coefficients", "each in [-1e6, 1e6]", c);
+        }
         require(tile_size >= 64 && tile_size <= 16384, where, "tile_size", "in [64, 16384]", tile_size);
         require(!edge_taper || route == Route::automatic || route == Route::fourier, where, "edge_taper",
                 "used with Route::automatic or Route::fourier", to_string(route));

@@ -12,6 +12,11 @@
 
 namespace lucid::polyblur {
 
+/// Largest |α|, |β| and |coefficient| accepted: the filter output Σ aᵢ Kⁱ v of
+/// an image on the [0, 1] scale then stays far from overflow even in float
+/// (3β in the coefficients overflows double for β near 6e307).
+inline constexpr double max_polynomial_weight = 1e6;
+
 /// How `estimate_blur` finds the blur direction θ (POLYBLUR.md §2, step 6):
 /// from the directional maxima f_j = max |∂_{a_j} g|, a_j = jπ/n_angles, or
 /// from the image's power spectrum.
@@ -194,6 +199,8 @@ struct PolyblurOptions {
         require(n_iter >= 1 && n_iter <= 1000, where, "n_iter", "in [1, 1000]", n_iter);
         require_nonnegative(where, "alpha", alpha);
         require_nonnegative(where, "beta", beta);
+        require(alpha <= max_polynomial_weight, where, "alpha", "in [0, 1e6]", alpha);
+        require(beta <= max_polynomial_weight, where, "beta", "in [0, 1e6]", beta);
         require(kernel_size >= 3 && kernel_size <= 255, where, "kernel_size", "in [3, 255]", kernel_size);
         require(kernel_size % 2 == 1, where, "kernel_size", "odd", kernel_size);
         require_positive(where, "prefilter_sigma_spatial", prefilter_sigma_spatial);
