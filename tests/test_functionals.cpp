@@ -469,7 +469,7 @@ TEMPLATE_TEST_CASE("Tikhonov through an operator: closed form and CG", "[functio
     CHECK((p - exact).norm() <= (std::is_same_v<T, float> ? 1e-4 : 1e-9) * exact.norm());
     CHECK(double(tk.value(x0)) == Approx(0).margin(1e-6));
     check_gradient(tk, v, 3, std::is_same_v<T, float> ? 2e-2 : 1e-6);
-    CHECK_THROWS_WITH(Tikhonov(D, T(-1)), Catch::Contains("weight"));
+    CHECK_THROWS_WITH(Tikhonov(D, T(-1)), Catch::Contains("argument 'lambda'"));
     // on images with a spectral operator: exact
     auto B = periodic_blur<T>(8, 8);
     Tikhonov tb(B, T(1));
@@ -531,6 +531,64 @@ TEMPLATE_TEST_CASE("combinators: sum, scaling, translation, separable sum, Morea
     hub.prox(x, T(0.7), b);
     CHECK((a - b).norm() <= tol * 10 * (1 + b.norm()));
     CHECK(env.lipschitz() == T(2));
+}
+
+TEST_CASE("shape mismatches, NaN and extreme magnitudes: errors or honest values, never silent garbage",
+          "[functionals][errors]") {
+    // WeightedSquaredError's value and gradient read and wrote past their buffers
+    Image<double> w({2, 2}, 1.0), y({2, 2}, 0.0), big({4, 4}, 1.0), tiny({1, 1});
+    WeightedSquaredError<Image<double>> f(w, y);
+    CHECK_THROWS_AS(f.value(big), ShapeError);
+    CHECK_THROWS_WITH(f.value(big), Catch::Contains("'x'"));
+    CHECK_THROWS_WITH(f.gradient(big, w), Catch::Contains("'x'"));
+    CHECK_THROWS_WITH(f.gradient(y, tiny), Catch::Contains("'g'"));
+    // L21Norm's dual projection (PDHG's prox of f*) wrote v.size() elements into any out
+    xt::xtensor<double, 3> p({2, 8, 8}, 3.0), o({2, 1, 1});
+    L21Norm<double> l21(1.0);
+    CHECK_THROWS_AS(l21.prox_conjugate(p, 1.0, o), ShapeError);
+    CHECK_THROWS_WITH(l21.project_dual(p, o), Catch::Contains("'out'"));
+    xt::xtensor<double, 3> q = xt::zeros<double>({2, 8, 8});
+    CHECK_THROWS_WITH(l21.project_dual(p, q, -1.0), Catch::Contains("'radius'"));
+    l21.project_dual(p, q, 0.5);  // |(3, 3)| = 3√2 → radius 0.5
+    CHECK(q(0, 4, 4) == Approx(0.5 / std::sqrt(2.0)));
+    // Tikhonov names its own parameter
+    ops::Gradient<double> D({4, 4}, Boundary::reflect);
+    CHECK_THROWS_WITH(Tikhonov(D, -1.0), Catch::Contains("argument 'lambda'"));
+
+    // NaN: ‖·‖∞ and the l-infinity ball see it (std::max skipped it), Huber's gradient is NaN
+    // in every lane, not −λ in the scalar tail
+    Image<double> nan_image({2, 2}, 0.5);
+    nan_image(1, 0) = std::nan("");
+    CHECK(std::isnan(norm_inf(nan_image)));
+    CHECK(std::isinf(LInfBall<double>(1).value(nan_image)));
+    for (int n : {1, 3, 9, 17}) {
+        VectorX<double> v = VectorX<double>::Zero(n), g(n);
+        v(n - 1) = std::nan("");
+        Huber<double>(0.5, 2.0).gradient(v, g);
+        CAPTURE(n);
+        CHECK(std::isnan(g(n - 1)));
+    }
+    // entries far larger than the radius: shifting by the maximum keeps z in the sums
+    VectorX<float> huge(3), onto(3);
+    huge << 1e30f, 1e30f, -1e30f;
+    Simplex<float>(1).project(huge, onto);
+    CHECK(onto(0) == Approx(0.5f));
+    CHECK(onto(1) == Approx(0.5f));
+    CHECK(onto(2) == 0.0f);
+    huge << std::numeric_limits<float>::infinity(), 0.f, 0.f;
+    Simplex<float>(1).project(huge, onto);
+    CHECK(onto.array().isNaN().all());
+    // ‖v‖² above FLT_MAX: the float L2-ball projection and the norm stay exact
+    VectorX<float> far(4), proj(4);
+    far << 3e19f, 4e19f, 0.f, 0.f;
+    CHECK(norm(far) == Approx(5e19f));
+    L2Ball<float>(1).project(far, proj);
+    CHECK(proj(0) == Approx(0.6f));
+    CHECK(proj(1) == Approx(0.8f));
+    // a mean over no pixels is refused, not 0/0
+    Image<float> none({0, 0});
+    CHECK_THROWS_WITH(learning::l2_loss(none, none), Catch::Contains("'x'") && Catch::Contains("non-empty"));
+    CHECK_THROWS_WITH(learning::l1_loss(none, none), Catch::Contains("'x'") && Catch::Contains("non-empty"));
 }
 
 TEST_CASE("functionals reject bad parameters with the argument's name", "[functionals][errors]") {

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <tuple>
 #include <type_traits>
@@ -226,9 +227,10 @@ void for_each_leaf(F&& f, First&& first, Rest&&... rest) {
 
 }  // namespace detail
 
-/// ⟨x, y⟩ = Σᵢ xᵢ yᵢ (accumulated in double).
+namespace detail {
+/// ⟨x, y⟩ accumulated and returned in double.
 template <Vector V>
-scalar_t<V> dot(const V& x, const V& y) {
+double dot_in_double(const V& x, const V& y) {
     double total = 0.0;
     detail::for_each_leaf([&](auto a, auto b) {
         detail::require_same_size("lucid::dot", a, b);
@@ -246,16 +248,22 @@ scalar_t<V> dot(const V& x, const V& y) {
         for (; i < n; ++i) s0 += double(pa[i]) * pb[i];
         total += (s0 + s1) + (s2 + s3);
     }, x, y);
-    return scalar_t<V>(total);
+    return total;
 }
+}  // namespace detail
+
+/// ⟨x, y⟩ = Σᵢ xᵢ yᵢ (accumulated in double).
+template <Vector V>
+scalar_t<V> dot(const V& x, const V& y) { return scalar_t<V>(detail::dot_in_double(x, y)); }
 
 /// ‖x‖² = ⟨x, x⟩.
 template <Vector V>
 scalar_t<V> squared_norm(const V& x) { return dot(x, x); }
 
-/// ‖x‖₂.
+/// ‖x‖₂ (the square root taken in double: ‖x‖² of a float vector may pass
+/// FLT_MAX while ‖x‖ does not).
 template <Vector V>
-scalar_t<V> norm(const V& x) { return std::sqrt(squared_norm(x)); }
+scalar_t<V> norm(const V& x) { return scalar_t<V>(std::sqrt(detail::dot_in_double(x, x))); }
 
 /// ‖x‖₁ = Σᵢ |xᵢ|.
 template <Vector V>
@@ -265,12 +273,20 @@ scalar_t<V> norm1(const V& x) {
     return scalar_t<V>(total);
 }
 
-/// ‖x‖∞ = maxᵢ |xᵢ|.
+/// ‖x‖∞ = maxᵢ |xᵢ|; NaN when any xᵢ is NaN (std::max would skip it).
 template <Vector V>
 scalar_t<V> norm_inf(const V& x) {
-    scalar_t<V> m = 0;
-    detail::for_each_leaf([&](auto a) { for (auto v : a) m = std::max(m, std::abs(v)); }, x);
-    return m;
+    using T = scalar_t<V>;
+    T m = 0;
+    bool nan = false;
+    detail::for_each_leaf([&](auto a) {
+        for (auto v : a) {
+            const T e = std::abs(v);
+            if (e > m) m = e;
+            nan |= e != e;
+        }
+    }, x);
+    return nan ? std::numeric_limits<T>::quiet_NaN() : m;
 }
 
 /// y ← a·x + y.

@@ -63,7 +63,8 @@ public:
             std::ptrdiff_t i = 0;
             for (; i + L <= n; i += L)
                 (bl * xsimd::min(one, xsimd::max(-one, B::load_unaligned(a + i) * bi))).store_unaligned(b + i);
-            for (; i < n; ++i) b[i] = l * std::min(T(1), std::max(T(-1), a[i] * inv));
+            // std::clamp keeps a NaN (as the SIMD max/min above do); std::max(−1, NaN) would give −1
+            for (; i < n; ++i) b[i] = l * std::clamp(a[i] * inv, T(-1), T(1));
         });
     }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 
 #include <xtensor/xtensor.hpp>
 
@@ -93,23 +94,44 @@ public:
         project_dual(v, out);
     }
 
-    /// out = projection of v onto {‖p_{·,i}‖ ≤ r} (r = λ by default): the prox of f*.
+    /// out = projection of v onto {‖p_{·,i}‖ ≤ λ}: the prox of f* (out may alias v).
     template <std::size_t N>
-    void project_dual(const xt::xtensor<T, N>& v, xt::xtensor<T, N>& out, T radius = T(-1)) const {
-        const T r = radius < 0 ? lambda_ : radius;
+    void project_dual(const xt::xtensor<T, N>& v, xt::xtensor<T, N>& out) const {
+        project_onto_ball(v, out, lambda_, "lucid::L21Norm::project_dual");
+    }
+
+    /// out = projection of v onto {‖p_{·,i}‖ ≤ radius}, radius ≥ 0 (out may alias v).
+    template <std::size_t N>
+    void project_dual(const xt::xtensor<T, N>& v, xt::xtensor<T, N>& out, T radius) const {
+        constexpr const char* where = "lucid::L21Norm::project_dual";
+        require(std::isfinite(radius) && radius >= T(0), where, "radius", "finite and >= 0", radius);
+        project_onto_ball(v, out, radius, where);
+    }
+
+private:
+    template <std::size_t N>
+    static void project_onto_ball(const xt::xtensor<T, N>& v, xt::xtensor<T, N>& out, T r, const char* where) {
+        if (out.shape() != v.shape()) detail::fail_argument<ShapeError>(where, "out", "of the shape of v", out.size());
         const std::size_t g = v.shape()[0], n = v.size() / std::max<std::size_t>(g, 1);
         const T* a = v.data();
         T* b = out.data();
         for (std::size_t i = 0; i < n; ++i) {
             T s2 = 0;
             for (std::size_t c = 0; c < g; ++c) s2 += a[c * n + i] * a[c * n + i];
-            const T nrm = std::sqrt(s2);
+            T nrm = std::sqrt(s2);
+            if (!(nrm < std::numeric_limits<T>::max())) nrm = group_norm_in_double(a + i, n, g);  // s2 overflowed T
             const T s = nrm > r ? r / nrm : T(1);
             for (std::size_t c = 0; c < g; ++c) b[c * n + i] = s * a[c * n + i];
         }
     }
 
-private:
+    // ‖(a[0], a[n], …, a[(g−1)n])‖ with the squares summed in double
+    static T group_norm_in_double(const T* a, std::size_t n, std::size_t g) {
+        double s2 = 0;
+        for (std::size_t c = 0; c < g; ++c) s2 += double(a[c * n]) * double(a[c * n]);
+        return T(std::sqrt(s2));
+    }
+
     T lambda_;
 };
 

@@ -27,9 +27,11 @@ public:
     using range_type = typename operator_type::range_type;
     using T = scalar_type;
 
-    WeightedLeastSquares(const char* where, A a, range_type y, T weight, QuadraticProxParams params)
+    /// `weight_name`: the caller's name for the weight, in error messages.
+    WeightedLeastSquares(const char* where, A a, range_type y, T weight, QuadraticProxParams params,
+                         const char* weight_name = "weight")
         : a_(std::move(a)), y_(std::move(y)), w_(weight), r_(make_range(get(a_))) {
-        require_positive(where, "weight", weight);
+        require_positive(where, weight_name, weight);
         if (!(shape_of(y_) == get(a_).range_shape()))
             throw ShapeError(concat(where, ": argument 'y' must have the operator's range shape (got ",
                                     element_count(y_), " elements, expected ", element_count(r_), ")"));
@@ -204,11 +206,11 @@ public:
 
     /// ½λ‖Dx‖²; λ > 0.
     Tikhonov(D d, scalar_type lambda, QuadraticProxParams params = {})
-        : Base("lucid::Tikhonov", D(d), zero_range(d), lambda, params) {}
+        : Base("lucid::Tikhonov", D(d), zero_range(d), lambda, params, "lambda") {}
 
     /// ½λ‖D(x − x₀)‖²; λ > 0, x₀ of D's domain shape.
     Tikhonov(D d, scalar_type lambda, const domain_type& x0, QuadraticProxParams params = {})
-        : Base("lucid::Tikhonov", D(d), image_of(d, x0), lambda, params) {}
+        : Base("lucid::Tikhonov", D(d), image_of(d, x0), lambda, params, "lambda") {}
 
     scalar_type lambda() const { return this->weight(); }
 

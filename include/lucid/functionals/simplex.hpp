@@ -20,7 +20,7 @@ namespace lucid {
 /// \f$ \rho = \max\{j : u_j - (\sum_{i\le j} u_i - z)/j > 0\} \f$,
 /// \f$ \theta = (\sum_{i\le\rho} u_i - z)/\rho \f$, \f$ P(v)_i = \max(v_i - \theta, 0) \f$.
 /// O(n log n); the sort buffer is allocated on first use and reused. A v with
-/// a NaN has no projection: the result is NaN everywhere (for a solver to detect).
+/// a NaN or +inf has no projection: the result is NaN everywhere (for a solver to detect).
 template <class T>
 class Simplex {
 public:
@@ -75,26 +75,30 @@ public:
         bool has_nan = false;
         detail::for_each_leaf([&](auto a) {
             for (auto e : a) {
-                has_nan |= std::isnan(e);
+                has_nan |= std::isnan(e) || e == std::numeric_limits<T>::infinity();
                 sorted_[k++] = e;
             }
         }, v);
-        if (has_nan) {  // no projection exists; and std::sort with NaN is undefined behaviour
+        // NaN or +inf: no projection exists; and std::sort with NaN is undefined behaviour
+        if (has_nan) {
             detail::elementwise(v, out, "lucid::Simplex::project", [](const T*, T* b, std::ptrdiff_t m) {
                 std::fill(b, b + m, std::numeric_limits<T>::quiet_NaN());
             });
             return;
         }
         std::sort(sorted_.begin(), sorted_.end(), std::greater<T>());
-        double cumsum = 0, theta = 0;
+        // The projection commutes with shifts by c·1 (⟨x, 1⟩ = z on Δ): work with
+        // u − max u, so that entries far larger than z do not swamp z in the sums.
+        const double top = double(sorted_[0]);
+        double cumsum = 0, theta = -double(z_);  // j = 0 always qualifies (u₀ − θ₀ = z > 0)
         for (std::size_t j = 0; j < n; ++j) {
-            cumsum += double(sorted_[j]);
+            const double u = double(sorted_[j]) - top;
+            cumsum += u;
             const double t = (cumsum - double(z_)) / double(j + 1);
-            if (double(sorted_[j]) - t > 0) theta = t;  // ρ = the last j where this holds
+            if (u - t > 0) theta = t;  // ρ = the last j where this holds
         }
-        const T th = T(theta);
-        detail::elementwise(v, out, "lucid::Simplex::project", [th](const T* a, T* b, std::ptrdiff_t m) {
-            for (std::ptrdiff_t i = 0; i < m; ++i) b[i] = std::max(a[i] - th, T(0));
+        detail::elementwise(v, out, "lucid::Simplex::project", [top, theta](const T* a, T* b, std::ptrdiff_t m) {
+            for (std::ptrdiff_t i = 0; i < m; ++i) b[i] = T(std::max(double(a[i]) - top - theta, 0.0));
         });
     }
 

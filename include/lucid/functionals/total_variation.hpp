@@ -60,8 +60,12 @@ struct TvProxParams {
 /// What the last prox call did (the worst channel for stacks).
 struct TvProxInfo {
     int iterations = 0;        ///< FGP iterations performed
-    double gap = 0;            ///< final duality gap P(x) − D(p) ≥ ½‖x − prox‖² (+∞ when tol = 0: not evaluated)
-    double rms_bound = 0;      ///< √(2·gap/N): bound on the RMS error of the result (+∞ when tol = 0)
+    /// final duality gap P(x) − D(p) ≥ ½‖x − prox‖², plus the error its
+    /// evaluation in floating point may carry, 8 ε μ TV(x) (+∞ when tol = 0: not evaluated)
+    double gap = 0;
+    /// √(2·gap/N) + 3 ε (max|x| + 4μ) (x is stored in T): bound on the RMS
+    /// error of the result (+∞ when tol = 0)
+    double rms_bound = 0;
     bool converged = false;    ///< rms_bound ≤ tol was reached
 };
 
@@ -147,7 +151,16 @@ public:
         // their first iteration (β = 0 there), so only the coupled one copies.
         if (c_ > 1) std::copy(p_.begin(), p_.end(), r_.begin());
         double t = 1;
-        const double limit = prm.tol * prm.tol * double(n) / 2;  // stop when gap ≤ limit
+        // What rounding allows the certificate to claim. The computed gap's
+        // terms (‖∇x‖ − ⟨∇x, p⟩ ≥ 0, each within a few ulps of ‖∇x‖) carry an
+        // error up to ~8 ε μ TV(x); and x = v + μ div p is stored in T, off by δ
+        // with |δ| ≤ 3 ε (|x| + 4μ) (|div p| ≤ 4 for |p| ≤ 1), which the gap
+        // formula misses by ½‖δ‖² (P(x) − D(p) = formula + ½‖δ‖²): hence the two floors.
+        constexpr double eps = std::numeric_limits<T>::epsilon();
+        auto certified_gap = [&](double computed) { return std::max(0.0, computed) + 8 * eps * double(mu) * last_tv_; };
+        auto rms_bound = [&](double certified) {
+            return std::sqrt(2 * certified / double(n)) + 3 * eps * (last_xmax_ + 4 * double(mu));
+        };
         for (int k = 1; k <= prm.max_iter; ++k) {
             const double tn = (1 + std::sqrt(1 + 4 * t * t)) / 2;
             const T beta = T((t - 1) / tn);
@@ -161,12 +174,12 @@ public:
             t = tn;
             info.iterations = k;
             if (prm.check_every > 0 && k % prm.check_every == 0 && k < prm.max_iter && prm.tol > 0) {
-                if (gap(v, nullptr, mu, norm) <= limit) break;
+                if (rms_bound(certified_gap(gap(v, nullptr, mu, norm))) <= prm.tol) break;
             }
         }
         if (prm.tol > 0) {
-            info.gap = std::max(0.0, gap(v, out, mu, norm));
-            info.rms_bound = std::sqrt(2 * info.gap / double(n));
+            info.gap = certified_gap(gap(v, out, mu, norm));
+            info.rms_bound = rms_bound(info.gap);
             info.converged = info.rms_bound <= prm.tol;
         } else {
             // tol = 0 asks for exactly max_iter iterations and no certificate: the
@@ -325,28 +338,34 @@ private:
     }
 
     // One row of the duality gap, Σ_j (‖∇x_j‖ − ⟨∇x_j, p_j⟩) with the isotropic or
-    // anisotropic norm; SIMD terms in T, the row sum in double.
+    // anisotropic norm; SIMD terms in T, the row sum in double. Adds Σ_j ‖∇x_j‖ to *tv.
     template <bool Iso>
-    static double gap_row(const T* xc, const T* xn, const T* p0, const T* p1, std::size_t w) {
+    static double gap_row(const T* xc, const T* xn, const T* p0, const T* p1, std::size_t w, double* tv) {
         using B = xsimd::batch<T>;
         constexpr std::size_t L = B::size;
-        B acc(T(0));
+        B acc(T(0)), acc_tv(T(0));
         std::size_t j = 0;
         for (; j + L < w; j += L) {
             const B c = B::load_unaligned(xc + j);
             const B gx = B::load_unaligned(xc + j + 1) - c;
             const B gy = B::load_unaligned(xn + j) - c;
             const B inner = gx * B::load_unaligned(p0 + j) + gy * B::load_unaligned(p1 + j);
-            if constexpr (Iso) acc += xsimd::sqrt(gx * gx + gy * gy) - inner;
-            else acc += xsimd::abs(gx) + xsimd::abs(gy) - inner;
+            B nrm;
+            if constexpr (Iso) nrm = xsimd::sqrt(gx * gx + gy * gy);
+            else nrm = xsimd::abs(gx) + xsimd::abs(gy);
+            acc += nrm - inner;
+            acc_tv += nrm;
         }
-        double row = double(xsimd::hadd(acc));
+        double row = double(xsimd::hadd(acc)), row_tv = double(xsimd::hadd(acc_tv));
         for (; j < w; ++j) {
             const double gx = j + 1 < w ? double(xc[j + 1]) - double(xc[j]) : 0.0;
             const double gy = double(xn[j]) - double(xc[j]);
             const double inner = gx * double(p0[j]) + gy * double(p1[j]);
-            row += (Iso ? std::sqrt(gx * gx + gy * gy) : std::abs(gx) + std::abs(gy)) - inner;
+            const double nrm = Iso ? std::sqrt(gx * gx + gy * gy) : std::abs(gx) + std::abs(gy);
+            row += nrm - inner;
+            row_tv += nrm;
         }
+        *tv += row_tv;
         return row;
     }
 
@@ -359,13 +378,17 @@ private:
         const bool avx2 = Iso && detail::use_avx2();
         auto xrow = avx2 ? &tv::x_row_avx2<T> : &x_row;
         auto row_gap = avx2 ? &tv::gap_row_iso_avx2<T> : &gap_row<Iso>;
-        double total = 0;
+        double total = 0, tv = 0;
+        T xmax = 0;
         tv::x_row_pipeline(v, p0, p1, zero_.data(), mu, xrows_.data(), xrows_.data() + w_, h_, w_, xrow,
                            [&](std::size_t i, const T* xc, const T* xn) {
                                const std::size_t o = i * w_;
-                               total += row_gap(xc, xn, p0 + o, p1 + o, w_);
+                               total += row_gap(xc, xn, p0 + o, p1 + o, w_, &tv);
+                               xmax = std::max(xmax, row_abs_max(xc, w_));
                                if (out) std::copy_n(xc, w_, out + o);
                            });
+        last_tv_ = tv;
+        last_xmax_ = double(xmax);
         return double(mu) * total;
     }
 
@@ -374,7 +397,8 @@ private:
     double gap(const T* v, T* out, T mu, TvNorm norm) {
         if (c_ == 1) return norm == TvNorm::anisotropic ? gap_scalar<false>(v, out, mu) : gap_scalar<true>(v, out, mu);
         const std::size_t c = c_, h = h_, w = w_, hw = h * w;
-        double total = 0;
+        double total = 0, tv = 0;
+        T xmax = 0;
         auto X = [&](std::size_t k, std::size_t row) { return xrows_.data() + (2 * k + row % 2) * w; };
         for (std::size_t k = 0; k < c; ++k)
             x_row(v + k * hw, p_.data() + 2 * k * hw, p_.data() + (2 * k + 1) * hw, zero_.data(), mu, X(k, 0), w);
@@ -398,14 +422,27 @@ private:
                     l1 += std::abs(gx) + std::abs(gy);
                     iso += std::sqrt(gx * gx + gy * gy);
                 }
-                total += (norm == TvNorm::anisotropic ? l1 : (c > 1 ? std::sqrt(n2) : iso)) - inner;
+                const double nrm = norm == TvNorm::anisotropic ? l1 : (c > 1 ? std::sqrt(n2) : iso);
+                total += nrm - inner;
+                tv += nrm;
             }
+            for (std::size_t k = 0; k < c; ++k) xmax = std::max(xmax, row_abs_max(X(k, i), w));
             if (out)
                 for (std::size_t k = 0; k < c; ++k) std::copy_n(X(k, i), w, out + k * hw + o);
         }
+        last_tv_ = tv;
+        last_xmax_ = double(xmax);
         return double(mu) * total;
     }
 
+    // max_j |x_j| of one row (NaN-blind: a NaN x shows in the gap itself)
+    static T row_abs_max(const T* x, std::size_t w) {
+        T m = 0;
+        for (std::size_t j = 0; j < w; ++j) m = std::max(m, std::abs(x[j]));
+        return m;
+    }
+
+    double last_tv_ = 0, last_xmax_ = 0;  // TV(x) and max |x| of the last gap() call
     std::size_t c_ = 0, h_ = 0, w_ = 0;
     fft::AlignedBuffer<T> p_, r_;  // the dual and its extrapolation: 2 planes each
     std::vector<T> xrows_, zero_, q_, nrm_;

@@ -40,6 +40,9 @@ public:
     T value(const V& x) const {
         double total = 0;
         detail::for_each_leaf([&](auto w, auto y, auto a) {
+            if (a.size() != w.size())
+                detail::fail_argument<ShapeError>("lucid::WeightedSquaredError::value", "x", "of the weights' shape",
+                                                  a.size());
             for (std::size_t i = 0; i < a.size(); ++i) {
                 const double d = double(a[i]) - double(y[i]);
                 total += double(w[i]) * d * d;
@@ -50,6 +53,10 @@ public:
 
     void gradient(const V& x, V& g) const {
         detail::for_each_leaf([&](auto w, auto y, auto a, auto b) {
+            if (a.size() != w.size() || b.size() != w.size())
+                detail::fail_argument<ShapeError>("lucid::WeightedSquaredError::gradient",
+                                                  a.size() != w.size() ? "x" : "g", "of the weights' shape",
+                                                  a.size() != w.size() ? a.size() : b.size());
             for (std::size_t i = 0; i < a.size(); ++i) b[i] = w[i] * (a[i] - y[i]);
         }, w_, y_, x, g);
     }

@@ -17,8 +17,10 @@
 namespace lucid::learning {
 
 namespace detail {
+/// target has x's shape, and x is not empty (a mean over no pixels is 0/0).
 template <class V>
 void require_same_shape(const char* where, const V& x, const V& t) {
+    require(element_count(x) > 0, where, "x", "a non-empty vector", "an empty one");
     require_shape(where, "target", shape_of(t), shape_of(x));
 }
 }  // namespace detail
