@@ -78,12 +78,31 @@ std::vector<BadInput> cases(const Fixture& f) {
         {"wavelet levels = 0", "levels", [] { ops::Wavelet2D<T>("haar", {16, 16}, 0); }},
         {"undecimated wavelet levels = 0", "levels", [] { ops::StationaryWavelet2D<T>("haar", {16, 16}, 0); }},
         {"diagonal weights with NaN", "weights", [] { ops::Diagonal<Image<T>>(with_nan(4, 4)); }},
+        // same element count, transposed shape: a copy would silently reshape
+        {"identity applied to a transposed image", "x", [&] {
+             ops::Identity<Image<T>> I({3, 4});
+             Image<T> out({3, 4});
+             I.apply(image(4, 3), out);
+         }},
+        {"matrix operator applied to a transposed image", "x", [&] {
+             ops::MatrixOperator<Eigen::MatrixX<T>, Image<T>> M(Eigen::MatrixX<T>::Identity(12, 12), {3, 4}, {3, 4});
+             Image<T> out({3, 4});
+             M.apply(image(4, 3), out);
+         }},
         // ---- functionals
         {"L1 lambda = 0", "lambda", [] { L1<T>(T(0)); }},
         {"L1 lambda < 0", "lambda", [] { L1<T>(T(-1)); }},
         {"TV lambda < 0", "lambda", [] { TotalVariation<T>(T(-0.1)); }},
         {"least squares data of the wrong shape", "y", [&, ls] { LeastSquares(std::cref(A), image(8, 8)); }},
         {"least squares data with NaN", "y", [&, ls] { LeastSquares(std::cref(A), with_nan(16, 16)); }},
+        {"weighted squared error of an image of the wrong shape", "x", [&] {
+             WeightedSquaredError<Image<T>> f(image(4, 4), image(4, 4));
+             (void)f.value(image(8, 8));
+         }},
+        {"L21 dual projection into an output of the wrong shape", "out", [] {
+             xt::xtensor<T, 3> p({2, 8, 8}, T(1)), o({2, 1, 1});
+             L21Norm<T>(T(1)).project_dual(p, o);
+         }},
         // ---- solvers
         {"gradient descent max_iter = 0", "max_iter", [&, ls] { gradient_descent(ls(), y, {.max_iter = 0}); }},
         {"gradient descent step < 0", "step", [&, ls] { gradient_descent(ls(), y, {.step = -1}); }},

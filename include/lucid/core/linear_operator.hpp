@@ -9,7 +9,9 @@
 /// - `domain_shape()`, `range_shape()`.
 /// `apply` and `apply_adjoint` do not allocate. They are `const` but may use
 /// internal scratch buffers, so one operator object must not be applied from
-/// two threads at once; distinct objects are independent.
+/// two threads at once; distinct objects are independent. Input and output
+/// must be distinct buffers (`apply(x, x)` is not supported: most operators
+/// read neighbours of a pixel after writing it).
 ///
 /// Operators that are diagonalized by a fixed transform may also provide
 /// `std::optional<Spectrum<T>> spectrum() const` (see ops/spectrum.hpp).

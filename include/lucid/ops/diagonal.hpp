@@ -23,6 +23,8 @@ public:
     const V& weights() const { return w_; }
 
     void apply(const V& x, V& y) const {
+        if (!(shape_of(x) == shape_of(w_)) || !(shape_of(y) == shape_of(w_)))
+            throw ShapeError("lucid::ops::Diagonal::apply: x and y must have the weights' shape");
         detail::for_each_leaf([](auto w, auto xs, auto ys) {
             if (xs.size() != w.size() || ys.size() != w.size())
                 throw ShapeError("lucid::ops::Diagonal::apply: x and y must have the weights' shape");

@@ -21,11 +21,26 @@ public:
 
     shape_t<V> domain_shape() const { return shape_; }
     shape_t<V> range_shape() const { return shape_; }
-    void apply(const V& x, V& y) const { copy(x, y); }
-    void apply_adjoint(const V& y, V& x) const { copy(y, x); }
+    void apply(const V& x, V& y) const {
+        check(x, "x", "lucid::ops::Identity::apply");
+        check(y, "y", "lucid::ops::Identity::apply");
+        copy(x, y);
+    }
+    void apply_adjoint(const V& y, V& x) const {
+        check(y, "y", "lucid::ops::Identity::apply_adjoint");
+        check(x, "x", "lucid::ops::Identity::apply_adjoint");
+        copy(y, x);
+    }
     std::optional<Spectrum<scalar_type>> spectrum() const { return Spectrum<scalar_type>::constant(1); }
 
 private:
+    void check(const V& v, const char* name, const char* where) const {
+        if (!(shape_of(v) == shape_))
+            detail::fail_argument<ShapeError>(where, name, "of the operator's shape",
+                                              detail::concat("a vector of another shape (", element_count(v),
+                                                             " elements)"));
+    }
+
     shape_t<V> shape_;
 };
 

@@ -44,21 +44,26 @@ public:
     const Matrix& matrix() const { return m_; }
 
     void apply(const Domain& x, Range& y) const {
-        check(element_count(x), std::size_t(m_.cols()), "x");
-        check(element_count(y), std::size_t(m_.rows()), "y");
+        check(x, domain_, std::size_t(m_.cols()), "x");
+        check(y, range_, std::size_t(m_.rows()), "y");
         map(y).noalias() = m_ * map(x);
     }
     void apply_adjoint(const Range& y, Domain& x) const {
-        check(element_count(y), std::size_t(m_.rows()), "y");
-        check(element_count(x), std::size_t(m_.cols()), "x");
+        check(y, range_, std::size_t(m_.rows()), "y");
+        check(x, domain_, std::size_t(m_.cols()), "x");
         map(x).noalias() = m_.transpose() * map(y);
     }
 
 private:
-    static void check(std::size_t got, std::size_t want, const char* name) {
-        if (got != want)
-            detail::fail_argument<ShapeError>("lucid::ops::MatrixOperator::apply", name,
-                                              detail::concat("a vector of ", want, " elements"), got);
+    template <class V, class S>
+    static void check(const V& v, const S& shape, std::size_t want, const char* name) {
+        constexpr const char* where = "lucid::ops::MatrixOperator::apply";
+        if (element_count(v) != want)
+            detail::fail_argument<ShapeError>(where, name, detail::concat("a vector of ", want, " elements"),
+                                              element_count(v));
+        if (!(shape_of(v) == shape))  // same count, other shape (an image transposed, say)
+            detail::fail_argument<ShapeError>(where, name, "of the shape the operator was built for",
+                                              "another shape with as many elements");
     }
     template <class V>
     static auto map(V& v) {
