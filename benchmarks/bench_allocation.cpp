@@ -1,5 +1,5 @@
 // What a fresh workspace costs: a solver call allocates K image-sized
-// buffers, writes each once, and frees them (ADMM-TV's fused loop holds 8).
+// buffers, writes each once, and frees them (about what ADMM-TV's fused loop holds: 9).
 // Per benchmark iteration: K allocations of B bytes (not zeroed), one write
 // pass over each (std::fill), K frees.
 //   heap           new double[n] (glibc malloc: large blocks are fresh

@@ -5,7 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include <Eigen/Dense>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <iomanip>
 #include <limits>
 #include <random>
@@ -15,6 +18,25 @@
 #include "lucid/kernels/gaussian.hpp"
 #include "lucid/ops/convolution.hpp"
 #include "support/compare.hpp"
+
+// ---- allocation counter (this binary only): counts operator new while armed ----
+namespace {
+std::atomic<bool> g_count_allocations{false};
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t n) {
+    if (g_count_allocations.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return std::malloc(n ? n : 1); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 using namespace lucid;
 using lucid::test::max_abs_diff;
@@ -1127,4 +1149,171 @@ TEST_CASE("A custom solver built from public pieces (linearized ADMM) solves TV 
     Image<T> ref = y;
     tv.prox(y, 1.0, ref);
     CHECK(rel_diff(x, ref) < 1e-4);
+}
+
+// ---- review fixes: allocation, non-finite denoisers, round-off in step tests -----
+
+namespace {
+template <class Run>
+long allocations_of(Run&& run) {
+    g_allocations = 0;
+    g_count_allocations = true;
+    run();
+    g_count_allocations = false;
+    return g_allocations.load();
+}
+
+Image<double> smooth_test_image(std::size_t n) {
+    Image<double> x({n, n});
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j)
+            x(i, j) = 0.5 + 0.3 * std::sin(0.3 * double(i)) * std::cos(0.2 * double(j)) + ((i / 8 + j / 8) % 2 ? 0.1 : 0.0);
+    return x;
+}
+}  // namespace
+
+TEST_CASE("solvers allocate nothing per iteration, CG x-updates included", "[solvers][allocation]") {
+    // zero boundary: no transform diagonalizes AᵀA, so every x-update runs CG (whose run
+    // record once allocated its message string per call)
+    const Image<double> x = smooth_test_image(32);
+    const ops::Convolution<double> A(kernels::gaussian<double>(1.5), {32, 32}, Boundary::zero);
+    const Image<double> y = A(x);
+    auto f = [&] { return LeastSquares(std::cref(A), y); };
+    const ops::Gradient<double> D({32, 32}, Boundary::reflect);
+    auto check = [&](const char* name, auto&& solve) {
+        solve(2);  // FFTW plans and the like, made once per process
+        const long few = allocations_of([&] { solve(3); }), many = allocations_of([&] { solve(23); });
+        INFO(name << ": " << few << " allocations for 3 iterations, " << many << " for 23");
+        CHECK(many == few);
+    };
+    check("admm", [&](int n) { admm(f(), L21Norm<double>(1e-3), D, y, {.max_iter = n, .tol = 0}); });
+    check("hqs", [&](int n) { hqs(f(), L21Norm<double>(1e-3), D, y, {.max_iter = n, .tol = 0}); });
+    check("pnp_admm", [&](int n) { pnp_admm(f(), denoisers::TvDenoiser<double>(), y, {.max_iter = n, .tol = 0}); });
+    check("pnp_hqs", [&](int n) { pnp_hqs(f(), denoisers::TvDenoiser<double>(), y, {.max_iter = n, .tol = 0}); });
+    check("red", [&](int n) { red(f(), denoisers::TvDenoiser<double>(), y, {.max_iter = n, .tol = 0}); });
+    check("admm_tv", [&](int n) { admm_tv(A, y, 1e-3, y, {.max_iter = n, .tol = 0, .abs_tol = 0}); });
+    check("hqs_tv", [&](int n) { hqs_tv(A, y, 1e-3, y, {.max_iter = n, .tol = 0}); });
+    check("fista", [&](int n) { fista(f(), TotalVariation<double>(1e-3), y, {.max_iter = n, .tol = 0}); });
+    check("fista, backtracking", [&](int n) {
+        fista(f(), L1<double>(1e-3), y, {.max_iter = n, .tol = 0, .backtracking = true});
+    });
+}
+
+TEST_CASE("pnp_hqs: a denoiser that turns non-finite never leaks into the result", "[solvers][nonfinite]") {
+    const Image<double> x = smooth_test_image(24);
+    const ops::Convolution<double> A(kernels::gaussian<double>(1.0), {24, 24}, Boundary::periodic);
+    const Image<double> y = A(x);
+    // a TV denoiser that writes one NaN from its N-th call on
+    struct Poisoned {
+        using scalar_type = double;
+        int from;
+        mutable int calls = 0;
+        denoisers::TvDenoiser<double> tv;
+        void denoise(const Image<double>& v, double sigma, Image<double>& out) const {
+            tv.denoise(v, sigma, out);
+            if (++calls >= from) out(3, 4) = std::nan("");
+        }
+    };
+    for (int from : {3, 5}) {
+        CAPTURE(from);
+        Poisoned poisoned{from, 0, denoisers::TvDenoiser<double>()};
+        const auto r = pnp_hqs(LeastSquares(std::cref(A), y), poisoned, y, {.max_iter = 5, .tol = 0});
+        CHECK(r.status == Status::diverged);
+        CHECK(r.iterations == from);
+        CHECK(all_finite(r.x));
+        CHECK_THAT(r.message, Contains("non-finite"));
+    }
+}
+
+TEMPLATE_TEST_CASE("backtracking keeps its step near the optimum (round-off in f does not shrink it)",
+                   "[solvers][backtracking]", float, double) {
+    using T = TestType;
+    // least squares + ℓ1 on a 200×50 system: near the solution f(p) − f(y) sinks into the
+    // round-off of f, and a test on f alone kept raising L (the step fell 100-100000×)
+    std::mt19937 rng(7);
+    std::normal_distribution<double> normal(0, 1);
+    MatX<T> M(200, 50);
+    for (int i = 0; i < M.rows(); ++i)
+        for (int j = 0; j < M.cols(); ++j) M(i, j) = T(normal(rng) / std::sqrt(200.0));
+    VectorX<T> truth = VectorX<T>::Zero(50), b(200);
+    for (int j = 0; j < 50; j += 5) truth(j) = T(1);
+    b = M * truth;
+    for (int i = 0; i < 200; ++i) b(i) += T(1e-3 * normal(rng));
+    const double lip = double(Eigen::JacobiSVD<MatX<T>>(M).singularValues()(0)) * double(Eigen::JacobiSVD<MatX<T>>(M).singularValues()(0));
+    ops::MatrixOperator<MatX<T>> op(M);
+    const VectorX<T> x0 = VectorX<T>::Zero(50);
+    for (bool use_fista : {true, false}) {
+        CAPTURE(use_fista);
+        const auto r = use_fista ? fista(LeastSquares(std::cref(op), b), L1<T>(T(1e-3)), x0,
+                                         {.max_iter = 400, .tol = 0, .backtracking = true})
+                                 : ista(LeastSquares(std::cref(op), b), L1<T>(T(1e-3)), x0,
+                                        {.max_iter = 400, .tol = 0, .backtracking = true});
+        REQUIRE(r.history.penalty.size() == 400);
+        const double last_step = r.history.penalty.back();
+        INFO("step 1/L after 400 iterations " << last_step << ", 1/L_true " << 1 / lip);
+        // backtracking by factor 2 from below overshoots the true L at most twice
+        CHECK(last_step >= 0.5 / lip * (1 - 1e-3));
+    }
+    // gradient descent with Armijo on ½‖Mx − b‖² converges like the fixed step
+    const auto armijo = gradient_descent(LeastSquares(std::cref(op), b), x0,
+                                         {.max_iter = 5000, .tol = 1e-6, .rule = StepRule::armijo});
+    const auto fixed = gradient_descent(LeastSquares(std::cref(op), b), x0,
+                                        {.max_iter = 5000, .tol = 1e-6, .rule = StepRule::fixed});
+    INFO("Armijo " << armijo.iterations << " iterations (" << armijo.message << "), fixed step " << fixed.iterations);
+    CHECK(fixed.status == Status::converged);
+    CHECK(armijo.status == Status::converged);
+}
+
+TEMPLATE_TEST_CASE("monotone FISTA with function restart converges where ISTA does", "[solvers][fista]", float, double) {
+    using T = TestType;
+    const bool is_float = std::is_same_v<T, float>;
+    std::mt19937 rng(3);
+    std::normal_distribution<double> normal(0, 1);
+    MatX<T> M(120, 40);
+    for (int i = 0; i < M.rows(); ++i)
+        for (int j = 0; j < M.cols(); ++j) M(i, j) = T(normal(rng) / std::sqrt(120.0));
+    VectorX<T> b(120);
+    for (int i = 0; i < 120; ++i) b(i) = T(normal(rng) * 0.1);
+    ops::MatrixOperator<MatX<T>> op(M);
+    const VectorX<T> x0 = VectorX<T>::Zero(40);
+    const double tol = is_float ? 1e-6 : 1e-10;
+    const auto ista_run = ista(LeastSquares(std::cref(op), b), L1<T>(T(1e-2)), x0, {.max_iter = 5000, .tol = tol});
+    const auto mfista = fista(LeastSquares(std::cref(op), b), L1<T>(T(1e-2)), x0,
+                              {.max_iter = 5000, .tol = tol, .monotone = true, .restart = Restart::function});
+    INFO("ISTA " << ista_run.iterations << " iterations, MFISTA + function restart " << mfista.iterations << " ("
+                 << mfista.message << ")");
+    REQUIRE(ista_run.status == Status::converged);
+    CHECK(mfista.status == Status::converged);
+    // and it stays monotone up to round-off
+    const auto& F = mfista.history.objective;
+    for (std::size_t k = 1; k < F.size(); ++k)
+        CHECK(F[k] <= F[k - 1] + std::sqrt(double(std::numeric_limits<T>::epsilon())) * std::abs(F[k - 1]));
+}
+
+TEST_CASE("HQS with a fixed penalty (mu_growth = 1) stops on tol", "[solvers][hqs]") {
+    const Image<double> x = smooth_test_image(32);
+    const ops::Convolution<double> A(kernels::gaussian<double>(1.0), {32, 32}, Boundary::reflect);
+    const Image<double> y = A(x);
+    const ops::Gradient<double> D({32, 32}, Boundary::reflect);
+    const auto generic = hqs(LeastSquares(std::cref(A), y), L21Norm<double>(1e-3), D, y,
+                             {.max_iter = 3000, .mu = 10, .mu_growth = 1, .tol = 1e-4});
+    CHECK(generic.status == Status::converged);
+    CHECK(generic.iterations < 3000);
+    const auto fused = hqs_tv(A, y, 1e-3, y, {.max_iter = 3000, .mu = 10, .mu_growth = 1, .tol = 1e-4});
+    CHECK(fused.status == Status::converged);
+    CHECK(fused.iterations < 3000);
+}
+
+TEST_CASE("ADMM-TV's fused loop applies divergence_factor and returns the last finite iterate", "[solvers][admm_tv]") {
+    const Image<double> x = smooth_test_image(32);
+    const ops::Convolution<double> A(kernels::gaussian<double>(1.0), {32, 32}, Boundary::reflect);
+    const Image<double> y = A(x);
+    // x0 = 0: the guard's scale is max(1, √8‖x0‖) = 1, while ‖∇x₁‖ of this image is far above 1.01
+    const Image<double> x0 = zeros_like(y);
+    const auto r = admm_tv(A, y, 1e-3, x0, {.max_iter = 20, .divergence_factor = 1.01});
+    CHECK(r.status == Status::diverged);
+    CHECK(r.iterations == 1);
+    CHECK(max_abs_diff(r.x, x0) == 0);  // the iterate before the step the guard refused
+    const auto ok = admm_tv(A, y, 1e-3, x0, {.max_iter = 20});
+    CHECK(ok.status != Status::diverged);
 }

@@ -144,13 +144,15 @@ public:
         cp.max_iter = params_.cg_max_iter;
         cp.tol = std::is_same_v<T, float> ? std::max(params_.cg_tol, 1e-6) : params_.cg_tol;
         cp.record_history = false;
-        return conjugate_gradient_inplace(cg_->op, b, p, cg_->ws, cp).status;
+        conjugate_gradient_inplace(cg_->run, cg_->op, b, p, cg_->ws, cp);
+        return cg_->run.status;
     }
 
 private:
     struct Cg {
         ShiftedGram<Stored> op;
         CgWorkspace<V> ws;
+        RunInfo run;  // reused: no message allocation per prox call
         Cg(const Stored* a, const V& like) : op(a, T(1)), ws(like) {}
     };
 

@@ -69,7 +69,7 @@ public:
         lincomb(T(1), *y_, T(-1), r_, r_);
         op_->apply_adjoint(r_, rhs_);
         set_zero(delta_);
-        conjugate_gradient_inplace(normal_, rhs_, delta_, ws_,
+        conjugate_gradient_inplace(run_, normal_, rhs_, delta_, ws_,
                                    CgParams{.max_iter = cg_iter_, .tol = cg_tol_, .record_history = false});
         lincomb(T(1), v, T(1), delta_, x);
     }
@@ -87,6 +87,7 @@ private:
     R r_;
     V rhs_, delta_;
     CgWorkspace<V> ws_;
+    RunInfo run_;  // reused: no message allocation per call
     int cg_iter_;
     double cg_tol_;
 };

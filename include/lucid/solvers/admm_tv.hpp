@@ -202,9 +202,9 @@ TvSweepSums admm_tv_sweep(const T* __restrict x, T* __restrict u0, T* __restrict
 
 /// The fused ADMM-TV loop (see `admm_tv`) for an H×W image whose AᵀA is
 /// diagonalized by the DCT-II (Fourier = false, Neumann differences) or the
-/// DFT (Fourier = true, periodic differences). Image-sized buffers: x, u (2
-/// planes), rhs, q = ∇ᵀz, and the transform's b̂, multiplier and coefficients:
-/// 8 planes (the Fourier ones are H×(W/2+1) complex ≈ one plane each).
+/// DFT (Fourier = true, periodic differences). Image-sized buffers: x and its
+/// predecessor, u (2 planes), rhs, q = ∇ᵀz, and the transform's b̂, multiplier
+/// and coefficients: 9 planes (the Fourier ones are H×(W/2+1) complex ≈ one plane each).
 /// `gram_a` and `aty` are consumed: released once the x-solver holds their
 /// transforms, so they do not add to the peak memory of the loop.
 template <bool Fourier, class T, class Callback>
@@ -213,7 +213,9 @@ SolverResult<Image<T>> admm_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, doubl
     const std::size_t h = x0.shape()[0], w = x0.shape()[1], n = h * w;
     SolverResult<Image<T>> out;
     TvSpectralSolve<T, Fourier> xsolve(std::move(gram_a), std::move(aty), y_norm2);  // consumes both
-    Image<T> x = clone(x0);
+    // x and the previous iterate swap each iteration (the x-update reads rhs
+    // only), so a diverged run can return the last finite x at no cost per iteration
+    Image<T> x = clone(x0), x_prev = clone(x0);
     // scratch planes as AlignedBuffers: zeroed mappings on huge pages, no per-page faults (aligned_buffer.hpp)
     fft::AlignedBuffer<T> u0(n), u1(n), rhs(n, fft::uninitialized), q(n);
     std::vector<T> rows(7 * w);
@@ -229,9 +231,13 @@ SolverResult<Image<T>> admm_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, doubl
     T u_scale = 1;
     const double sqrt_p = std::sqrt(2.0 * double(n)), sqrt_n = std::sqrt(double(n));
     Monitor<Image<T>, Callback> monitor(out, callback, params.max_iter, params.record_history);
+    // The guard sees ‖∇x‖ (the sweep's sum; ‖∇x‖ ≤ √8‖x‖), not the step, which
+    // would need one more pass per iteration over x and its predecessor.
+    const DivergenceGuard diverged(params.divergence_factor, std::sqrt(8.0) * double(norm(x0)));
     auto finish = [&] { out.x = std::move(x); return std::move(out); };
 
     for (int it = 1; it <= params.max_iter; ++it) {
+        std::swap(x, x_prev);
         const double data = xsolve.solve(rhs.data(), x.data(), params.compute_objective);  // x-update
         const auto sums = sweep(T(double(lambda) / rho), u_scale, params.compute_objective);  // z-, u-updates
         u_scale = 1;
@@ -239,9 +245,9 @@ SolverResult<Image<T>> admm_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, doubl
         const double eps_pri = sqrt_p * params.abs_tol + params.tol * std::max(std::sqrt(sums.grad), std::sqrt(sums.z));
         const double eps_dual = sqrt_n * params.abs_tol + params.tol * rho * std::sqrt(sums.ktu);
         const double objective = params.compute_objective ? data + double(lambda) * sums.tv : nan_value;
-        if (!std::isfinite(r) || !std::isfinite(s) || !std::isfinite(sums.grad)) {
-            copy(x0, x);  // the fused path keeps no previous iterate
-            monitor.diverge(it, "non-finite values (x reset to x0)");
+        if (diverged(std::sqrt(sums.grad), r, s)) {
+            std::swap(x, x_prev);
+            monitor.diverge(it, "the iterate diverged");
             return finish();
         }
         const double residual = std::max(eps_pri > 0 ? r / eps_pri : r, eps_dual > 0 ? s / eps_dual : s);
@@ -291,7 +297,7 @@ concept ConvolutionLike = requires(const A& a) {
 /// The path depends on the operator (boundary-aware splittings):
 /// - **A diagonalized by the DCT-II** (`reflect` boundary with a symmetric
 ///   kernel; also A = identity): Neumann differences (lucid's TV), every
-///   x-update one DCT pair (Ng, Chan & Tang 1999), fused loops (8 image-sized
+///   x-update one DCT pair (Ng, Chan & Tang 1999), fused loops (9 image-sized
 ///   buffers, no allocation in the loop).
 /// - **A diagonalized by the DFT** (`periodic`): the same with periodic
 ///   differences, every x-update one FFT pair (TV then includes the wrap-around jumps).

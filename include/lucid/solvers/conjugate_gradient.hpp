@@ -41,17 +41,24 @@ struct CgWorkspace {
 /// iteration count (x holds the result). A breakdown (⟨p, Ap⟩ = 0 with the
 /// residual above tol, e.g. A = 0) ends as `diverged`; clearly negative
 /// curvature throws lucid::Error naming `op` (A is not positive semi-definite).
+///
+/// This overload writes the run into `out`, reusing its message and history
+/// storage: solvers that call CG every iteration keep one RunInfo and so do
+/// not allocate (a fresh message string would, once per call).
 template <SquareOperator A, class Callback = callbacks::None>
-RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A>& x,
-                                             CgWorkspace<domain_t<A>>& ws, CgParams params = {},
-                                             Callback&& callback = {}) {
+void conjugate_gradient_inplace(RunInfo& out, const A& op, const domain_t<A>& b, domain_t<A>& x,
+                                CgWorkspace<domain_t<A>>& ws, CgParams params = {}, Callback&& callback = {}) {
     params.validate();
     // Shapes checked here, or lincomb reports them as its own internal 'y'.
     detail::require_vector_shape("lucid::conjugate_gradient", "b", b, op.domain_shape(), "the operator's shape");
     detail::require_vector_shape("lucid::conjugate_gradient", "x", x, op.domain_shape(), "the operator's shape");
     using T = op_scalar_t<A>;
     detail::Stopwatch clock;
-    RunInfo out;
+    out.status = Status::max_iterations;
+    out.iterations = 0;
+    for (auto* series : {&out.history.objective, &out.history.residual, &out.history.elapsed,
+                         &out.history.primal_residual, &out.history.dual_residual, &out.history.penalty})
+        series->clear();
     const double bnorm = double(norm(b));
     op.apply(x, ws.ap);
     lincomb(T(1), b, T(-1), ws.ap, ws.r);
@@ -61,7 +68,7 @@ RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A
     if (std::sqrt(rr) <= params.tol * scale_) {
         out.status = Status::converged;
         out.message = "initial residual below tolerance";
-        return out;
+        return;
     }
     for (int k = 1; k <= params.max_iter; ++k) {
         op.apply(ws.p, ws.ap);
@@ -70,7 +77,7 @@ RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A
             out.status = Status::diverged;
             out.message = "non-finite curvature";
             out.iterations = k - 1;
-            return out;
+            return;
         }
         if (!(pap > 0)) {
             // The residual is still above tol (tested before this step), so
@@ -87,7 +94,7 @@ RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A
             out.message = detail::concat("breakdown: search direction has no curvature (A singular on it); "
                                          "relative residual ", std::sqrt(rr) / scale_, " above tol ", params.tol);
             out.iterations = k - 1;
-            return out;
+            return;
         }
         const double alpha = rr / pap;
         axpy(T(alpha), ws.p, x);
@@ -99,23 +106,31 @@ RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A
         if (!std::isfinite(rel)) {
             out.status = Status::diverged;
             out.message = "non-finite residual";
-            return out;
+            return;
         }
         if (detail::invoke_callback(callback, IterationState<domain_t<A>>{k, x, std::nan(""), rel, clock.seconds()})) {
             out.status = Status::stopped;
             out.message = "stopped by callback";
-            return out;
+            return;
         }
         if (rel <= params.tol) {
             out.status = Status::converged;
             out.message = "relative residual below tolerance";
-            return out;
+            return;
         }
         axpby(T(1), ws.r, T(rr_next / rr), ws.p);
         rr = rr_next;
     }
     out.status = Status::max_iterations;
     out.message = "iteration budget exhausted";
+}
+
+/// The same, returning the run (see above).
+template <SquareOperator A, class Callback = callbacks::None>
+RunInfo conjugate_gradient_inplace(const A& op, const domain_t<A>& b, domain_t<A>& x, CgWorkspace<domain_t<A>>& ws,
+                                   CgParams params = {}, Callback&& callback = {}) {
+    RunInfo out;
+    conjugate_gradient_inplace(out, op, b, x, ws, params, std::forward<Callback>(callback));
     return out;
 }
 

@@ -124,10 +124,13 @@ SolverResult<V> fista(F f, G g, const V& x0, FistaParams params = {}, Callback&&
     auto step = detail::make_step_control(smooth, params.step, params.backtracking, params.backtrack_factor,
                                           params.initial_lipschitz);
     auto prox = [&g](const V& v, T tau, V& o) { g.prox(v, tau, o); };
+    std::optional<V> grad_p;  // ∇f at the trial point: backtracking's round-off-proof test
+    if (step.backtracking) grad_p.emplace(zeros_like(x0));
     auto objective = [&](const V& v) { return double(smooth.value(v)) + double(g.value(v)); };
     const bool need_objective = params.compute_objective || params.monotone || params.restart == Restart::function;
     double F_x = need_objective ? objective(x) : detail::nan_value;
     double t = 1;
+    bool y_is_x = true;  // monotone variant: y_k = x_k (no momentum in the last update)
     detail::Monitor<V, Callback> monitor(out, callback, params.max_iter, params.record_history);
     const detail::DivergenceGuard diverged(params.divergence_factor, double(norm(x0)));
     auto finish = [&] { out.x = std::move(x); return std::move(out); };
@@ -137,7 +140,8 @@ SolverResult<V> fista(F f, G g, const V& x0, FistaParams params = {}, Callback&&
         const double f_y = step.backtracking ? double(smooth.value(y)) : detail::nan_value;
         // x_prev's storage (x_{k−2}) is free: the new point goes there, then x/x_prev swap.
         V& p = params.monotone ? *z : x_prev;
-        if (!detail::forward_backward(smooth, prox, y, grad, f_y, p, step)) {  // p = p_L(y_k)
+        if (!detail::forward_backward(smooth, prox, y, grad, f_y, p, step, static_cast<V*>(nullptr),
+                                      grad_p ? &*grad_p : nullptr)) {  // p = p_L(y_k)
             monitor.diverge(k, "backtracking found no step with sufficient decrease");
             return finish();
         }
@@ -171,7 +175,11 @@ SolverResult<V> fista(F f, G g, const V& x0, FistaParams params = {}, Callback&&
                 monitor.diverge(k, "the iterate diverged");
                 return finish();
             }
-            const bool accept = F_p <= F_x;
+            // From y = x (no momentum) z is a plain proximal-gradient step, which does
+            // not increase F in exact arithmetic: an increase within the round-off of F
+            // is accepted, or a function restart would reject the same z forever.
+            const bool accept =
+                F_p <= F_x || (y_is_x && F_p - F_x <= std::sqrt(double(std::numeric_limits<T>::epsilon())) * std::abs(F_x));
             if (params.restart == Restart::function) restart = !accept;
             if (params.restart == Restart::gradient) {
                 double s = 0;
@@ -186,9 +194,11 @@ SolverResult<V> fista(F f, G g, const V& x0, FistaParams params = {}, Callback&&
                 std::swap(x, *z);                     // x = z_k
                 detail::momentum_step(x, x_prev, b, y);  // y = x_k + b(x_k − x_{k−1}) (the z − x term is 0)
                 F_x = F_p;
+                y_is_x = b == T(0);
             } else {
                 copy(x, x_prev);                      // x_k = x_{k−1}
                 lincomb(T(1) - a, x, a, *z, y);       // y = x_k + a(z_k − x_k)
+                y_is_x = a == T(0);
             }
         }
         t = restart ? 1.0 : t_next;

@@ -117,11 +117,26 @@ SolverResult<V> gradient_descent(F f, const V& x0, GradientDescentParams params 
             t = std::min(t / params.shrink, t_max);
             bool accepted = false;
             // Near the optimum the decrease c·t‖g‖² drops below the round-off of f: allow that much slack.
-            const double slack = 16 * double(std::numeric_limits<T>::epsilon()) * std::abs(fx);
+            constexpr double eps = std::numeric_limits<T>::epsilon();
+            const double slack = 16 * eps * std::abs(fx);
             for (int b = 0; b < params.max_backtracks; ++b) {
                 lincomb(T(1), x_prev, T(-t), g, x);
                 const double ft = double(f.value(x));
-                if (std::isfinite(ft) && ft <= fx - params.armijo_c * t * gg + slack) {
+                bool sufficient = std::isfinite(ft) && ft <= fx - params.armijo_c * t * gg + slack;
+                // f(x_t) − f(x) at the round-off of f (for least squares ~ε‖Ax‖‖Ax − b‖,
+                // far above ε|f|): decide by the gradient at x_t instead. For quadratic f,
+                // f(x − t g) − f(x) = −(t/2)(‖g‖² + ⟨∇f(x − t g), g⟩) exactly, so the test
+                // reads ‖g‖² + ⟨∇f(x_t), g⟩ ≥ 2c‖g‖², with round-off linear in t‖g‖.
+                if (!sufficient && std::isfinite(ft) && std::abs(ft - fx) <= std::sqrt(eps) * std::max(std::abs(ft), std::abs(fx))) {
+                    // a step within a few ulps of x certifies nothing either way: take it
+                    if (t * t * gg <= 16 * eps * eps * double(squared_norm(x_prev))) {
+                        sufficient = true;
+                    } else {
+                        f.gradient(x, aux);
+                        sufficient = gg + double(dot(aux, g)) >= 2 * params.armijo_c * gg;
+                    }
+                }
+                if (sufficient) {
                     fx = ft;
                     accepted = true;
                     break;

@@ -25,7 +25,7 @@ struct HqsParams {
     double mu = 1e-2;               ///< initial penalty μ₀ > 0
     double mu_growth = 1.5;         ///< μ_{k+1} = min(growth·μ_k, mu_max) (≥ 1; 1 = fixed μ)
     double mu_max = 1e4;            ///< final penalty
-    double tol = 1e-5;              ///< stop when ‖x_k − x_{k−1}‖ ≤ tol·‖x_k‖ once μ = mu_max (0: run max_iter)
+    double tol = 1e-5;              ///< stop when ‖x_k − x_{k−1}‖ ≤ tol·‖x_k‖ once μ = mu_max, or at once with mu_growth = 1 (0: run max_iter)
     int cg_max_iter = 100;          ///< inner CG budget when the x-update has no closed form
     double cg_tol = 1e-8;           ///< inner CG relative tolerance (raised to 1e-6 in float)
     bool compute_objective = true;  ///< record f(x) + g(Kx)
@@ -99,7 +99,9 @@ SolverResult<V> hqs(F f, G g, K k, const V& x0, HqsParams params = {}, Callback&
         monitor.record_split(primal, detail::nan_value);
         monitor.record_penalty(mu);
         if (monitor.record(it, x, objective, ch.relative())) return finish();
-        if (params.tol > 0 && mu >= params.mu_max && ch.relative() <= params.tol) {
+        // the final penalty: mu_max reached, or a fixed μ (mu_growth = 1) that never will
+        const bool final_penalty = mu >= params.mu_max || params.mu_growth == 1;
+        if (params.tol > 0 && final_penalty && ch.relative() <= params.tol) {
             monitor.finish(Status::converged, "relative change below tol at the final penalty");
             return finish();
         }

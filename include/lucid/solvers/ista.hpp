@@ -3,6 +3,7 @@
 /// ISTA: the proximal gradient (forward–backward) method for min f(x) + g(x).
 
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "lucid/core/error.hpp"
@@ -66,6 +67,8 @@ SolverResult<V> ista(F f, G g, const V& x0, IstaParams params = {}, Callback&& c
     auto step = detail::make_step_control(smooth, params.step, params.backtracking, params.backtrack_factor,
                                           params.initial_lipschitz);
     auto prox = [&g](const V& v, T tau, V& o) { g.prox(v, tau, o); };
+    std::optional<V> grad_p;  // ∇f at the trial point: backtracking's round-off-proof test
+    if (step.backtracking) grad_p.emplace(zeros_like(x0));
     detail::Monitor<V, Callback> monitor(out, callback, params.max_iter, params.record_history);
     const detail::DivergenceGuard diverged(params.divergence_factor, double(norm(x0)));
     auto finish = [&] { out.x = std::move(x); return std::move(out); };
@@ -73,7 +76,8 @@ SolverResult<V> ista(F f, G g, const V& x0, IstaParams params = {}, Callback&& c
     for (int k = 1; k <= params.max_iter; ++k) {
         smooth.gradient(x, grad);                                               // ∇f(x_k)
         const double f_x = step.backtracking ? double(smooth.value(x)) : detail::nan_value;
-        if (!detail::forward_backward(smooth, prox, x, grad, f_x, x_next, step)) {  // x_{k+1} = p_L(x_k)
+        if (!detail::forward_backward(smooth, prox, x, grad, f_x, x_next, step, static_cast<V*>(nullptr),
+                                      grad_p ? &*grad_p : nullptr)) {  // x_{k+1} = p_L(x_k)
             monitor.diverge(k, "backtracking found no step with sufficient decrease");
             return finish();
         }

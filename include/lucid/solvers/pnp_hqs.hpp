@@ -57,7 +57,7 @@ SolverResult<V> pnp_hqs(F f, D denoiser, const V& x0, PnpHqsParams params = {}, 
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;
     SolverResult<V> out;
-    V z = clone(x0), x = clone(x0), x_prev = clone(x0);
+    V z = clone(x0), x = clone(x0), x_prev = clone(x0), z_new = clone(x0);
     const Id identity(shape_of(x0));
     CgParams cg;
     cg.max_iter = params.cg_max_iter;
@@ -78,7 +78,13 @@ SolverResult<V> pnp_hqs(F f, D denoiser, const V& x0, PnpHqsParams params = {}, 
             monitor.diverge(k, "the iterate diverged");
             return finish();
         }
-        denoiser.denoise(x, T(sigma), z);         // z = D(x, σ)
+        denoiser.denoise(x, T(sigma), z_new);     // z = D(x, σ)
+        // z is the result: a non-finite denoiser output must not replace the last finite one
+        if (!all_finite(z_new)) {
+            monitor.diverge(k, "the denoiser returned a non-finite value");
+            return finish();
+        }
+        std::swap(z, z_new);
         const double objective = params.compute_objective ? double(f.value(z)) : detail::nan_value;
         monitor.record_penalty(sigma);
         if (monitor.record(k, z, objective, ch.relative())) return finish();

@@ -61,15 +61,35 @@ std::pair<double, double> inner_and_distance(const V& p, const V& y, const V& d)
     return {inner, dist};
 }
 
+/// ⟨p − y, a − b⟩ accumulated in double.
+template <Vector V>
+double inner_of_differences(const V& p, const V& y, const V& a, const V& b) {
+    double s = 0;
+    for_each_leaf([&](auto pp, auto yy, auto aa, auto bb) {
+        for (std::size_t i = 0; i < pp.size(); ++i) s += (double(pp[i]) - double(yy[i])) * (double(aa[i]) - double(bb[i]));
+    }, p, y, a, b);
+    return s;
+}
+
 /// p = prox_{g/L}(y − ∇f(y)/L) with `grad` = ∇f(y) already computed. With
-/// backtracking, `f_y` = f(y) and L grows until the test holds. Returns false
-/// when no L up to the trial budget passes (or values stop being finite).
+/// backtracking, `f_y` = f(y) and L grows until the sufficient-decrease test
+/// f(p) ≤ f(y) + ⟨∇f(y), p − y⟩ + (L/2)‖p − y‖² holds. Returns false when no L
+/// up to the trial budget passes (or values stop being finite).
+/// Near convergence f(p) − f(y) is a difference of nearly equal numbers
+/// whose round-off (of the order ε·‖Ay‖·‖Ay − b‖ for least squares, far
+/// above ε·|f|) can exceed (L/2)‖p − y‖²: the test then fails for any L and
+/// the step would shrink for good. When |f(p) − f(y)| ≤ √ε·|f|, and
+/// `grad_p` is given, the curvature test ⟨p − y, ∇f(p) − ∇f(y)⟩ ≤ L‖p − y‖²
+/// decides instead (equivalent for quadratic f; the form TFOCS, Becker, Candès
+/// & Grant 2011, switches to); its round-off is linear, not quadratic, in ‖p − y‖.
+/// A step within a few ulps of y (‖p − y‖ ≤ 4ε‖y‖) is accepted as it is.
 /// `prox_step(v, tau, out)` applies the backward step (a prox or a denoiser);
 /// it runs in place on p unless `work` is given (for steps that cannot alias).
 template <class S, class ProxStep, Vector V>
 bool forward_backward(const S& smooth, ProxStep&& prox_step, const V& y, const V& grad, double f_y, V& p,
-                      StepControl& c, V* work = nullptr) {
+                      StepControl& c, V* work = nullptr, V* grad_p = nullptr) {
     using T = scalar_t<V>;
+    constexpr double eps = std::numeric_limits<T>::epsilon();
     for (int trial = 0; trial < c.max_trials; ++trial) {
         const T tau = T(1.0 / c.lipschitz);
         V& v = work ? *work : p;
@@ -78,10 +98,17 @@ bool forward_backward(const S& smooth, ProxStep&& prox_step, const V& y, const V
         if (!c.backtracking) return true;
         const double f_p = double(smooth.value(p));
         const auto [inner, dist] = inner_and_distance(p, y, grad);
-        // Slack for round-off in f near convergence (f_p − f_y is a difference of nearly equal numbers).
-        const double slack = 16 * double(std::numeric_limits<T>::epsilon()) * std::abs(f_y);
+        // Slack for round-off in f (f_p − f_y is a difference of nearly equal numbers).
+        const double slack = 16 * eps * std::abs(f_y);
         if (std::isfinite(f_p) && f_p <= f_y + inner + 0.5 * c.lipschitz * dist + slack) return true;
         if (!std::isfinite(f_p) && !std::isfinite(f_y)) return false;
+        if (grad_p && std::isfinite(f_p) &&
+            std::abs(f_p - f_y) <= std::sqrt(eps) * std::max(std::abs(f_p), std::abs(f_y))) {
+            // a step within a few ulps of y certifies nothing either way: no reason to shrink it
+            if (dist <= 16 * eps * eps * double(squared_norm(y))) return true;
+            smooth.gradient(p, *grad_p);
+            if (inner_of_differences(p, y, *grad_p, grad) <= c.lipschitz * dist) return true;
+        }
         c.lipschitz *= c.factor;
     }
     return false;

@@ -185,20 +185,21 @@ public:
 
     /// The same, returning CG's run (iterations 0 on the transform path) and
     /// passing `callback` every CG iteration's state (it may stop the solve).
+    /// The run is kept here and valid until the next solve (one RunInfo for
+    /// every call: no allocation per solve).
     template <class Callback = callbacks::None>
-    RunInfo solve_normal_run(const V& rhs, V& x, Callback&& callback = {}) {
-        RunInfo done;
-        done.status = Status::converged;
+    const RunInfo& solve_normal_run(const V& rhs, V& x, Callback&& callback = {}) {
         if constexpr (normal_equations) {
             if constexpr (rank != 0) {
                 if (spectral_) {
                     spectral_->apply(rhs, x);
-                    return done;
+                    return closed_form_run();
                 }
             }
-            return conjugate_gradient_inplace(*normal_, rhs, x, *cg_ws_, cg_params_, std::forward<Callback>(callback));
+            conjugate_gradient_inplace(cg_run_, *normal_, rhs, x, *cg_ws_, cg_params_, std::forward<Callback>(callback));
+            return cg_run_;
         } else {
-            return done;
+            return closed_form_run();
         }
     }
 
@@ -253,6 +254,14 @@ private:
     std::unique_ptr<ops::SpectralOperator<T, (rank == 0 ? 2 : rank)>> spectral_;
     std::unique_ptr<NormalOperator<F, K, V>> normal_;
     std::unique_ptr<CgWorkspace<V>> cg_ws_;
+    RunInfo cg_run_;
+
+    const RunInfo& closed_form_run() {
+        cg_run_.status = Status::converged;
+        cg_run_.iterations = 0;
+        cg_run_.message.clear();
+        return cg_run_;
+    }
 };
 
 }  // namespace lucid::detail
