@@ -59,6 +59,24 @@ Spectrum<op_scalar_t<A>> require_transform_symbol(const char* where, const A& op
 template <class T>
 class FilterSymbol {
 public:
+    /// The symbol of op, or nullopt when op has no one-block DFT/DCT symbol on its image plane.
+    template <class A>
+    static std::optional<FilterSymbol> try_make(const A& op) {
+        if (auto f = separable_spectrum_of(op); f && f->plane == plane_shape(op.domain_shape())) {
+            FilterSymbol s;
+            s.transform_ = f->transform;
+            s.factored_ = std::move(*f);
+            return s;
+        }
+        auto t = spectrum_of(op);
+        if (!t || t->blocks() != 1 || t->transform == Transform::any || t->plane != plane_shape(op.domain_shape()))
+            return std::nullopt;
+        FilterSymbol s;
+        s.transform_ = t->transform;
+        s.table_ = std::move(*t);
+        return s;
+    }
+
     template <class A>
     FilterSymbol(const char* where, const A& op) {
         if (auto f = separable_spectrum_of(op)) {
@@ -85,6 +103,8 @@ public:
     }
 
 private:
+    FilterSymbol() = default;
+
     template <class A>
     static void check_plane(const char* where, Shape<2> plane, const A& op) {
         const auto hw = plane_shape(op.domain_shape());
@@ -96,10 +116,10 @@ private:
     std::optional<Spectrum<T>> table_;
 };
 
-/// out = T⁻¹(conj(Â)·r(|Â|²) ⊙ T y) per plane, for a transform symbol Â and a
-/// real function r = `real_gain` (written on real and imaginary parts, so the
-/// loop is real arithmetic the compiler vectorizes, not a complex division
-/// per coefficient).
+/// out = T⁻¹(conj(Â)·r ⊙ T y) per plane, for a transform symbol Â and a real
+/// gain r = `real_gain(p, q, |Â[p, q]|²)` at frequency (p, q) (written on real
+/// and imaginary parts, so the loop is real arithmetic the compiler
+/// vectorizes, not a complex division per coefficient).
 template <class T, std::size_t Rank, class RealGain>
 void apply_conj_filter(const FilterSymbol<T>& s, const xt::xtensor<T, Rank>& y, xt::xtensor<T, Rank>& out,
                        RealGain&& real_gain) {
@@ -114,7 +134,7 @@ void apply_conj_filter(const FilterSymbol<T>& s, const xt::xtensor<T, Rank>& y, 
             T* g = reinterpret_cast<T*>(m);
             for (std::size_t i = 0; i < q1 - q0; ++i) {
                 const T ar = a[2 * i], ai = a[2 * i + 1];
-                const T r = real_gain(ar * ar + ai * ai) * norm;
+                const T r = real_gain(p, q0 + i, ar * ar + ai * ai) * norm;
                 g[2 * i] = ar * r;
                 g[2 * i + 1] = -ai * r;
             }
@@ -156,7 +176,7 @@ void apply_conj_filter(const FilterSymbol<T>& s, const xt::xtensor<T, Rank>& y, 
                 T* z = coef.data() + p * w;
                 for (std::size_t q = 0; q < w; ++q) {
                     const T a = sym[q].real();
-                    z[q] *= a * real_gain(a * a) * norm;
+                    z[q] *= a * real_gain(p, q, a * a) * norm;
                 }
             }
             inv->r2r(coef.data(), out.data() + c * plane);
@@ -201,7 +221,7 @@ SolverResult<domain_t<A>> wiener(const A& op, const range_t<A>& y, WienerParams 
     const T kk = T(k);
     SolverResult<domain_t<A>> out;
     out.x = domain_t<A>(op.domain_shape());  // left uninitialized: the inverse transform writes every pixel
-    detail::apply_conj_filter(s, y, out.x, [kk](T a2) { return T(1) / (a2 + kk); });  // conj(Â)/(|Â|² + K)
+    detail::apply_conj_filter(s, y, out.x, [kk](std::size_t, std::size_t, T a2) { return T(1) / (a2 + kk); });  // conj(Â)/(|Â|² + K)
     out.status = Status::converged;
     out.message = detail::concat("closed form (", s.transform() == Transform::fourier ? "DFT" : "DCT", ", nsr ", k, ")");
     return out;
