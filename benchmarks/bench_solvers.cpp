@@ -18,10 +18,10 @@
 // for periodic, REDFT10 + REDFT01 for reflect, lucid's cached plans, best CPU
 // time) and `triad` the STREAM triad of bounds.hpp run with the footprint of
 // the iteration's working set (W image-sized buffers alive in the loop, as
-// three arrays of W/3 planes): a 512² ADMM-TV streams 8 planes, which may not
+// three arrays of W/3 planes): a 512² ADMM-TV keeps 9 planes, which may not
 // fit the cache that three planes fit in, so the bandwidth must be measured at
 // the working set's size, not at one plane's. W per solver (buffers alive in
-// the loop, half spectra counted as one plane): GD 6, FISTA-TV 12, ADMM-TV 8,
+// the loop, half spectra counted as one plane): GD 6, FISTA-TV 12, ADMM-TV 9,
 // HQS-TV 6, PDHG-TV 12, RL 6, PnP-ADMM 12 (NLM: 8). P and B are what an ideal, fully fused
 // iteration must do; a complex H×(W/2+1) half spectrum counts as one plane.
 // The counts (periodic; reflect/DCT in parentheses where they differ):
@@ -34,7 +34,7 @@
 //   iteration (read r, p, v — 2+2+1 — write p, r — 2+2) except the first,
 //   where r = p is read once (7), and the final x = v − λ∇ᵀp (4), momentum
 //   (read x, x_prev, write z: 3).                                  P=1 B=12+9k
-// - ADMM-TV (fused loop of admm_tv.hpp): coefficient pass (read c, b̂, m, write
+// - ADMM-TV (fused loop of admm_tv.hpp): coefficient pass (read c, b̂, Ĝ_A, write
 //   c: 3.5, DCT 4) and one sweep that reads x, u⁰, u¹, q and writes u⁰, u¹,
 //   rhs, q (8).                                                  P=1 B=11.5 (12)
 // - HQS-TV (fused loop of hqs_tv.hpp; z = shrink(∇x), x = (AᵀA + μ∇ᵀ∇)⁻¹(Aᵀy +
@@ -258,7 +258,7 @@ void BM_AdmmTV(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<T> p(std::size_t(state.range(0)), state.range(1) != 0);
     const int iters = iterations_for(p.n) * 2;
-    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, p.periodic ? 11.5 : 12, 8), [&](auto clock) {
+    measure(state, p.n, make_bound<T>(!p.periodic, p.n, 1, p.periodic ? 11.5 : 12, 9), [&](auto clock) {
         lucid::admm_tv(p.A, p.y, T(1e-3), p.y,
                        {.max_iter = iters, .tol = 0, .adaptive_rho = false, .compute_objective = false}, clock);
     });
@@ -418,7 +418,7 @@ void BM_ScalingAdmmTV(benchmark::State& state) {
     lucid::set_num_threads(1);
     Problem<double> p(std::size_t(state.range(0)), false);
     const int iters = p.n >= 4096 ? 4 : iterations_for(p.n);
-    measure(state, p.n, make_bound<double>(true, p.n, 1, 12, 8), [&](auto clock) {
+    measure(state, p.n, make_bound<double>(true, p.n, 1, 12, 9), [&](auto clock) {
         lucid::admm_tv(p.A, p.y, 1e-3, p.y,
                        {.max_iter = iters, .tol = 0, .adaptive_rho = false, .compute_objective = false}, clock);
     }, p.n >= 4096 ? 2 : 3);

@@ -246,9 +246,9 @@ def main():
         if kind == "AdmmTV" or (typ, n, periodic) not in pairs:
             pairs[(typ, n, periodic)] = (b["pair_ms"], b["triad_GBps"])
     w("Measured references (same run): transform pairs per size, and the triad bandwidth at the")
-    w("ADMM-TV working set (W = 8).")
+    w("ADMM-TV working set (W = 9).")
     w("")
-    w("| type | size | FFT pair ms (r2c+c2r) | DCT pair ms (REDFT10+01) | triad GB/s (W = 8) |")
+    w("| type | size | FFT pair ms (r2c+c2r) | DCT pair ms (REDFT10+01) | triad GB/s (W = 9) |")
     w("|---|---|---:|---:|---:|")
     for typ in ("double", "float"):
         for n in sorted({k[1] for k in pairs if k[0] == typ}):
@@ -441,8 +441,8 @@ def main():
     w(f"Target (issue 9): at most 12 image-sized buffers: {'met' if ok else 'missed'} for the whole process "
       f"({rss['buffers_total']:.2f}, which includes the harness's input image and its blurred copy and the")
     w("operator's own scratch: σ = 2 picks the direct separable convolution, with padded row buffers);")
-    w(f"the solver run itself adds {rss['buffers_solver']:.2f} (x, the scaled dual u — two planes —, the")
-    w("right-hand side, ∇ᵀz, and the x-solver's multiplier, transformed Aᵀy and coefficients, plus the")
+    w(f"the solver run itself adds {rss['buffers_solver']:.2f} (x and its predecessor, the scaled dual u — two planes —, the")
+    w("right-hand side, ∇ᵀz, and the x-solver's symbol of AᵀA, transformed Aᵀy and coefficients, plus the")
     w("FFTW planner's scratch while the DCT plans are made).")
     w("")
 
@@ -457,7 +457,7 @@ def main():
         w("## Fresh workspaces: page faults")
         w("")
         w("`benchmarks/bench_allocation.cpp`: a solver call's workspace, 8 image-sized buffers allocated,")
-        w("written once and freed, per iteration (ADMM-TV's fused loop holds 8). *heap*: `new double[n]`")
+        w("written once and freed, per iteration (about what ADMM-TV's fused loop holds: 9). *heap*: `new double[n]`")
         w("(glibc hands out large blocks as fresh mappings, faulted in 4 KiB at a time); *AlignedBuffer*:")
         w("lucid's workspace buffer, which from 1 MiB up maps 2 MiB-aligned memory advised as")
         w("transparent huge pages (include/lucid/core/aligned_buffer.hpp); *image*: an xtensor image as")
