@@ -3,15 +3,13 @@
 // threading, homogeneity, allocation-free calls, errors.
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
 #include <fstream>
 #include <limits>
-#include <new>
 #include <random>
 
 #include "lucid/lucid.hpp"
 #include "lucid/denoisers/cnn.hpp"
+#include "support/allocation_counter.hpp"
 #include "support/peers.hpp"
 #include "support/compare.hpp"
 
@@ -19,26 +17,6 @@ using namespace lucid;
 using lucid::test::max_abs_diff;
 using denoisers::Cnn;
 using denoisers::CnnModel;
-
-// ---- allocation counter (global operator new) --------------------------------
-namespace {
-std::atomic<long> g_allocations{0};
-}
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-// The nothrow forms too: otherwise a sanitizer's own nothrow new would pair
-// with the free() above (ASan: alloc-dealloc-mismatch).
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return std::malloc(n ? n : 1); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace {
 
@@ -175,11 +153,10 @@ TEST_CASE("Cnn does not allocate after the first call; copies are independent", 
     const auto y = random_image<float>(80, 75, 9);
     Image<float> out(y.shape()), again(y.shape());
     cnn.denoise(y, 0.1f, out);  // warm-up
-    const long before = g_allocations.load();
-    cnn.denoise(y, 0.1f, again);
-    cnn.denoise(y, 0.05f, again);
-    const long after = g_allocations.load();
-    CHECK(after - before == 0);
+    CHECK(test::allocations_during([&] {
+              cnn.denoise(y, 0.1f, again);
+              cnn.denoise(y, 0.05f, again);
+          }) == 0);
     auto copy = cnn;
     copy.denoise(y, 0.1f, again);
     CHECK(max_abs_diff(out, again) == 0.0);
@@ -287,11 +264,10 @@ TEST_CASE("SelfEnsemble of the CNN: no allocation after the first call, better t
     const auto y = random_image<float>(40, 53, 11);
     Image<float> out(y.shape()), again(y.shape());
     x8.denoise(y, 0.1f, out);  // warm-up: workspaces and the network's buffers
-    const long before = g_allocations.load();
-    x8.denoise(y, 0.1f, again);
-    x8.denoise(y, 0.05f, again);
-    const long after = g_allocations.load();
-    CHECK(after - before == 0);
+    CHECK(test::allocations_during([&] {
+              x8.denoise(y, 0.1f, again);
+              x8.denoise(y, 0.05f, again);
+          }) == 0);
 
     if (!default_model_present()) {
         WARN("skipped: no default model (data/models/cnn-denoiser.lcnn)");

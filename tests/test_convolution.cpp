@@ -4,9 +4,7 @@
 
 #include <Eigen/Dense>
 #include <Eigen/SVD>
-#include <atomic>
 #include <cstdlib>
-#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,29 +17,9 @@
 #include "lucid/ops/toeplitz.hpp"
 #include "lucid/solvers/conjugate_gradient.hpp"
 #include "support/peers.hpp"
+#include "support/allocation_counter.hpp"
 #include "support/compare.hpp"
 #include "support/isa.hpp"
-
-// ---- allocation counter (this binary only): counts operator new while armed ----
-namespace {
-std::atomic<bool> g_count_allocations{false};
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-    if (g_count_allocations.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-// The nothrow forms too: otherwise a sanitizer's own nothrow new would pair
-// with the free() above (ASan: alloc-dealloc-mismatch).
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return std::malloc(n ? n : 1); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 using namespace lucid;
 using lucid::test::max_abs_diff;
@@ -601,12 +579,10 @@ TEMPLATE_TEST_CASE("Convolution apply and apply_adjoint do not allocate", "[conv
                 auto z = make_domain(A);
                 A.apply(x, y);  // warm-up (thread pools)
                 A.apply_adjoint(y, z);
-                g_allocations = 0;
-                g_count_allocations = true;
-                A.apply(x, y);
-                A.apply_adjoint(y, z);
-                g_count_allocations = false;
-                CHECK(g_allocations.load() == 0);
+                CHECK(test::allocations_during([&] {
+                          A.apply(x, y);
+                          A.apply_adjoint(y, z);
+                      }) == 0);
             }
 }
 

@@ -83,6 +83,26 @@ struct PngBuilder {
     void iend() { chunk("IEND", {}); }
 };
 
+// The scanlines of PNG image data in file order (the test's own Adam7 tables,
+// independent of the decoder's): start_pass() before each pass, then
+// put_row(y, x0, dx) for each of its rows — one pass of every row, or Adam7's
+// seven; an Adam7 pass with no columns has no rows at all.
+template <class StartPass, class PutRow>
+void for_each_scanline(std::size_t w, std::size_t h, bool interlace, StartPass&& start_pass, PutRow&& put_row) {
+    if (!interlace) {
+        start_pass();
+        for (std::size_t y = 0; y < h; ++y) put_row(y, 0, 1);
+        return;
+    }
+    const int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
+    const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    for (int p = 0; p < 7; ++p) {
+        start_pass();
+        if (std::size_t(xs[p]) >= w) continue;
+        for (std::size_t y = std::size_t(ys[p]); y < h; y += std::size_t(dy[p])) put_row(y, std::size_t(xs[p]), std::size_t(dx[p]));
+    }
+}
+
 // Raw (filter type 0) scanlines of 8/16-bit samples, optionally Adam7-interlaced.
 Bytes png_raw(const std::vector<std::uint16_t>& samples, std::size_t w, std::size_t h, int spp, int depth,
               bool interlace) {
@@ -96,16 +116,7 @@ Bytes png_raw(const std::vector<std::uint16_t>& samples, std::size_t w, std::siz
                 raw.push_back(std::uint8_t(v & 0xFF));
             }
     };
-    if (!interlace) {
-        for (std::size_t y = 0; y < h; ++y) put_row(y, 0, 1);
-        return raw;
-    }
-    const int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
-    const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
-    for (int p = 0; p < 7; ++p) {
-        if (std::size_t(xs[p]) >= w) continue;  // empty pass: no rows at all
-        for (std::size_t y = std::size_t(ys[p]); y < h; y += std::size_t(dy[p])) put_row(y, std::size_t(xs[p]), std::size_t(dx[p]));
-    }
+    for_each_scanline(w, h, interlace, [] {}, put_row);
     return raw;
 }
 
@@ -134,17 +145,7 @@ Bytes png_palette_raw(const std::vector<std::uint8_t>& index, std::size_t w, std
         }
         prev = row;
     };
-    if (!interlace) {
-        for (std::size_t y = 0; y < h; ++y) put_row(y, 0, 1);
-        return raw;
-    }
-    const int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
-    const int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
-    for (int p = 0; p < 7; ++p) {
-        prev.clear();
-        if (std::size_t(xs[p]) >= w) continue;
-        for (std::size_t y = std::size_t(ys[p]); y < h; y += std::size_t(dy[p])) put_row(y, std::size_t(xs[p]), std::size_t(dx[p]));
-    }
+    for_each_scanline(w, h, interlace, [&] { prev.clear(); }, put_row);
     return raw;
 }
 

@@ -5,10 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <Eigen/Dense>
-#include <atomic>
 #include <cmath>
-#include <cstdlib>
-#include <new>
 #include <iomanip>
 #include <limits>
 #include <random>
@@ -17,26 +14,8 @@
 #include "lucid/lucid.hpp"
 #include "lucid/kernels/gaussian.hpp"
 #include "lucid/ops/convolution.hpp"
+#include "support/allocation_counter.hpp"
 #include "support/compare.hpp"
-
-// ---- allocation counter (this binary only): counts operator new while armed ----
-namespace {
-std::atomic<bool> g_count_allocations{false};
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-    if (g_count_allocations.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return std::malloc(n ? n : 1); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 using namespace lucid;
 using lucid::test::max_abs_diff;
@@ -1154,15 +1133,6 @@ TEST_CASE("A custom solver built from public pieces (linearized ADMM) solves TV 
 // ---- review fixes: allocation, non-finite denoisers, round-off in step tests -----
 
 namespace {
-template <class Run>
-long allocations_of(Run&& run) {
-    g_allocations = 0;
-    g_count_allocations = true;
-    run();
-    g_count_allocations = false;
-    return g_allocations.load();
-}
-
 Image<double> smooth_test_image(std::size_t n) {
     Image<double> x({n, n});
     for (std::size_t i = 0; i < n; ++i)
@@ -1180,9 +1150,11 @@ TEST_CASE("solvers allocate nothing per iteration, CG x-updates included", "[sol
     const Image<double> y = A(x);
     auto f = [&] { return LeastSquares(std::cref(A), y); };
     const ops::Gradient<double> D({32, 32}, Boundary::reflect);
+    REQUIRE(test::allocations_during([] { ::operator delete(::operator new(16)); }) == 1);  // the counter counts
     auto check = [&](const char* name, auto&& solve) {
         solve(2);  // FFTW plans and the like, made once per process
-        const long few = allocations_of([&] { solve(3); }), many = allocations_of([&] { solve(23); });
+        const long few = test::allocations_during([&] { solve(3); }),
+                   many = test::allocations_during([&] { solve(23); });
         INFO(name << ": " << few << " allocations for 3 iterations, " << many << " for 23");
         CHECK(many == few);
     };

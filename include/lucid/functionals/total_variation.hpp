@@ -121,6 +121,12 @@ double tv_vectorial(const T* x, std::size_t c, std::size_t h, std::size_t w) {
 /// (the Neumann differences are 0 there), so div needs no boundary tests.
 template <class T>
 class FgpSolver {
+    /// A gap evaluation: μ Σ (‖∇x‖ − ⟨∇x, p⟩), and the TV(x) and max |x| that
+    /// bound its rounding error.
+    struct GapSums {
+        double gap = 0, tv = 0, xmax = 0;
+    };
+
 public:
     /// Resets the dual to zero unless the problem shape is unchanged and warm is set.
     void prepare(std::size_t c, std::size_t h, std::size_t w, bool warm) {
@@ -157,9 +163,9 @@ public:
         // with |δ| ≤ 3 ε (|x| + 4μ) (|div p| ≤ 4 for |p| ≤ 1), which the gap
         // formula misses by ½‖δ‖² (P(x) − D(p) = formula + ½‖δ‖²): hence the two floors.
         constexpr double eps = std::numeric_limits<T>::epsilon();
-        auto certified_gap = [&](double computed) { return std::max(0.0, computed) + 8 * eps * double(mu) * last_tv_; };
-        auto rms_bound = [&](double certified) {
-            return std::sqrt(2 * certified / double(n)) + 3 * eps * (last_xmax_ + 4 * double(mu));
+        auto certified_gap = [&](const GapSums& g) { return std::max(0.0, g.gap) + 8 * eps * double(mu) * g.tv; };
+        auto rms_bound = [&](double certified, const GapSums& g) {
+            return std::sqrt(2 * certified / double(n)) + 3 * eps * (g.xmax + 4 * double(mu));
         };
         for (int k = 1; k <= prm.max_iter; ++k) {
             const double tn = (1 + std::sqrt(1 + 4 * t * t)) / 2;
@@ -174,12 +180,14 @@ public:
             t = tn;
             info.iterations = k;
             if (prm.check_every > 0 && k % prm.check_every == 0 && k < prm.max_iter && prm.tol > 0) {
-                if (rms_bound(certified_gap(gap(v, nullptr, mu, norm))) <= prm.tol) break;
+                const GapSums g = gap(v, nullptr, mu, norm);
+                if (rms_bound(certified_gap(g), g) <= prm.tol) break;
             }
         }
         if (prm.tol > 0) {
-            info.gap = certified_gap(gap(v, out, mu, norm));
-            info.rms_bound = rms_bound(info.gap);
+            const GapSums g = gap(v, out, mu, norm);
+            info.gap = certified_gap(g);
+            info.rms_bound = rms_bound(info.gap, g);
             info.converged = info.rms_bound <= prm.tol;
         } else {
             // tol = 0 asks for exactly max_iter iterations and no certificate: the
@@ -371,7 +379,7 @@ private:
 
     // The duality gap for one channel; writes x(p) to out if non-null.
     template <bool Iso>
-    double gap_scalar(const T* v, T* out, T mu) {
+    GapSums gap_scalar(const T* v, T* out, T mu) {
         const std::size_t hw = h_ * w_;
         const T* p0 = p_.data();
         const T* p1 = p_.data() + hw;
@@ -387,14 +395,12 @@ private:
                                xmax = std::max(xmax, row_abs_max(xc, w_));
                                if (out) std::copy_n(xc, w_, out + o);
                            });
-        last_tv_ = tv;
-        last_xmax_ = double(xmax);
-        return double(mu) * total;
+        return {double(mu) * total, tv, double(xmax)};
     }
 
     // Duality gap μ Σᵢ (‖∇x(p)ᵢ‖ − ⟨∇x(p)ᵢ, pᵢ⟩) of the current p; writes x(p) to
     // out (row by row, after the next row is formed, so out may alias v) if non-null.
-    double gap(const T* v, T* out, T mu, TvNorm norm) {
+    GapSums gap(const T* v, T* out, T mu, TvNorm norm) {
         if (c_ == 1) return norm == TvNorm::anisotropic ? gap_scalar<false>(v, out, mu) : gap_scalar<true>(v, out, mu);
         const std::size_t c = c_, h = h_, w = w_, hw = h * w;
         double total = 0, tv = 0;
@@ -430,9 +436,7 @@ private:
             if (out)
                 for (std::size_t k = 0; k < c; ++k) std::copy_n(X(k, i), w, out + k * hw + o);
         }
-        last_tv_ = tv;
-        last_xmax_ = double(xmax);
-        return double(mu) * total;
+        return {double(mu) * total, tv, double(xmax)};
     }
 
     // max_j |x_j| of one row (NaN-blind: a NaN x shows in the gap itself)
@@ -442,7 +446,6 @@ private:
         return m;
     }
 
-    double last_tv_ = 0, last_xmax_ = 0;  // TV(x) and max |x| of the last gap() call
     std::size_t c_ = 0, h_ = 0, w_ = 0;
     fft::AlignedBuffer<T> p_, r_;  // the dual and its extrapolation: 2 planes each
     std::vector<T> xrows_, zero_, q_, nrm_;

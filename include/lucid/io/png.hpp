@@ -26,6 +26,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <stb_image.h>
@@ -77,22 +78,28 @@ constexpr int png_samples(int color_type) {
     return 0;
 }
 
+/// Number of passes of the image data: 7 (Adam7) when interlaced, else 1.
+inline int png_pass_count(const PngLayout& h) { return h.interlace == 0 ? 1 : 7; }
+
+/// Width and rows of pass p's sub-image (the whole image when not interlaced;
+/// an Adam7 pass may be empty, and then has no bytes at all, not even filter bytes).
+inline std::pair<std::uint64_t, std::uint64_t> png_pass_size(const PngLayout& h, int p) {
+    if (h.interlace == 0) return {h.width, h.height};
+    static constexpr int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
+    static constexpr int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+    const std::uint64_t w = h.width > std::uint32_t(xs[p]) ? (h.width - xs[p] + dx[p] - 1) / dx[p] : 0;
+    const std::uint64_t r = h.height > std::uint32_t(ys[p]) ? (h.height - ys[p] + dy[p] - 1) / dy[p] : 0;
+    return {w, r};
+}
+
 /// Bytes of filtered image data the IHDR implies: Σ over (Adam7) passes of
 /// rows × (1 filter byte + ⌈width·bits/8⌉).
 inline std::uint64_t png_raw_size(const PngLayout& h) {
     const std::uint64_t bits = std::uint64_t(h.bit_depth) * std::uint64_t(png_samples(h.color_type));
-    auto pass_size = [&](std::uint64_t w, std::uint64_t rows) -> std::uint64_t {
-        if (w == 0 || rows == 0) return 0;
-        return rows * (1 + (w * bits + 7) / 8);
-    };
-    if (h.interlace == 0) return pass_size(h.width, h.height);
-    static constexpr int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
-    static constexpr int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
     std::uint64_t total = 0;
-    for (int p = 0; p < 7; ++p) {
-        const std::uint64_t w = h.width > std::uint32_t(xs[p]) ? (h.width - xs[p] + dx[p] - 1) / dx[p] : 0;
-        const std::uint64_t r = h.height > std::uint32_t(ys[p]) ? (h.height - ys[p] + dy[p] - 1) / dy[p] : 0;
-        total += pass_size(w, r);
+    for (int p = 0; p < png_pass_count(h); ++p) {
+        const auto [w, rows] = png_pass_size(h, p);
+        if (w != 0 && rows != 0) total += rows * (1 + (w * bits + 7) / 8);
     }
     return total;
 }
@@ -249,16 +256,9 @@ inline void png_check_palette_indices(const PngLayout& h, std::uint8_t* raw, con
         }
         return rows * (stride + 1);
     };
-    if (h.interlace == 0) {
-        check_pass(raw, h.width, h.height);
-        return;
-    }
-    static constexpr int xs[7] = {0, 4, 0, 2, 0, 1, 0}, ys[7] = {0, 0, 4, 0, 2, 0, 1};
-    static constexpr int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
-    for (int p = 0; p < 7; ++p) {
-        const std::size_t w = h.width > std::uint32_t(xs[p]) ? (h.width - xs[p] + dx[p] - 1) / dx[p] : 0;
-        const std::size_t r = h.height > std::uint32_t(ys[p]) ? (h.height - ys[p] + dy[p] - 1) / dy[p] : 0;
-        raw += check_pass(raw, w, r);
+    for (int p = 0; p < png_pass_count(h); ++p) {
+        const auto [w, rows] = png_pass_size(h, p);
+        raw += check_pass(raw, std::size_t(w), std::size_t(rows));
     }
 }
 

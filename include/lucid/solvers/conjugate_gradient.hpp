@@ -56,9 +56,7 @@ void conjugate_gradient_inplace(RunInfo& out, const A& op, const domain_t<A>& b,
     detail::Stopwatch clock;
     out.status = Status::max_iterations;
     out.iterations = 0;
-    for (auto* series : {&out.history.objective, &out.history.residual, &out.history.elapsed,
-                         &out.history.primal_residual, &out.history.dual_residual, &out.history.penalty})
-        series->clear();
+    out.history.clear();
     const double bnorm = double(norm(b));
     op.apply(x, ws.ap);
     lincomb(T(1), b, T(-1), ws.ap, ws.r);

@@ -54,6 +54,10 @@ struct History {
         dual_residual.reserve(n);
         penalty.reserve(n);
     }
+    /// Empties every series, keeping their storage (a reused run record does not reallocate).
+    void clear() {
+        for (auto* series : {&objective, &residual, &elapsed, &primal_residual, &dual_residual, &penalty}) series->clear();
+    }
     void push(double obj, double res, double t) {
         objective.push_back(obj);
         residual.push_back(res);
