@@ -21,6 +21,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "lucid/core/image.hpp"
@@ -329,6 +330,81 @@ TEST_CASE("cli: the fixture's blur is what the tool's blur computes", "[cli]") {
     // Noise-free tool blur vs our noisy one: they differ by the noise only (σ = 0.01 → ~40 dB).
     CHECK(lucid::metrics::psnr(f.blurred_img, y) > 36);
     CHECK(f.psnr_blurred < 25);  // the blur is strong enough for restoration to show
+}
+
+TEST_CASE("cli: a 16-bit input gives a 16-bit output unless --bit-depth says otherwise", "[cli]") {
+    REQUIRE_CLI();
+    const auto& f = fixture();
+    // A smooth image whose values are off the 8-bit grid, stored with 16 bits.
+    lucid::Image<double> fine({32, 40});
+    for (std::size_t i = 0; i < 32; ++i)
+        for (std::size_t j = 0; j < 40; ++j) fine(i, j) = 0.5 + 0.3 * std::sin(0.21 * double(i) + 0.13 * double(j));
+    const fs::path in16 = f.dir / "fine16.png";
+    lucid::io::write(in16, fine, {.bit_depth = 16});
+    fine = lucid::io::read_gray<double>(in16);
+    // The 3x3 box blur with the periodic boundary, brute force.
+    lucid::ImageStack<double> expected({1, 32, 40});
+    for (std::size_t i = 0; i < 32; ++i)
+        for (std::size_t j = 0; j < 40; ++j) {
+            double acc = 0;
+            for (std::size_t a = 0; a < 3; ++a)
+                for (std::size_t b = 0; b < 3; ++b) acc += fine((i + 31 + a) % 32, (j + 39 + b) % 40);
+            expected(0, i, j) = acc / 9;
+        }
+    const std::vector<std::string> blur = {"--kernel", "box:size=3", "--boundary", "periodic"};
+    auto run = [&](const std::string& out, std::vector<std::string> extra) {
+        std::vector<std::string> a = {"blur", in16.string(), (f.dir / out).string()};
+        a.insert(a.end(), blur.begin(), blur.end());
+        a.insert(a.end(), extra.begin(), extra.end());
+        const Output o = lucid_run(a);
+        INFO(o.err);
+        REQUIRE(o.code == 0);
+        return lucid::io::read_with_info<double>(f.dir / out);
+    };
+    SECTION("by default the input's depth: 16 bits, rounding error 0.5/65535") {
+        const Output o = lucid_run({"blur", in16.string(), (f.dir / "out16.png").string(), "--kernel", "box:size=3",
+                                    "--boundary", "periodic", "--json"});
+        REQUIRE(o.code == 0);
+        CHECK(parse_json(o.out)["bit_depth"].num == 16);
+        const auto r = lucid::io::read_with_info<double>(f.dir / "out16.png");
+        CHECK(r.info.bit_depth == 16);
+        CHECK(max_abs_diff(r.image, expected) <= 0.5 / 65535 + 1e-12);
+    }
+    SECTION("--bit-depth 8 quantizes to 8 bits") {
+        const auto r = run("out8.png", {"--bit-depth", "8"});
+        CHECK(r.info.bit_depth == 8);
+        const double err = max_abs_diff(r.image, expected);
+        CHECK(err <= 0.5 / 255 + 1e-12);
+        CHECK(err > 0.5 / 65535);  // the 8-bit grid is visible: the test above can fail
+    }
+    SECTION("an 8-bit input gives 8 bits unless --bit-depth 16; PGM too") {
+        const auto in8 = f.sharp.string();
+        for (const auto& [name, extra, depth] : std::vector<std::tuple<std::string, std::vector<std::string>, int>>{
+                 {"d8.png", {}, 8}, {"d16.png", {"--bit-depth", "16"}, 16}, {"d16.pgm", {"--bit-depth", "16"}, 16}}) {
+            std::vector<std::string> a = {"denoise", in8, (f.dir / name).string(), "--method", "wavelet", "--sigma",
+                                          "0.02"};
+            a.insert(a.end(), extra.begin(), extra.end());
+            const Output o = lucid_run(a);
+            INFO(name << ": " << o.err);
+            REQUIRE(o.code == 0);
+            CHECK(lucid::io::read_with_info<double>(f.dir / name).info.bit_depth == depth);
+        }
+    }
+    SECTION("deblur and polyblur keep 16 bits too") {
+        const fs::path photo16 = f.dir / "photo16.png";
+        lucid::io::write(photo16, f.blurred_img, {.bit_depth = 16});
+        REQUIRE(lucid_run({"deblur", photo16.string(), (f.dir / "w16.png").string(), "--kernel", gauss, "--method",
+                           "wiener"}).code == 0);
+        CHECK(lucid::io::read_with_info<double>(f.dir / "w16.png").info.bit_depth == 16);
+        REQUIRE(lucid_run({"polyblur", photo16.string(), (f.dir / "p16.png").string()}).code == 0);
+        CHECK(lucid::io::read_with_info<double>(f.dir / "p16.png").info.bit_depth == 16);
+    }
+    SECTION("other depths are refused before the input is read") {
+        for (const std::string d : {"12", "0", "8bit", ""})
+            expect_rejected({"blur", (f.dir / "missing.png").string(), (f.bad_dir / "o.png").string(), "--kernel",
+                             "box:size=3", "--bit-depth", d},
+                            "--bit-depth", 2);
+    }
 }
 
 TEST_CASE("cli deblur: every non-blind method restores the blurred crop", "[cli]") {

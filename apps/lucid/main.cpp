@@ -56,7 +56,9 @@ Every computing command takes --threads N (default: all cores); all but
 estimate-blur and metrics (whose output is the result) take --quiet;
 deblur, denoise, polyblur take --reference REF (PSNR/SSIM in the output);
 --json prints one JSON object on stdout. Images are 8/16-bit PNG, PGM or PPM
-with values mapped to [0,1]; outputs are written atomically (never partial).
+with values mapped to [0,1]; blur, deblur, denoise and polyblur write OUT
+with the input's depth (16 bits if IN has more than 8; --bit-depth 8|16
+chooses); outputs are written atomically (never partial).
 Kernel SPEC: gaussian:sigma=2 | gaussian:sigma0=2,sigma1=1,theta=30 |
 motion:length=15,angle=45 | disk:radius=4 | box:size=5 |
 toeplitz:1,2,3,4,3,2,1 | file:k.png

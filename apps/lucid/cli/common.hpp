@@ -135,6 +135,9 @@ inline OptionSpec threads_option() {
 }
 inline OptionSpec quiet_option() { return {"quiet", false, "", "no progress or summary on stderr/stdout"}; }
 inline OptionSpec json_option() { return {"json", false, "", "print one JSON object with the results on stdout"}; }
+inline OptionSpec bit_depth_option() {
+    return {"bit-depth", true, "8|16", "bits per sample of OUT (default: 16 when IN has more than 8, else 8)"};
+}
 inline OptionSpec reference_option() {
     return {"reference", true, "REF", "sharp image: report PSNR/SSIM of the result against it"};
 }
@@ -338,6 +341,18 @@ void write_cooperatively(const std::string& argument, Write&& write) {
     } catch (const lucid::Cancelled&) {
         throw Interrupted();
     }
+}
+
+/// --bit-depth 8|16 if given; read with the other options, before any file.
+inline std::optional<int> requested_bit_depth(const Args& args) {
+    if (!args.has("bit-depth")) return std::nullopt;
+    return args.choice("bit-depth", "8", {"8", "16"}) == "16" ? 16 : 8;
+}
+
+/// Bits per sample of an output image: the requested depth, else 16 for an
+/// input with more than 8 (a 16-bit photo keeps its precision), else 8.
+inline int output_bit_depth(std::optional<int> requested, const lucid::io::ImageInfo& input) {
+    return requested.value_or(input.bit_depth > 8 ? 16 : 8);
 }
 
 /// Writes atomically unless SIGINT arrived (then throws Interrupted, nothing written).

@@ -68,7 +68,7 @@ inline CommandSpec blur_spec() {
              {"boundary", true, "B", "periodic | zero | reflect | replicate | valid (default reflect)"},
              {"noise", true, "SIGMA", "standard deviation of added Gaussian noise, in [0, 1] (default 0)"},
              {"seed", true, "N", "noise seed, integer >= 0 (default 1)"},
-             json_option(), quiet_option(), threads_option()}};
+             bit_depth_option(), json_option(), quiet_option(), threads_option()}};
 }
 
 inline int run_blur(const std::vector<std::string>& argv) {
@@ -79,6 +79,7 @@ inline int run_blur(const std::vector<std::string>& argv) {
         return exit_ok;
     }
     const CommonOptions common = read_common(args, spec);
+    const std::optional<int> requested_depth = requested_bit_depth(args);
     if (!args.has("kernel")) throw UsageError("lucid blur: option '--kernel SPEC' is required");
     const Boundary b = parse_boundary(args.choice("boundary", "reflect", boundary_names()));
     const double noise = args.number("noise", 0.0, "nonnegative");
@@ -90,18 +91,19 @@ inline int run_blur(const std::vector<std::string>& argv) {
     const Image<double> k = parse_kernel_arg(spec_text);
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
+    const int bit_depth = output_bit_depth(requested_depth, input.info);
     check_output_path(out_path, "OUT", input.image.shape()[0]);
     check_kernel_fits(k, input.image.shape()[1], input.image.shape()[2]);
     Stopwatch clock;
     const ImageStack<double> y = blur_image(input.image, k, b, noise, std::uint64_t(seed));
     const double t = clock.seconds();
-    write_image(out_path, y, "OUT");
+    write_image(out_path, y, "OUT", bit_depth);
     if (common.json) {
         JsonObject p;
         p.add("kernel", spec_text).add("kernel_size", std::vector<double>{double(k.shape()[0]), double(k.shape()[1])});
         p.add("boundary", std::string(to_string(b))).add("noise", noise).add("seed", seed);
         JsonObject j;
-        j.add("command", "blur").add("input", in).add("output", out_path).add("parameters", p);
+        j.add("command", "blur").add("input", in).add("output", out_path).add("bit_depth", bit_depth).add("parameters", p);
         j.add("shape", std::vector<double>{double(y.shape()[0]), double(y.shape()[1]), double(y.shape()[2])});
         j.add("time_seconds", t);
         std::printf("%s\n", j.str().c_str());

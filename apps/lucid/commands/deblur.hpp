@@ -58,7 +58,7 @@ inline CommandSpec deblur_spec() {
               "default 1)"},
              {"sigma", true, "S", "noise standard deviation of IN on the [0,1] scale, in [1e-6, 1] (default 0.01)"},
              {"size", true, "N", "blind: kernel size bound, odd, >= 3 (default 15)"},
-             reference_option(), json_option(), quiet_option(), threads_option()}};
+             bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option()}};
     // polyblur's own options (as in `lucid polyblur`), marked as such in the help
     for (OptionSpec o : polyblur_options()) {
         o.help = "polyblur: " + o.help;
@@ -75,6 +75,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         return exit_ok;
     }
     const CommonOptions common = read_common(args, spec);
+    const std::optional<int> requested_depth = requested_bit_depth(args);
     if (!args.has("method")) throw UsageError("lucid deblur: option '--method M' is required (see 'lucid deblur --help')");
     const std::string method = args.choice("method", "admm-tv", method_names());
     const MethodInfo& info = *find_method(method);
@@ -142,6 +143,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
 
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
+    const int bit_depth = output_bit_depth(requested_depth, input.info);
     const ImageStack<double>& y = input.image;
     const std::size_t C = y.shape()[0], H = y.shape()[1], W = y.shape()[2];
     check_output_path(out_path, "OUT", C);
@@ -206,7 +208,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
     check_interrupt();
     std::optional<Quality> q;
     if (ref) q = quality(*ref, x);
-    write_image(out_path, x, "OUT");
+    write_image(out_path, x, "OUT", bit_depth);
 
     if (common.json) {
         JsonObject p;
@@ -223,7 +225,7 @@ inline int run_deblur(const std::vector<std::string>& argv) {
         if (method == "blind") p.add("size", blind_size);
         if (method == "polyblur") p.merge(polyblur_parameters_json(*polyblur_used, false));
         JsonObject j;
-        j.add("command", "deblur").add("input", in).add("output", out_path).add("parameters", p);
+        j.add("command", "deblur").add("input", in).add("output", out_path).add("bit_depth", bit_depth).add("parameters", p);
         j.add("shape", std::vector<double>{double(C), double(H), double(W)});
         j.add("iterations", iterations).add("status", status).add("message", message).add("time_seconds", t);
         if (!objective.empty()) j.add("objective", objective);

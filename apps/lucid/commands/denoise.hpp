@@ -45,7 +45,7 @@ inline CommandSpec denoise_spec() {
              {"lambda", true, "L", "TV weight (tv only), >= 1e-12"},
              {"sigma", true, "S", "noise standard deviation on the [0,1] scale, in [1e-6, 1]"},
              {"iters", true, "N", "tv: FGP iterations of the ROF solver (default 300)"},
-             reference_option(), json_option(), quiet_option(), threads_option()}};
+             bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option()}};
 }
 
 inline int run_denoise(const std::vector<std::string>& argv) {
@@ -56,6 +56,7 @@ inline int run_denoise(const std::vector<std::string>& argv) {
         return exit_ok;
     }
     const CommonOptions common = read_common(args, spec);
+    const std::optional<int> requested_depth = requested_bit_depth(args);
     if (!args.has("method")) throw UsageError("lucid denoise: option '--method M' is required (tv, wavelet, nlm, cnn)");
     const std::string method = args.choice("method", "tv", denoiser_names());
     if (args.has("lambda") && method != "tv")
@@ -76,6 +77,7 @@ inline int run_denoise(const std::vector<std::string>& argv) {
 
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
+    const int bit_depth = output_bit_depth(requested_depth, input.info);
     const ImageStack<double>& y = input.image;
     check_output_path(out_path, "OUT", y.shape()[0]);
     auto ref = read_reference(args, y.shape());
@@ -115,7 +117,7 @@ inline int run_denoise(const std::vector<std::string>& argv) {
     for (auto& v : x) v = std::clamp(v, 0.0, 1.0);
     std::optional<Quality> q;
     if (ref) q = quality(*ref, x);
-    write_image(out_path, x, "OUT");
+    write_image(out_path, x, "OUT", bit_depth);
     if (common.json) {
         JsonObject p;
         p.add("method", method);
@@ -123,7 +125,7 @@ inline int run_denoise(const std::vector<std::string>& argv) {
         else p.raw("sigma", "null");
         if (method == "tv") p.add("lambda", lambda_used).add("iters", iters);
         JsonObject j;
-        j.add("command", "denoise").add("input", in).add("output", out_path).add("parameters", p);
+        j.add("command", "denoise").add("input", in).add("output", out_path).add("bit_depth", bit_depth).add("parameters", p);
         j.add("time_seconds", t);
         add_quality(j, q);
         std::printf("%s\n", j.str().c_str());

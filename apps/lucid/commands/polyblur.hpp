@@ -70,7 +70,8 @@ inline CommandSpec polyblur_spec() {
             [] {
                 std::vector<OptionSpec> o = {{"iters", true, "N", "estimate-deconvolve passes (default 3)"}};
                 for (auto& p : polyblur_options()) o.push_back(p);
-                for (auto p : {reference_option(), json_option(), quiet_option(), threads_option()}) o.push_back(p);
+                for (auto p : {bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option()})
+                    o.push_back(p);
                 return o;
             }()};
 }
@@ -98,9 +99,11 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
         return exit_ok;
     }
     const CommonOptions common = read_common(args, spec);
+    const std::optional<int> requested_depth = requested_bit_depth(args);
     const lucid::polyblur::PolyblurOptions o = read_polyblur_options(args, int(args.integer("iters", 3, 1, max_blind_iters)), "polyblur");
     const std::string in = args.positional(0), out_path = args.positional(1);
     auto input = read_image(in, "IN");
+    const int bit_depth = output_bit_depth(requested_depth, input.info);
     check_output_path(out_path, "OUT", input.image.shape()[0]);
     auto ref = read_reference(args, input.image.shape());
     const auto& sh = input.image.shape();
@@ -112,13 +115,13 @@ inline int run_polyblur_command(const std::vector<std::string>& argv) {
     const double t = clock.seconds();
     std::optional<Quality> q;
     if (ref) q = quality(*ref, r.image);
-    write_image(out_path, r.image, "OUT");
+    write_image(out_path, r.image, "OUT", bit_depth);
     if (common.json) {
         const JsonObject p = polyblur_parameters_json(o);
         std::vector<JsonObject> est;
         for (const auto& e : r.estimates) est.push_back(blur_json(e));
         JsonObject j;
-        j.add("command", "polyblur").add("input", in).add("output", out_path).add("parameters", p);
+        j.add("command", "polyblur").add("input", in).add("output", out_path).add("bit_depth", bit_depth).add("parameters", p);
         j.add("iterations", int(r.passes)).add("estimates", est).add("time_seconds", t);
         add_quality(j, q);
         std::printf("%s\n", j.str().c_str());
