@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <type_traits>
 
 #include <xtensor/xtensor.hpp>
 
@@ -30,6 +31,7 @@ namespace lucid::ops {
 /// \endcode
 template <class T, std::size_t Rank = 2>
 class Divergence : public OperatorBase<Divergence<T, Rank>> {
+    static_assert(std::is_floating_point_v<T>, "Divergence<T>: T must be float or double");
     static_assert(Rank == 2 || Rank == 3, "Divergence acts on fields over H×W images or C×H×W stacks");
 
 public:

@@ -5,6 +5,7 @@
 #include <complex>
 #include <cstddef>
 #include <optional>
+#include <type_traits>
 
 #include <xtensor/xtensor.hpp>
 
@@ -30,6 +31,7 @@ namespace lucid::ops {
 /// −(2 − 2cos(πk/H)) − (2 − 2cos(πl/W)) on the H×W grid, Δx = DCT3(λ ⊙ DCT2(x))/(4HW).
 template <class T, std::size_t Rank = 2>
 class Laplacian : public OperatorBase<Laplacian<T, Rank>> {
+    static_assert(std::is_floating_point_v<T>, "Laplacian<T>: T must be float or double");
     static_assert(Rank == 2 || Rank == 3, "Laplacian acts on H×W images or C×H×W stacks");
 
 public:
