@@ -1234,6 +1234,25 @@ TEMPLATE_TEST_CASE("backtracking keeps its step near the optimum (round-off in f
     INFO("Armijo " << armijo.iterations << " iterations (" << armijo.message << "), fixed step " << fixed.iterations);
     CHECK(fixed.status == Status::converged);
     CHECK(armijo.status == Status::converged);
+
+    // A tolerance near the round-off of f: columns scaled over a range of 3 (cond(M) ≈ 3),
+    // ‖∇f‖ ≤ tol‖∇f(x₀)‖ with tol 1e-6 (float) / 1e-10 (double). Deciding by f alone,
+    // Armijo rejected every step once f(x_t) − f(x) sank into f's round-off and ran out
+    // the 2000 iterations; with the gradient test it stops within a few iterations of
+    // the fixed step (199 / 386 iterations, float / double).
+    MatX<T> S = M;
+    for (int j = 0; j < 50; ++j) S.col(j) *= T(std::pow(3.0, -double(j) / 49));
+    ops::MatrixOperator<MatX<T>> sop(S);
+    const double tight = std::is_same_v<T, float> ? 1e-6 : 1e-10;
+    const auto armijo_tight = gradient_descent(LeastSquares(std::cref(sop), b), x0,
+                                               {.max_iter = 2000, .tol = tight, .rule = StepRule::armijo});
+    const auto fixed_tight = gradient_descent(LeastSquares(std::cref(sop), b), x0,
+                                              {.max_iter = 2000, .tol = tight, .rule = StepRule::fixed});
+    INFO("tight tol: Armijo " << armijo_tight.iterations << " iterations (" << armijo_tight.message << "), fixed step "
+                              << fixed_tight.iterations);
+    REQUIRE(fixed_tight.status == Status::converged);
+    CHECK(armijo_tight.status == Status::converged);
+    CHECK(armijo_tight.iterations <= 2 * fixed_tight.iterations);
 }
 
 TEMPLATE_TEST_CASE("monotone FISTA with function restart converges where ISTA does", "[solvers][fista]", float, double) {
