@@ -311,8 +311,15 @@ concept ConvolutionLike = requires(const A& a) {
 ///   so the x-update (HᵀH + ∇ᵀ∇)⁻¹ is one FFT pair and the v-update is the
 ///   pixelwise (ρv + Mᵀy)/(ρ + M) (generic `admm` with K = stack(H, ∇) and
 ///   g = separable_sum(WeightedSquaredError, L21Norm)).
-/// - anything else (zero / replicate boundary, non-symmetric reflect kernels,
-///   C×H×W stacks): generic `admm` with Neumann ∇ and CG x-updates.
+/// - anything else (zero / replicate boundary, non-symmetric reflect kernels):
+///   generic `admm` with Neumann ∇ and CG x-updates.
+/// - **C×H×W stacks under `ops::Convolution<T, 3>`** (one kernel for every
+///   channel): the problem separates over channels (TV's norms are per
+///   channel), which are solved one after another by the paths above, so a
+///   stack gets the same ∇ and iterates as its planes would alone. Its history
+///   is iteration k of every channel (objectives summed, residuals the worst
+///   channel's); its callback sees the whole stack and the current channel's
+///   iteration. Other operators on stacks take the generic path.
 ///
 /// History: objective ½‖Ax − y‖² + λTV(x) (DCT/DFT paths; the generic paths
 /// report f(x) + g(z)), residual max(r/ε_pri, s/ε_dual), primal/dual residuals, ρ.
@@ -329,6 +336,13 @@ SolverResult<domain_t<A>> admm_tv(const A& op, const range_t<A>& y, op_scalar_t<
     detail::require_tv_problem(where, op, y, lambda, x0);
     using T = op_scalar_t<A>;
     using V = domain_t<A>;
+    // C×H×W convolution: the channels separate; each takes the image paths below.
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, ops::Convolution<T, 3>>) {
+        return detail::solve_per_channel(op, y, x0, callback, [&](const auto& op_c, const auto& y_c, const auto& x0_c,
+                                                                  auto& callback_c) {
+            return admm_tv(op_c, y_c, lambda, x0_c, params, callback_c);
+        });
+    }
     const double rho0 = params.rho > 0 ? params.rho : 10 * double(lambda);
     constexpr bool image = std::is_same_v<V, Image<T>>;
 

@@ -191,8 +191,12 @@ SolverResult<Image<T>> hqs_tv_fused(Spectrum<T>&& gram_a, Image<T>&& aty, double
 /// - **A diagonalized by the DFT** (`periodic`): the same with periodic
 ///   differences and one FFT pair (TV then includes the wrap-around jumps).
 /// - anything else (zero / replicate / valid boundaries, non-symmetric
-///   reflect kernels, C×H×W stacks): the generic `hqs` with Neumann ∇ and
-///   warm-started CG x-updates.
+///   reflect kernels): the generic `hqs` with Neumann ∇ and warm-started CG
+///   x-updates.
+/// - **C×H×W stacks under `ops::Convolution<T, 3>`**: the channels separate
+///   and are solved one after another by the paths above (as in `admm_tv`:
+///   merged history, the callback sees the whole stack). Other operators on
+///   stacks take the generic path.
 ///
 /// History: objective ½‖Ax − y‖² + λTV(x), residual ‖x_k − x_{k−1}‖/‖x_k‖,
 /// primal residual ‖∇x − z‖, penalty μ_k.
@@ -208,6 +212,13 @@ SolverResult<domain_t<A>> hqs_tv(const A& op, const range_t<A>& y, op_scalar_t<A
     params.validate();
     detail::require_tv_problem(where, op, y, lambda, x0);
     using T = op_scalar_t<A>;
+    // C×H×W convolution: the channels separate; each takes the image paths below.
+    if constexpr (std::is_same_v<std::remove_cvref_t<A>, ops::Convolution<T, 3>>) {
+        return detail::solve_per_channel(op, y, x0, callback, [&](const auto& op_c, const auto& y_c, const auto& x0_c,
+                                                                  auto& callback_c) {
+            return hqs_tv(op_c, y_c, lambda, x0_c, params, callback_c);
+        });
+    }
     // Transform-diagonal AᵀA: fused loops.
     auto fused = detail::solve_transform_diagonal(op, y, [&](auto fourier, Spectrum<T>&& g, Image<T>&& aty, double y2) {
         return detail::hqs_tv_fused<decltype(fourier)::value>(std::move(g), std::move(aty), y2, lambda, x0, params,
