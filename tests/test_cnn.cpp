@@ -174,6 +174,32 @@ TEST_CASE("Cnn rejects bad arguments and bad weights files", "[cnn][errors]") {
     CHECK_THROWS_WITH(Cnn<float>::load("/nonexistent/model.lcnn"), Catch::Contains("'path'"));
     CHECK_THROWS_AS(Cnn<float>::load("/nonexistent/model.lcnn"), IoError);
     CHECK_THROWS_WITH(Cnn<float>({}, {.tile = 2}), Catch::Contains("'tile'"));
+    // Models built in code are checked as a parsed file is (before: a segfault on an empty
+    // model, a heap over-read on short weights, extra output channels dropped silently).
+    CHECK_THROWS_WITH(Cnn<float>(CnnModel{}), Catch::Contains("'model.layers'"));
+    {
+        CnnModel m = CnnModel::read(ref("tiny.lcnn"));
+        CnnModel short_weights = m;
+        short_weights.layers[0].weights.resize(3);
+        CHECK_THROWS_WITH(Cnn<float>(short_weights), Catch::Contains("'model.layers[0].weights'"));
+        CHECK_THROWS_WITH(lucid::learning::FilterBank<float>::cnn_first_layer(short_weights),
+                          Catch::Contains("'model.layers[0].weights'"));
+        CnnModel two_out = m;
+        two_out.layers.back().cout = 2;
+        two_out.layers.back().weights.resize(2 * two_out.layers.back().cin * 9, 0.f);
+        CHECK_THROWS_WITH(Cnn<float>(two_out), Catch::Contains(".cout'"));
+        CnnModel nan_weight = m;
+        nan_weight.layers[1].weights[0] = std::nanf("");
+        CHECK_THROWS_WITH(Cnn<float>(nan_weight), Catch::Contains("'model.layers[1].weights'"));
+        REQUIRE_NOTHROW(Cnn<float>(m));
+    }
+    // A finite input beyond float's range gives an error, not a non-finite output.
+    {
+        auto dcnn = Cnn<double>::load(ref("tiny.lcnn"));
+        Image<double> huge = random_image<double>(12, 12, 2), o(huge.shape());
+        huge(5, 5) = 1e300;
+        CHECK_THROWS_WITH(dcnn.denoise(huge, 0.1, o), Catch::Contains("'y'") && Catch::Contains("overflow"));
+    }
 
     const auto good = file_bytes(ref("tiny.lcnn"));
     REQUIRE_NOTHROW(CnnModel::parse(good));

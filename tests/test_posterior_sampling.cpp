@@ -98,6 +98,14 @@ TEST_CASE("DataConsistency solves (AᵀA + ρI)x = Aᵀy + ρv (mask: closed for
     for (std::size_t i = 0; i < x.size(); ++i)
         CHECK(x.data()[i] == Approx((m.data()[i] * y.data()[i] + 0.3 * v.data()[i]) / (m.data()[i] + 0.3)));
     CHECK_THROWS_WITH(dc.solve(v, -1.0, x), Catch::Contains("'rho'"));
+    // A NaN in y broke every CG solve down to δ = 0: the samplers ignored the data and
+    // still reported convergence. Now refused up front, by both samplers too.
+    Image<double> bad = y;
+    bad(4, 5) = std::nan("");
+    CHECK_THROWS_WITH((DataConsistency<ops::Mask<double>>(M, bad)), Catch::Contains("'y'") && Catch::Contains("finite"));
+    GaussianPriorDenoiser<double> D{0.5, 0.1};
+    CHECK_THROWS_WITH(kadkhodaie_simoncelli(D, M, bad, {.seed = 1}), Catch::Contains("'y'"));
+    CHECK_THROWS_WITH(diffusion_posterior_sample(D, M, bad, {.steps = 4, .seed = 1}), Catch::Contains("'y'"));
 }
 
 TEST_CASE("sample_statistics: mean and unbiased standard deviation", "[sampling]") {
@@ -109,6 +117,9 @@ TEST_CASE("sample_statistics: mean and unbiased standard deviation", "[sampling]
     CHECK(st.mean(0, 1) == Approx(2.0));
     CHECK(st.stddev(0, 1) == Approx(1.0));
     CHECK_THROWS_WITH(sample_statistics(std::vector<Image<double>>{}), Catch::Contains("'samples'"));
+    // equal sizes, other shapes (a transposed sample): refused, not mixed pixel by index
+    CHECK_THROWS_WITH(sample_statistics(std::vector<Image<double>>{Image<double>({2, 3}, 1.0), Image<double>({3, 2}, 2.0)}),
+                      Catch::Contains("'samples'") && Catch::Contains("2x3"));
 }
 
 TEST_CASE("Kadkhodaie-Simoncelli samples a Gaussian-prior inpainting posterior", "[sampling][ks]") {

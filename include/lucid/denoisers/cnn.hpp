@@ -171,6 +171,7 @@ public:
     /// Builds the network from a parsed model (see CnnModel::parse / read).
     explicit Cnn(CnnModel model, CnnParams params = {})
         : model_(std::move(model)), params_((params.validate(), params)) {
+        model_.validate("lucid::denoisers::Cnn");
         prepare_weights();
     }
 
@@ -246,6 +247,11 @@ public:
         const std::size_t planes = channel_count(s), plane = hw[0] * hw[1];
         for (std::size_t c = 0; c < planes; ++c)
             denoise_plane(y.data() + c * plane, hw[0], hw[1], float(sigma), out.data() + c * plane);
+        // The layers run in float: finite inputs far outside the training range [0, 1]
+        // (|y| ≳ 1e30, or beyond float in Cnn<double>) overflow an activation.
+        if (!lucid::detail::all_finite_values(out.data(), out.size()))
+            lucid::detail::fail_argument(where, "y", "values the network's float arithmetic can carry (images in about [0, 1])",
+                                         "an image whose activations overflowed float");
     }
 
     /// out = D(y, 0): the network estimates the noise level itself.

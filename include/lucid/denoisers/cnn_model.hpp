@@ -63,6 +63,34 @@ struct CnnModel {
         return n;
     }
 
+    /// Throws lucid::Error (naming `where` and the field) unless the model is
+    /// one the network can run: 2 input channels, 2–64 layers chained by their
+    /// channel counts, a one-channel last layer, cout·cin·9 finite weights per
+    /// layer, σ_max in (0, 1]. `parse` checks the same while reading; this is
+    /// for models built or edited in code.
+    void validate(std::string_view where) const {
+        const std::string w(where);
+        require(in_channels == 2, w, "model.in_channels", "2 (image and noise-level map)", in_channels);
+        require(layers.size() >= 2 && layers.size() <= 64, w, "model.layers", "2 to 64 layers", layers.size());
+        require(std::isfinite(sigma_max) && sigma_max > 0 && sigma_max <= 1, w, "model.sigma_max",
+                "finite and in (0, 1]", sigma_max);
+        std::size_t prev = in_channels;
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            const Layer& L = layers[l];
+            const std::string name = "model.layers[" + std::to_string(l) + "]";
+            if (L.cin != prev) lucid::detail::fail_argument(w, name + ".cin", lucid::detail::concat(prev, " (the previous layer's cout)"), L.cin);
+            if (L.cout < 1 || L.cout > 1024) lucid::detail::fail_argument(w, name + ".cout", "in [1, 1024]", L.cout);
+            if (l + 1 == layers.size() && L.cout != 1)
+                lucid::detail::fail_argument(w, name + ".cout", "1 (the last layer outputs one channel)", L.cout);
+            if (L.weights.size() != L.cout * L.cin * 9)
+                lucid::detail::fail_argument(w, name + ".weights", lucid::detail::concat(L.cout * L.cin * 9, " values (cout·cin·3·3)"),
+                                             L.weights.size());
+            for (float v : L.weights)
+                if (!std::isfinite(v)) lucid::detail::fail_argument(w, name + ".weights", "finite", v);
+            prev = L.cout;
+        }
+    }
+
     /// Parses and validates the bytes of a `.lcnn` file. `name` (the file
     /// name) appears in error messages; every failure throws lucid::Error
     /// naming the field and the expected value.

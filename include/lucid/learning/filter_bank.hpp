@@ -28,9 +28,11 @@ public:
         constexpr const char* where = "lucid::learning::FilterBank";
         require(!filters_.empty(), where, "filters", "at least one filter", 0);
         k_ = filters_[0].shape()[0];
-        for (const auto& f : filters_)
+        for (const auto& f : filters_) {
             require(f.shape()[0] == k_ && f.shape()[1] == k_ && k_ >= 1, where, "filters",
                     "square filters of one common size", shape_string(f.shape()));
+            require(all_finite(f), where, "filters", "finite coefficients", "a non-finite value");
+        }
     }
 
     /// Pixels (1×1 identity): the PDL "on raw pixels".
@@ -51,8 +53,7 @@ public:
     /// The first layer of a learned CNN (its 3×3 filters on the image
     /// channel, then ReLU): "PDL on CNN features".
     static FilterBank cnn_first_layer(const denoisers::CnnModel& model) {
-        require(!model.layers.empty() && model.layers[0].cin >= 1, "lucid::learning::FilterBank::cnn_first_layer",
-                "model", "a model with a first layer", model.layers.size());
+        model.validate("lucid::learning::FilterBank::cnn_first_layer");
         const auto& L = model.layers[0];
         std::vector<Image<T>> fs;
         for (std::size_t o = 0; o < L.cout; ++o) {
@@ -68,8 +69,9 @@ public:
     bool relu() const { return relu_; }
     /// Feature stack shape C×(H−k+1)×(W−k+1) for an H×W image.
     Shape<3> feature_shape(const Shape<2>& s) const {
-        require(s[0] >= k_ && s[1] >= k_, "lucid::learning::FilterBank", "x",
-                lucid::detail::concat("at least ", k_, "x", k_), shape_string(s));
+        if (s[0] < k_ || s[1] < k_)  // the message only on failure: callers run this per evaluation
+            lucid::detail::fail_argument("lucid::learning::FilterBank", "x", lucid::detail::concat("at least ", k_, "x", k_),
+                                         shape_string(s));
         return {channels(), s[0] - k_ + 1, s[1] - k_ + 1};
     }
 

@@ -29,15 +29,17 @@ template <class T>
 T wasserstein_1d(std::span<const T> a, std::span<const T> b, int p, std::span<T> grad_a,
                  std::span<std::size_t> order_a, std::span<std::size_t> order_b) {
     constexpr const char* where = "lucid::learning::wasserstein_1d";
-    require(b.size() == a.size(), where, "b", lucid::detail::concat("of size ", a.size(), " (equal sample sizes)"),
-            b.size());
+    // Messages are built only on failure (concat allocates; the PDL calls this per channel).
+    using lucid::detail::concat;
+    using lucid::detail::fail_argument;
+    if (b.size() != a.size()) fail_argument(where, "b", concat("of size ", a.size(), " (equal sample sizes)"), b.size());
     require(p == 1 || p == 2, where, "p", "1 or 2", p);
     require(a.size() > 0, where, "a", "non-empty", "an empty sample");
     const std::size_t n = a.size();
-    require(order_a.size() >= n && order_b.size() >= n, where, "order_a", "scratch of at least n entries",
-            order_a.size());
+    if (order_a.size() < n) fail_argument(where, "order_a", concat("scratch of at least ", n, " entries"), order_a.size());
+    if (order_b.size() < n) fail_argument(where, "order_b", concat("scratch of at least ", n, " entries"), order_b.size());
     const bool want_grad = !grad_a.empty();
-    if (want_grad) require(grad_a.size() == n, where, "grad_a", lucid::detail::concat("of size ", n), grad_a.size());
+    if (want_grad && grad_a.size() != n) fail_argument(where, "grad_a", concat("of size ", n), grad_a.size());
     auto is_nan = [](T v) { return std::isnan(v); };
     if (std::any_of(a.begin(), a.end(), is_nan) || std::any_of(b.begin(), b.end(), is_nan)) {
         // NaN has no place in an order (and std::sort with NaN is undefined): the

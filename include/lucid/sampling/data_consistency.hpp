@@ -55,6 +55,8 @@ public:
           delta_(make_domain(op)), ws_(rhs_), cg_iter_(cg_iter), cg_tol_(cg_tol) {
         require(cg_iter >= 1, "lucid::sampling::DataConsistency", "cg_iter", ">= 1", cg_iter);
         require_shape("lucid::sampling::DataConsistency", "y", shape_of(y), op.range_shape());
+        // a NaN in y makes every CG solve break down to δ = 0: the data would be ignored silently
+        require(all_finite(y), "lucid::sampling::DataConsistency", "y", "finite everywhere", "a non-finite value");
     }
 
     /// x ← (AᵀA + ρI)⁻¹(Aᵀy + ρ v) (ρ > 0), computed as x = v + δ with

@@ -78,7 +78,7 @@ struct KadkhodaieSimoncelliParams {
 ///
 /// ```cpp
 /// auto cnn = lucid::denoisers::Cnn<float>::load_default();
-/// auto s = lucid::sampling::kadkhodaie_simoncelli(cnn, mask_op, y, {.seed = 3, .blind = true});
+/// auto s = lucid::sampling::kadkhodaie_simoncelli(cnn, mask_op, y, {.blind = true, .seed = 3});
 /// ```
 template <class D, LinearOperator A, class Callback = callbacks::None>
     requires Denoiser<D, domain_t<A>>

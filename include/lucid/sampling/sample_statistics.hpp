@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lucid/core/error.hpp"
+#include "lucid/core/image.hpp"
 #include "lucid/core/vector_space.hpp"
 
 namespace lucid::sampling {
@@ -26,8 +27,10 @@ SampleStatistics<V> sample_statistics(const std::vector<V>& samples) {
     const std::size_t n = element_count(samples[0]);
     std::vector<double> s1(n, 0.0), s2(n, 0.0);
     for (const auto& x : samples) {
-        require(element_count(x) == n, "lucid::sampling::sample_statistics", "samples",
-                "samples of one shape", element_count(x));
+        if (shape_of(x) != shape_of(samples[0]))  // equal sizes are not enough: a transposed sample would mix pixels
+            lucid::detail::fail_argument("lucid::sampling::sample_statistics", "samples",
+                                         "samples of one shape (" + shape_string(shape_of(samples[0])) + ")",
+                                         shape_string(shape_of(x)));
         std::size_t i = 0;
         lucid::detail::for_each_leaf([&](auto a) {
             for (auto v : a) {
