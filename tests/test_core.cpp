@@ -96,6 +96,17 @@ TEMPLATE_TEST_CASE("vector space operations on images, Eigen vectors and tuples"
 
     Image<T> wrong({2, 2});
     CHECK_THROWS_AS(dot(x, wrong), ShapeError);
+    // equal sizes, other shapes: refused (a 2×3 and a 3×2 image were combined index by index)
+    Image<T> r23({2, 3}, T(1)), r32({3, 2}, T(2));
+    CHECK_THROWS_AS(copy(r23, r32), ShapeError);
+    CHECK_THROWS_WITH(dot(r23, r32), Catch::Contains("'y'") && Catch::Contains("2x3") && Catch::Contains("3x2"));
+    CHECK_THROWS_WITH(axpy(T(1), r23, r32), Catch::Contains("'y'"));
+    CHECK_THROWS_WITH(distance(r23, r32), Catch::Contains("'y'"));
+    Image<T> out({3, 2});
+    CHECK_THROWS_WITH(lincomb(T(1), r23, T(1), r23, out), Catch::Contains("'out'"));  // not 'y'
+    auto p2 = p;
+    std::get<0>(p2) = Image<T>({1, 4}, T(1));
+    CHECK_THROWS_AS(dot(p, p2), ShapeError);
 }
 
 TEMPLATE_TEST_CASE("zero-copy Eigen views", "[core][eigen]", float, double) {

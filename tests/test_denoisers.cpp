@@ -631,4 +631,30 @@ TEST_CASE("Gaussian denoiser: kernels wider than the image are exact, absurd wid
     CHECK_THROWS_WITH(g.denoise(y, 1e5, got), Catch::Contains("'sigma'"));
     Image<float> yf = xt::cast<float>(y), gf = zeros_like(yf);
     CHECK_THROWS_WITH(GaussianDenoiser<float>().denoise(yf, 3e38f, gf), Catch::Contains("'sigma'"));
+    // widths whose square underflows: the s → 0 limit, the identity (the centre tap was 0/0 = NaN)
+    GaussianDenoiser<double>({.width = 1e-300}).denoise(y, 0.1, got);
+    CHECK(double(xt::amax(xt::abs(got - y))()) == 0.0);
+}
+
+TEST_CASE("denoisers at extreme but valid noise levels and values", "[denoisers][errors]") {
+    const auto y = random_image<double>(12, 10, 31);
+    Image<double> out = zeros_like(y);
+    // σ²·weight underflows: the prox with τ → 0, the identity (was: an error naming the inner 'tau')
+    ProxDenoiser<L1<double>> l1(L1<double>(1.0));
+    l1.denoise(y, 1e-200, out);
+    CHECK(double(xt::amax(xt::abs(out - y))()) == 0.0);
+    CHECK_THROWS_WITH(l1.denoise(y, 1e200, out), Catch::Contains("'sigma'") && !Catch::Contains("'tau'"));
+    TvDenoiser<double> tv({.lambda_per_sigma = 10});
+    tv.denoise(y, 1e-320, out);
+    CHECK(double(xt::amax(xt::abs(out - y))()) == 0.0);
+    CHECK_THROWS_WITH(tv.denoise(y, 1e308, out), Catch::Contains("'sigma'") && !Catch::Contains("'tau'"));
+    // NLM: squared differences of values ≥ 1e150 overflow the window sums (NaN): refused
+    Image<double> huge = y;
+    huge(3, 3) = 1e154;
+    CHECK_THROWS_WITH(NonLocalMeans<double>{}.denoise(huge, 0.1, out), Catch::Contains("'y'") && Catch::Contains("1e150"));
+    // and a 1×N image with a search radius of N runs in O(N) memory (the padding was f + r
+    // on both axes: ~19 GB for N = 20000); the result equals a brute-force NLM elsewhere
+    Image<double> line = random_image<double>(1, 4000, 5), lo = zeros_like(line);
+    NonLocalMeans<double>({.search_radius = 4000}).denoise(line, 0.1, lo);
+    CHECK(all_finite(lo));
 }

@@ -106,6 +106,32 @@ TEST_CASE("MSE and PSNR reject bad input", "[metrics][errors]") {
     CHECK_THROWS_WITH(metrics::mse(e, e), Catch::Contains("non-empty"));
 }
 
+TEST_CASE("PSNR of finite images whose squared errors leave double's range", "[metrics][psnr]") {
+    // One of n = 16 pixels differs by d: MSE = d²/16, PSNR = 20 log10(R) − 20 log10(d) + 10 log10(16).
+    auto one_off = [](double base, double d) {
+        Image<double> a({4, 4}, base), b({4, 4}, base);
+        b(2, 1) = base + d;
+        return std::pair{a, b};
+    };
+    auto closed = [](double R, double d) { return 20 * std::log10(R) - 20 * std::log10(d) + 10 * std::log10(16.0); };
+    {
+        auto [a, b] = one_off(0.0, 0.5);  // R² = 1e400 overflowed: +inf was returned
+        CHECK(metrics::psnr(a, b, 1e200) == Approx(closed(1e200, 0.5)).epsilon(1e-12));
+    }
+    {
+        auto [a, b] = one_off(0.0, 1e-170);  // d² underflowed to 0: "equal", +inf
+        CHECK(metrics::psnr(a, b, 1e-160) == Approx(closed(1e-160, 1e-170)).epsilon(1e-12));
+    }
+    {
+        Image<double> a({4, 4}, 1e160), b({4, 4}, -1e160);  // MSE overflowed: inf/inf = NaN
+        CHECK(metrics::psnr(a, b, 2e160) == Approx(0.0).margin(1e-12));
+        Image<double> c({4, 4}, 1e308), d({4, 4}, -1e308);  // even a − b overflows
+        CHECK(metrics::psnr(c, d, 1e308) == Approx(20 * std::log10(0.5)).epsilon(1e-12));
+    }
+    Image<double> z({4, 4}, 1e-300);
+    CHECK(metrics::psnr(z, z, 1e-300) == std::numeric_limits<double>::infinity());
+}
+
 TEMPLATE_TEST_CASE("SSIM: identity, symmetry, constants, bounds", "[metrics][ssim]", float, double) {
     using T = TestType;
     const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
@@ -173,6 +199,13 @@ TEST_CASE("SSIM of images scaled far from 1 equals SSIM of the originals", "[met
     for (auto& v : big) v *= 1e200;
     CHECK(metrics::ssim(big, big) == Approx(1.0).epsilon(1e-12));
     CHECK(std::isfinite(metrics::ssim(big, y)));
+    // a data range so small against the values that C1, C2 underflow: identical images
+    // (flat windows: each factor 0/0) still give 1, not NaN
+    const Image<double> flat({16, 16}, std::ldexp(1.0, 850));
+    CHECK(metrics::ssim(flat, flat) == 1.0);
+    const Image<double> ones({16, 16}, 1.0);
+    CHECK(metrics::ssim(ones, ones, {.data_range = 1e-200}) == 1.0);
+    CHECK(metrics::ssim(x, x, {.data_range = 1e-200}) == Approx(1.0).epsilon(1e-12));
 }
 
 TEST_CASE("SSIM does not depend on the thread count", "[metrics][ssim][threads]") {

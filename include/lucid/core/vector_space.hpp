@@ -26,6 +26,7 @@
 #include "lucid/core/aligned_buffer.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/finite.hpp"
+#include "lucid/core/image.hpp"
 #include "lucid/core/threading.hpp"
 
 namespace lucid {
@@ -198,10 +199,37 @@ auto flat(V& v) {
 }
 
 template <class A, class B>
-void require_same_size(const char* where, const A& a, const B& b) {
+void require_same_size(const char* where, const char* name, const A& a, const B& b) {
     if (a.size() != b.size())
-        fail_argument<ShapeError>(where, "y", concat("of the same size as x (", a.size(), " elements)"),
+        fail_argument<ShapeError>(where, name, concat("of the same size as x (", a.size(), " elements)"),
                                   concat(b.size(), " elements"));
+}
+
+/// Equal shapes, leaf by leaf (an equal size is not enough: a 2×3 and a 3×2 image
+/// would be combined index by index). Compares in place: nothing allocates.
+template <class V>
+bool same_shape(const V& a, const V& b) {
+    if constexpr (is_product_v<V>) {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return (same_shape(std::get<I>(a), std::get<I>(b)) && ...);
+        }(std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<V>>>{});
+    } else if constexpr (requires { a.shape(); }) {
+        return std::equal(a.shape().begin(), a.shape().end(), b.shape().begin(), b.shape().end());
+    } else {
+        return a.size() == b.size();
+    }
+}
+
+/// Throws ShapeError naming `name` unless `v` has x's shape.
+template <class V>
+void require_same_shape(const char* where, const char* name, const V& x, const V& v) {
+    if (!same_shape(x, v)) {
+        if constexpr (requires { shape_string(shape_of(x)); })
+            fail_argument<ShapeError>(where, name, "of the shape of x, " + shape_string(shape_of(x)),
+                                      shape_string(shape_of(v)));
+        else
+            fail_argument<ShapeError>(where, name, "of the shape of x", "another shape");
+    }
 }
 
 /// Calls f(flat_0, flat_1, ...) on each leaf of (possibly tuple) vectors that share a structure.
@@ -231,9 +259,10 @@ namespace detail {
 /// ⟨x, y⟩ accumulated and returned in double.
 template <Vector V>
 double dot_in_double(const V& x, const V& y) {
+    detail::require_same_shape("lucid::dot", "y", x, y);
     double total = 0.0;
     detail::for_each_leaf([&](auto a, auto b) {
-        detail::require_same_size("lucid::dot", a, b);
+        detail::require_same_size("lucid::dot", "y", a, b);
         const std::ptrdiff_t n = std::ptrdiff_t(a.size());
         const auto* pa = a.data();
         const auto* pb = b.data();
@@ -292,8 +321,9 @@ scalar_t<V> norm_inf(const V& x) {
 /// y ← a·x + y.
 template <Vector V>
 void axpy(scalar_t<V> a, const V& x, V& y) {
+    detail::require_same_shape("lucid::axpy", "y", x, y);
     detail::for_each_leaf([&](auto xs, auto ys) {
-        detail::require_same_size("lucid::axpy", xs, ys);
+        detail::require_same_size("lucid::axpy", "y", xs, ys);
         auto* __restrict py = ys.data();
         const auto* __restrict px = xs.data();
         parallel_for(0, std::ptrdiff_t(ys.size()), [=](std::ptrdiff_t i) { py[i] += a * px[i]; });
@@ -303,8 +333,9 @@ void axpy(scalar_t<V> a, const V& x, V& y) {
 /// y ← a·x + b·y.
 template <Vector V>
 void axpby(scalar_t<V> a, const V& x, scalar_t<V> b, V& y) {
+    detail::require_same_shape("lucid::axpby", "y", x, y);
     detail::for_each_leaf([&](auto xs, auto ys) {
-        detail::require_same_size("lucid::axpby", xs, ys);
+        detail::require_same_size("lucid::axpby", "y", xs, ys);
         auto* __restrict py = ys.data();
         const auto* __restrict px = xs.data();
         parallel_for(0, std::ptrdiff_t(ys.size()), [=](std::ptrdiff_t i) { py[i] = a * px[i] + b * py[i]; });
@@ -314,9 +345,11 @@ void axpby(scalar_t<V> a, const V& x, scalar_t<V> b, V& y) {
 /// out ← a·x + b·y (out may alias x or y).
 template <Vector V>
 void lincomb(scalar_t<V> a, const V& x, scalar_t<V> b, const V& y, V& out) {
+    detail::require_same_shape("lucid::lincomb", "y", x, y);
+    detail::require_same_shape("lucid::lincomb", "out", x, out);
     detail::for_each_leaf([&](auto xs, auto ys, auto os) {
-        detail::require_same_size("lucid::lincomb", xs, ys);
-        detail::require_same_size("lucid::lincomb", xs, os);
+        detail::require_same_size("lucid::lincomb", "y", xs, ys);
+        detail::require_same_size("lucid::lincomb", "out", xs, os);
         auto* po = os.data();
         const auto* px = xs.data();
         const auto* py = ys.data();
@@ -336,8 +369,9 @@ void scale(scalar_t<V> a, V& x) {
 /// y ← x (shapes must agree; use `y = x` to reallocate).
 template <Vector V>
 void copy(const V& x, V& y) {
+    detail::require_same_shape("lucid::copy", "y", x, y);
     detail::for_each_leaf([&](auto xs, auto ys) {
-        detail::require_same_size("lucid::copy", xs, ys);
+        detail::require_same_size("lucid::copy", "y", xs, ys);
         std::copy(xs.begin(), xs.end(), ys.begin());
     }, x, y);
 }
@@ -363,9 +397,10 @@ bool all_finite(const V& x) {
 /// ‖x − y‖₂ without a temporary.
 template <Vector V>
 scalar_t<V> distance(const V& x, const V& y) {
+    detail::require_same_shape("lucid::distance", "y", x, y);
     double total = 0.0;
     detail::for_each_leaf([&](auto a, auto b) {
-        detail::require_same_size("lucid::distance", a, b);
+        detail::require_same_size("lucid::distance", "y", a, b);
         for (std::size_t i = 0; i < a.size(); ++i) {
             const double d = double(a[i]) - double(b[i]);
             total += d * d;

@@ -114,7 +114,8 @@ private:
         taps.g.assign(fold ? std::size_t(period) : std::size_t(2 * rad + 1), 0.0);
         double total = 0;
         for (std::ptrdiff_t t = -rad; t <= rad; ++t) {
-            const double v = std::exp(-0.5 * double(t * t) / (s * s));
+            // t = 0 is 1 exactly: written out, since s² may underflow (0/0 = NaN for widths < 1e-154)
+            const double v = t == 0 ? 1.0 : std::exp(-0.5 * double(t * t) / (s * s));
             std::ptrdiff_t u = t + rad;
             if (fold) {
                 u = t % period;

@@ -96,6 +96,8 @@ public:
         constexpr const char* where = "lucid::denoisers::NonLocalMeans::denoise";
         require_positive(where, "sigma", sigma);
         require_finite_image(where, "y", y);
+        // squared differences must stay finite (inf − inf in the running window sums is NaN)
+        require(double(norm_inf(y)) < 1e150, where, "y", "values of magnitude below 1e150", double(norm_inf(y)));
         const Shape<Rank> shape = shape_of(y);
         require_shape(where, "out", shape_of(out), shape);
         require(out.data() != y.data(), where, "out", "a different array from y", "the same array");
@@ -115,7 +117,9 @@ private:
         const Resolved rp = resolve(sigma, c);
         const std::ptrdiff_t f = rp.f, r = std::min<std::ptrdiff_t>(rp.r, std::ptrdiff_t(std::max(h, w)));
         const std::ptrdiff_t H = std::ptrdiff_t(h), W = std::ptrdiff_t(w);
-        const std::ptrdiff_t P = f + r;                    // padding
+        // Padding: patches of pixels p and q = p + δ (both in the image) reach f beyond it;
+        // the search radius needs none (f + r made thin images cost O(r²) memory).
+        const std::ptrdiff_t P = f;
         const std::ptrdiff_t PH = H + 2 * P, PW = W + 2 * P;
         const std::size_t plane = h * w;
         // padded copy (half-sample reflection), per channel

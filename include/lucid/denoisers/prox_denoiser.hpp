@@ -2,10 +2,12 @@
 /// \file prox_denoiser.hpp
 /// Any proximable functional as a denoiser (the MAP estimate under its prior).
 
+#include <cmath>
 #include <utility>
 
 #include "lucid/core/error.hpp"
 #include "lucid/denoisers/denoiser.hpp"
+#include "lucid/core/vector_space.hpp"
 #include "lucid/functionals/concepts.hpp"
 
 namespace lucid::denoisers {
@@ -37,8 +39,15 @@ public:
     template <Vector V>
         requires Proximable<F, V>
     void denoise(const V& y, T sigma, V& out) const {
-        require_positive("lucid::denoisers::ProxDenoiser::denoise", "sigma", sigma);
-        f_.prox(y, sigma * sigma * w_, out);
+        constexpr const char* where = "lucid::denoisers::ProxDenoiser::denoise";
+        require_positive(where, "sigma", sigma);
+        const T tau = sigma * sigma * w_;
+        require(std::isfinite(tau), where, "sigma", "a value whose sigma^2 * weight is finite", sigma);
+        if (tau == T(0)) {  // σ²·weight underflowed: prox_{τf} → identity as τ → 0
+            if (&out != &y) copy(y, out);
+            return;
+        }
+        f_.prox(y, tau, out);
     }
 
 private:

@@ -2,6 +2,7 @@
 /// \file tv_denoiser.hpp
 /// ROF total-variation denoising as a Denoiser.
 
+#include <cmath>
 #include <optional>
 
 #include "lucid/core/error.hpp"
@@ -53,8 +54,15 @@ public:
     /// out = argmin ½‖x − y‖² + λ(σ)·TV(x); σ > 0 (ignored when λ is fixed). out may alias y.
     template <std::size_t Rank>
     void denoise(const xt::xtensor<T, Rank>& y, T sigma, xt::xtensor<T, Rank>& out) const {
-        require_positive("lucid::denoisers::TvDenoiser::denoise", "sigma", sigma);
-        tv_.prox(y, lambda_for(sigma), out);  // prox of τ·(1·TV) with τ = λ
+        constexpr const char* where = "lucid::denoisers::TvDenoiser::denoise";
+        require_positive(where, "sigma", sigma);
+        const T lambda = lambda_for(sigma);
+        require(std::isfinite(lambda), where, "sigma", "a value whose lambda_per_sigma * sigma is finite", sigma);
+        if (lambda == T(0)) {  // λ(σ) underflowed: the prox → identity as λ → 0
+            if (static_cast<const void*>(&out) != static_cast<const void*>(&y)) out = y;
+            return;
+        }
+        tv_.prox(y, lambda, out);  // prox of τ·(1·TV) with τ = λ
     }
 
 private:

@@ -2,6 +2,7 @@
 /// \file psnr.hpp
 /// Peak signal-to-noise ratio.
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <limits>
@@ -15,14 +16,34 @@ namespace lucid::metrics {
 
 namespace detail {
 
+/// 10 log10(mean((a − b)²)) by scaling with M = max|a − b|, for differences
+/// whose squares leave double's range: 20 log10 M + 10 log10(mean(((a − b)/M)²)).
+/// −∞ when a = b. Halves are differenced so that a − b cannot overflow.
+template <class T>
+double log_mse_scaled(const T* a, const T* b, std::size_t n) {
+    double half_max = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        half_max = std::max(half_max, std::abs(0.5 * double(a[i]) - 0.5 * double(b[i])));
+    if (half_max == 0) return -std::numeric_limits<double>::infinity();
+    double s = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double r = (0.5 * double(a[i]) - 0.5 * double(b[i])) / half_max;
+        s += r * r;
+    }
+    return 20.0 * (std::log10(half_max) + std::log10(2.0)) + 10.0 * std::log10(s / double(n));
+}
+
 template <class E>
 double psnr_impl(const E& ref, const E& img, double data_range) {
     constexpr std::string_view where = "lucid::metrics::psnr";
     require_positive(where, "data_range", data_range);
     require_comparable(where, ref, img);
     const double m = sum_squared_difference(ref.data(), img.data(), ref.size()) / double(ref.size());
-    if (m == 0) return std::numeric_limits<double>::infinity();
-    return 10.0 * std::log10(data_range * data_range / m);
+    const double r2 = data_range * data_range;
+    // The direct formula while every quantity is a normal double; otherwise (squares
+    // that overflow, or underflow to a false 0 = "equal") the scaled one.
+    if (std::isnormal(m) && std::isnormal(r2) && std::isfinite(r2 / m)) return 10.0 * std::log10(r2 / m);
+    return 20.0 * std::log10(data_range) - log_mse_scaled(ref.data(), img.data(), ref.size());
 }
 
 }  // namespace detail

@@ -99,6 +99,10 @@ constexpr std::ptrdiff_t reflect(std::ptrdiff_t i, std::ptrdiff_t n) {
     return i;
 }
 
+/// a/b, with 0/0 read as its limit 1 (both SSIM factors → 1 as their constants → 0⁺ on a
+/// window where the images agree).
+inline double ssim_factor(double a, double b) { return b != 0 ? a / b : a == 0 ? 1.0 : a / b; }
+
 /// SSIM of one H×W plane: writes the map (if `map`) and returns the sum of
 /// the map over the rows/columns [r, H−r) × [r, W−r).
 ///
@@ -199,7 +203,10 @@ double ssim_plane(const T* x, const T* y, std::size_t height, std::size_t width,
                 const A a2 = A(2) * vxy + C2;
                 const A b1 = ux[j] * ux[j] + uy[j] * uy[j] + C1;
                 const A b2 = vx + vy + C2;
-                sv[j] = (a1 * a2) / (b1 * b2);
+                const A den = b1 * b2;
+                // den = 0 only when C1 or C2 underflowed (data_range ≪ the values): on a flat
+                // or zero window each factor is then 0/0, whose limit as C → 0⁺ is 1
+                sv[j] = den != 0 ? (a1 * a2) / den : ssim_factor(a1, b1) * ssim_factor(a2, b2);
             }
             if (map) {
                 T* m = map + i * W;
