@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <xtensor/xview.hpp>
+
 #include "lucid/lucid.hpp"
 #include "lucid/blind/aligned_error.hpp"
 #include "lucid/blind/deblur.hpp"
@@ -122,23 +124,30 @@ TEST_CASE("camera_shake: bad input names the argument", "[blind][kernels]") {
 }
 
 TEST_CASE("kernel step: the Toeplitz product equals the explicit matrix", "[blind]") {
-    const std::size_t n = 5;
-    const std::ptrdiff_t N = std::ptrdiff_t(n);
-    lb::KernelNormalEquations ne(n);
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<double> u(-1, 1);
-    for (std::ptrdiff_t dy = -(N - 1); dy <= N - 1; ++dy)
-        for (std::ptrdiff_t dx = -(N - 1); dx <= N - 1; ++dx) ne.rho_slot(dy, dx) = u(rng);
-    ne.set_gamma(0.3);
-    std::vector<double> k(n * n), out(n * n);
-    for (auto& v : k) v = u(rng);
-    ne.apply(k.data(), out.data());
-    for (std::ptrdiff_t i = 0; i < N; ++i)
-        for (std::ptrdiff_t j = 0; j < N; ++j) {
-            double ref = 0.3 * k[std::size_t(i * N + j)];
-            for (std::ptrdiff_t a = 0; a < N; ++a)
-                for (std::ptrdiff_t b = 0; b < N; ++b) ref += ne.rho(i - a, j - b) * k[std::size_t(a * N + b)];
-            CHECK(out[std::size_t(i * N + j)] == Approx(ref).margin(1e-12));
+    using Product = lb::KernelNormalEquations::Product;
+    for (const std::size_t n : {std::size_t(3), std::size_t(5), std::size_t(33)})
+        for (const Product product : {Product::fft, Product::direct}) {
+            CAPTURE(n, product == Product::fft);
+            const std::ptrdiff_t N = std::ptrdiff_t(n);
+            lb::KernelNormalEquations ne(n, product);
+            std::mt19937 rng(3);
+            std::uniform_real_distribution<double> u(-1, 1);
+            for (std::ptrdiff_t dy = -(N - 1); dy <= N - 1; ++dy)
+                for (std::ptrdiff_t dx = -(N - 1); dx <= N - 1; ++dx) ne.rho_slot(dy, dx) = u(rng);
+            ne.finish_rho();
+            ne.set_gamma(0.3);
+            std::vector<double> k(n * n), out(n * n);
+            for (auto& v : k) v = u(rng);
+            ne.apply(k.data(), out.data());
+            double worst = 0;
+            for (std::ptrdiff_t i = 0; i < N; ++i)
+                for (std::ptrdiff_t j = 0; j < N; ++j) {
+                    double ref = 0.3 * k[std::size_t(i * N + j)];
+                    for (std::ptrdiff_t a = 0; a < N; ++a)
+                        for (std::ptrdiff_t b = 0; b < N; ++b) ref += ne.rho(i - a, j - b) * k[std::size_t(a * N + b)];
+                    worst = std::max(worst, std::abs(out[std::size_t(i * N + j)] - ref));
+                }
+            CHECK(worst <= 1e-12 * double(n));  // sums of n² terms of size ~1
         }
 }
 
@@ -340,6 +349,34 @@ TEST_CASE("kernel_similarity and aligned_error: translation invariance", "[blind
     CHECK(al.shift_y == Approx(2));
     CHECK(al.shift_x == Approx(-1));
     CHECK(blind::error_ratio(r, e, Image<double>(r + 0.1), 3, 4) == Approx(0).margin(1e-18));
+}
+
+TEST_CASE("blind helpers at extreme but valid arguments", "[blind][errors]") {
+    // kernel_similarity is scale-invariant: identical kernels give 1 at any magnitude
+    // (the squared norms overflowed or underflowed: 0, inf, NaN, or "all zeros")
+    for (double v : {1e100, 1e-100, 1e155, 1e-170, 1e300}) {
+        CAPTURE(v);
+        Image<double> a({3, 3}, 0.0);
+        a(1, 1) = v;
+        a(1, 2) = v / 2;
+        CHECK(blind::kernel_similarity(a, a) == Approx(1.0).epsilon(1e-12));
+    }
+    // aligned_error: huge max_shift / border are refused, not wrapped around
+    Image<double> r({40, 50}, 0.5), e({40, 50}, 0.5);
+    CHECK_THROWS_WITH(blind::aligned_error(r, e, std::numeric_limits<std::size_t>::max(), 4), Catch::Contains("'border'"));
+    CHECK_THROWS_WITH(blind::aligned_error(r, e, std::numeric_limits<std::size_t>::max() / 2,
+                                           std::numeric_limits<std::size_t>::max() / 2 + 1),
+                      Catch::Contains("'border'"));
+    CHECK_THROWS_WITH(blind::aligned_error(r, e, 5, 20), Catch::Contains("'border'"));  // 2·20 = 40 = h
+    CHECK_NOTHROW(blind::aligned_error(r, e, 5, 19));
+    // an initial σ whose square underflows is the delta start, not a NaN kernel
+    const auto x = io::read_gray<double>(test::source_path("data/camera.png"));
+    Image<double> y = xt::view(x, xt::range(64, 128), xt::range(64, 128));
+    ops::Convolution<double> A(kernels::gaussian<double>(1.0), y.shape(), Boundary::reflect);
+    y = A(y);
+    const auto r0 = blind::estimate_kernel(y, {.kernel_size = 5, .coarsest_kernel_size = 5, .initial_sigma = 1e-170});
+    CHECK(all_finite(r0.kernel));
+    CHECK(double(xt::sum(r0.kernel)()) == Approx(1.0).epsilon(1e-9));
 }
 
 TEST_CASE("estimate_kernel and deblur: bad input names the argument", "[blind]") {

@@ -135,6 +135,17 @@ TEMPLATE_TEST_CASE("normalize scales to unit sum and rejects unusable kernels", 
     CHECK_THROWS_WITH(kernels::normalize(bad), Catch::Contains("'kernel'") && Catch::Contains("finite"));
 }
 
+TEST_CASE("motion kernel: angles are reduced modulo 360 before use (huge angles gave NaN)", "[kernels][motion]") {
+    const auto ref = kernels::motion<double>(15, std::fmod(1e308, 360.0));
+    const auto k = kernels::motion<double>(15, 1e308);
+    REQUIRE(k.shape() == ref.shape());
+    CHECK(double(xt::amax(xt::abs(k - ref))()) == 0.0);
+    CHECK(double(xt::sum(k)()) == Approx(1.0));
+    const auto p = kernels::parse_spec<double>("motion:length=15,angle=6e307");
+    CHECK(all_finite(p));
+    CHECK(double(xt::amax(xt::abs(kernels::motion<double>(9, 405.0) - kernels::motion<double>(9, 45.0)))()) < 1e-12);
+}
+
 TEMPLATE_TEST_CASE("motion kernel: unit sum, symmetry, length and angle from second moments", "[kernels][motion]",
                    float, double) {
     using T = TestType;

@@ -49,10 +49,13 @@ AlignedError aligned_error(const Image<T>& reference, const Image<T>& estimate, 
     require_finite_image(where, "estimate", estimate);
     require_shape(where, "estimate", estimate.shape(), reference.shape());
     const std::size_t h = reference.shape()[0], w = reference.shape()[1];
-    require(border >= max_shift + 1, where, "border", lucid::detail::concat(">= max_shift + 1 (", max_shift + 1, ")"),
-            border);
-    require(2 * border < h && 2 * border < w, where, "border",
-            lucid::detail::concat("< half the image size (", std::min(h, w) / 2, ")"), border);
+    // compared without forming max_shift + 1 or 2·border, which wrap for huge values
+    if (!(border > max_shift))
+        lucid::detail::fail_argument(where, "border", lucid::detail::concat(">= max_shift + 1 (max_shift = ", max_shift, ")"),
+                                     border);
+    if (!(h > 0 && w > 0 && border <= (h - 1) / 2 && border <= (w - 1) / 2))  // 2·border < h, w
+        lucid::detail::fail_argument(where, "border", lucid::detail::concat("< half the image size (", std::min(h, w) / 2, ")"),
+                                     border);
     // Σ (r(p) − e(p + s))² with e(p + s) bilinear for s = (sy + fy, sx + fx), 0 ≤ fy, fx < 1.
     auto ssd = [&](std::ptrdiff_t sy, std::ptrdiff_t sx, double fy, double fx) {
         double acc = 0;

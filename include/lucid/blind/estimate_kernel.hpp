@@ -105,7 +105,10 @@ void initial_kernel(Image<T>& k, double sigma) {
     for (std::size_t i = 0; i < m; ++i)
         for (std::size_t j = 0; j < m; ++j) {
             const double di = double(i) - double(m / 2), dj = double(j) - double(m / 2);
-            const double v = sigma > 0 ? std::exp(-(di * di + dj * dj) / (2 * sigma * sigma)) : double(di == 0 && dj == 0);
+            // the centre is 1 exactly: 2σ² may underflow (0/0 = NaN for σ < ~1e-154), the delta limit
+            const double v = (di == 0 && dj == 0) ? 1.0
+                             : sigma > 0          ? std::exp(-(di * di + dj * dj) / (2 * sigma * sigma))
+                                                  : 0.0;
             k(i, j) = T(v);
             total += v;
         }
@@ -170,7 +173,7 @@ namespace lucid::blind {
 /// Workspaces and FFT plans (lucid::fft::plan) are made once per level;
 /// nothing is allocated inside the alternations.
 ///
-/// \param image    blurred gray image (finite), H×W with min(H, W) ≥ 2n + 1
+/// \param image    blurred gray image (finite, values in [0, 1]: the prior weights are absolute), H×W with min(H, W) ≥ 2n + 1
 /// \param options  see KernelEstimationOptions; `kernel_size` n bounds the blur
 /// \param callback optional, called with KernelProgress<T> after every
 ///                 alternation; returning true stops

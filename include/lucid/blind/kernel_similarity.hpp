@@ -8,6 +8,7 @@
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/core/vector_space.hpp"
 
 namespace lucid::blind {
 
@@ -29,11 +30,14 @@ double kernel_similarity(const Image<T>& a, const Image<T>& b) {
     constexpr const char* where = "lucid::blind::kernel_similarity";
     require_finite_image(where, "a", a);
     require_finite_image(where, "b", b);
+    // The measure is scale-invariant; each kernel is divided by its largest |entry| so
+    // that squares neither overflow (entries ≳ 1e154) nor underflow (≲ 1e-162).
+    const double sa = double(norm_inf(a)), sb = double(norm_inf(b));
+    require(sa > 0, where, "a", "a kernel with a non-zero entry", "all zeros");
+    require(sb > 0, where, "b", "a kernel with a non-zero entry", "all zeros");
     double na = 0, nb = 0;
-    for (auto v : a) na += double(v) * double(v);
-    for (auto v : b) nb += double(v) * double(v);
-    require(na > 0, where, "a", "a kernel with a non-zero entry", "all zeros");
-    require(nb > 0, where, "b", "a kernel with a non-zero entry", "all zeros");
+    for (auto v : a) na += (double(v) / sa) * (double(v) / sa);
+    for (auto v : b) nb += (double(v) / sb) * (double(v) / sb);
     const std::ptrdiff_t ha = std::ptrdiff_t(a.shape()[0]), wa = std::ptrdiff_t(a.shape()[1]);
     const std::ptrdiff_t hb = std::ptrdiff_t(b.shape()[0]), wb = std::ptrdiff_t(b.shape()[1]);
     double best = -1e300;
@@ -46,11 +50,11 @@ double kernel_similarity(const Image<T>& a, const Image<T>& b) {
             for (std::ptrdiff_t i = i0; i < i1; ++i) {
                 const T* ra = a.data() + i * wa;
                 const T* rb = b.data() + (i + si) * wb + sj;
-                for (std::ptrdiff_t j = j0; j < j1; ++j) acc += double(ra[j]) * double(rb[j]);
+                for (std::ptrdiff_t j = j0; j < j1; ++j) acc += (double(ra[j]) / sa) * (double(rb[j]) / sb);
             }
             best = std::max(best, acc);
         }
-    return best / std::sqrt(na * nb);
+    return best / (std::sqrt(na) * std::sqrt(nb));
 }
 
 }  // namespace lucid::blind

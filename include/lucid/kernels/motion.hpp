@@ -65,7 +65,8 @@ Image<T> motion(double length, double angle_degrees) {
     require_positive(where, "length", length);
     require_finite(where, "angle_degrees", angle_degrees);
     lucid::detail::require_kernel_side(where, "length", 2 * (std::ceil(length / 2) + 1) + 1);
-    const double theta = angle_degrees * 3.14159265358979323846 / 180.0;
+    // reduced first: angle·π overflows for |angle| ≳ 5.7e307 (cos(inf) = NaN)
+    const double theta = std::fmod(angle_degrees, 360.0) * 3.14159265358979323846 / 180.0;
     const double dx = std::cos(theta), dy = -std::sin(theta);  // column, row steps (rows go down)
     const std::ptrdiff_t r = std::max<std::ptrdiff_t>(1, std::ptrdiff_t(std::ceil(length / 2)) + 1);
     const std::size_t side = std::size_t(2 * r + 1);

@@ -184,6 +184,7 @@ public:
         for (std::ptrdiff_t dy = -(n - 1); dy <= n - 1; ++dy)
             for (std::ptrdiff_t dx = -(n - 1); dx <= n - 1; ++dx)
                 normal_.rho_slot(dy, dx) = double(work_[wrap(dy, P_) * Q_ + wrap(dx, Q_)] * inv);
+        normal_.finish_rho();
         const double rho0 = normal_.rho(0, 0);
         if (!(rho0 > 0) || !std::isfinite(rho0)) return;  // a flat image says nothing about k
         normal_.set_gamma(options_.kernel_weight * rho0);
