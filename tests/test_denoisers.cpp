@@ -648,6 +648,19 @@ TEST_CASE("denoisers at extreme but valid noise levels and values", "[denoisers]
     tv.denoise(y, 1e-320, out);
     CHECK(double(xt::amax(xt::abs(out - y))()) == 0.0);
     CHECK_THROWS_WITH(tv.denoise(y, 1e308, out), Catch::Contains("'sigma'") && !Catch::Contains("'tau'"));
+    // The wavelet denoiser near the top of float's range: the coarse band (gain 2 per
+    // level) overflowed at 3e37; thresholding is scale-equivariant, so it scales exactly
+    {
+        const Image<float> yf = xt::cast<float>(random_image<double>(16, 16, 8));
+        Image<float> base = zeros_like(yf), big_out = zeros_like(yf);
+        WaveletDenoiser<float> wd;
+        wd.denoise(yf, 0.1f, base);
+        const float s = std::ldexp(1.0f, 125);  // 4.3e37
+        Image<float> big = yf * s;
+        wd.denoise(big, 0.1f * s, big_out);
+        CHECK(all_finite(big_out));
+        CHECK(double(xt::amax(xt::abs(big_out / s - base))()) <= 1e-6);
+    }
     // NLM: squared differences of values ≥ 1e150 overflow the window sums (NaN): refused
     Image<double> huge = y;
     huge(3, 3) = 1e154;

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/core/vector_space.hpp"
 #include "lucid/denoisers/denoiser.hpp"
 #include "lucid/functionals/l1.hpp"
 #include "lucid/ops/wavelet2d.hpp"
@@ -98,13 +100,18 @@ public:
             recon_ = Image<T>({ph, pw});
             sum_ = Image<T>({ph, pw});
         }
-        const T thr = T(params_.threshold_factor) * sigma;
+        // Thresholding is scale-equivariant, D(s·y, s·σ) = s·D(y, σ): values near the top of
+        // T's range (the coarse band gains 2 per level and would overflow) are scaled down by a
+        // power of two, which is exact, and back up at the end.
+        int e = 0;
+        if (const T peak = norm_inf(y); peak > std::numeric_limits<T>::max() / T(4096)) std::frexp(peak, &e);
+        const T thr = std::ldexp(T(params_.threshold_factor) * sigma, -e);
         const auto a = transform_->approximation_shape();
         const std::size_t ns = std::size_t(params_.shifts);
         for (std::size_t k = 0; k < channel_count(shape); ++k) {
             const T* src = y.data() + k * plane;
             for (std::size_t i = 0; i < ph; ++i)
-                for (std::size_t j = 0; j < pw; ++j) padded_(i, j) = src[reflect(i, h) * w + reflect(j, w)];
+                for (std::size_t j = 0; j < pw; ++j) padded_(i, j) = std::ldexp(src[reflect(i, h) * w + reflect(j, w)], -e);
             std::fill(sum_.begin(), sum_.end(), T(0));
             for (std::size_t sy = 0; sy < ns; ++sy)
                 for (std::size_t sx = 0; sx < ns; ++sx) {
@@ -125,7 +132,7 @@ public:
             T* dst = out.data() + k * plane;
             const T inv = T(1) / T(ns * ns);
             for (std::size_t i = 0; i < h; ++i)
-                for (std::size_t j = 0; j < w; ++j) dst[i * w + j] = sum_(i, j) * inv;
+                for (std::size_t j = 0; j < w; ++j) dst[i * w + j] = std::ldexp(sum_(i, j) * inv, e);
         }
     }
 
