@@ -647,3 +647,19 @@ TEST_CASE("npy round trip through numpy", "[core][peers]") {
     REQUIRE(b.shape()[0] == 5);
     CHECK(b(4, 2) == Approx(2 * a(2, 4)));
 }
+
+TEST_CASE("parallel_for: an exception in the body reaches the caller (not std::terminate)", "[core][threads]") {
+    const int saved = num_threads();
+    set_num_threads(2);
+    const std::ptrdiff_t n = 1 << 17;  // above the serial threshold: the OpenMP path
+    std::vector<int> hit(std::size_t(n), 0);
+    CHECK_THROWS_WITH(parallel_for(0, n,
+                                   [&](std::ptrdiff_t i) {
+                                       if (i == n - 3) throw Error("lucid::test: body failed at i = n - 3");
+                                       hit[std::size_t(i)] = 1;
+                                   }),
+                      Catch::Contains("body failed"));
+    // the other iterations ran; nothing else is promised about them
+    CHECK(hit[0] == 1);
+    set_num_threads(saved);
+}

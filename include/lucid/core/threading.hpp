@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <exception>
 #include <thread>
 
 #if defined(_OPENMP)
@@ -42,8 +43,19 @@ void parallel_for(std::ptrdiff_t begin, std::ptrdiff_t end, F&& body,
 #if defined(_OPENMP)
     const int nt = num_threads();
     if (nt > 1 && end - begin >= grain) {
+        // An exception must not leave an OpenMP region (std::terminate): the first one is
+        // kept and rethrown after the join. For bodies that cannot throw the handler compiles away.
+        std::exception_ptr error;
 #pragma omp parallel for num_threads(nt) schedule(static)
-        for (std::ptrdiff_t i = begin; i < end; ++i) body(i);
+        for (std::ptrdiff_t i = begin; i < end; ++i) {
+            try {
+                body(i);
+            } catch (...) {
+#pragma omp critical(lucid_parallel_for_error)
+                if (!error) error = std::current_exception();
+            }
+        }
+        if (error) std::rethrow_exception(error);
         return;
     }
 #endif
