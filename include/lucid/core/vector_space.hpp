@@ -198,13 +198,6 @@ auto flat(V& v) {
     return std::span<P>(VectorTraits<R>::data(v), VectorTraits<R>::size(v));
 }
 
-template <class A, class B>
-void require_same_size(const char* where, const char* name, const A& a, const B& b) {
-    if (a.size() != b.size())
-        fail_argument<ShapeError>(where, name, concat("of the same size as x (", a.size(), " elements)"),
-                                  concat(b.size(), " elements"));
-}
-
 /// Equal shapes, leaf by leaf (an equal size is not enough: a 2×3 and a 3×2 image
 /// would be combined index by index). Compares in place: nothing allocates.
 template <class V>
@@ -220,7 +213,8 @@ bool same_shape(const V& a, const V& b) {
     }
 }
 
-/// Throws ShapeError naming `name` unless `v` has x's shape.
+/// Throws ShapeError naming `name` unless `v` has x's shape (checked once, before
+/// the leaves are visited: equal shapes imply equal leaf sizes).
 template <class V>
 void require_same_shape(const char* where, const char* name, const V& x, const V& v) {
     if (!same_shape(x, v)) {
@@ -262,7 +256,6 @@ double dot_in_double(const V& x, const V& y) {
     detail::require_same_shape("lucid::dot", "y", x, y);
     double total = 0.0;
     detail::for_each_leaf([&](auto a, auto b) {
-        detail::require_same_size("lucid::dot", "y", a, b);
         const std::ptrdiff_t n = std::ptrdiff_t(a.size());
         const auto* pa = a.data();
         const auto* pb = b.data();
@@ -323,7 +316,6 @@ template <Vector V>
 void axpy(scalar_t<V> a, const V& x, V& y) {
     detail::require_same_shape("lucid::axpy", "y", x, y);
     detail::for_each_leaf([&](auto xs, auto ys) {
-        detail::require_same_size("lucid::axpy", "y", xs, ys);
         auto* __restrict py = ys.data();
         const auto* __restrict px = xs.data();
         parallel_for(0, std::ptrdiff_t(ys.size()), [=](std::ptrdiff_t i) { py[i] += a * px[i]; });
@@ -335,7 +327,6 @@ template <Vector V>
 void axpby(scalar_t<V> a, const V& x, scalar_t<V> b, V& y) {
     detail::require_same_shape("lucid::axpby", "y", x, y);
     detail::for_each_leaf([&](auto xs, auto ys) {
-        detail::require_same_size("lucid::axpby", "y", xs, ys);
         auto* __restrict py = ys.data();
         const auto* __restrict px = xs.data();
         parallel_for(0, std::ptrdiff_t(ys.size()), [=](std::ptrdiff_t i) { py[i] = a * px[i] + b * py[i]; });
@@ -348,8 +339,6 @@ void lincomb(scalar_t<V> a, const V& x, scalar_t<V> b, const V& y, V& out) {
     detail::require_same_shape("lucid::lincomb", "y", x, y);
     detail::require_same_shape("lucid::lincomb", "out", x, out);
     detail::for_each_leaf([&](auto xs, auto ys, auto os) {
-        detail::require_same_size("lucid::lincomb", "y", xs, ys);
-        detail::require_same_size("lucid::lincomb", "out", xs, os);
         auto* po = os.data();
         const auto* px = xs.data();
         const auto* py = ys.data();
@@ -371,7 +360,6 @@ template <Vector V>
 void copy(const V& x, V& y) {
     detail::require_same_shape("lucid::copy", "y", x, y);
     detail::for_each_leaf([&](auto xs, auto ys) {
-        detail::require_same_size("lucid::copy", "y", xs, ys);
         std::copy(xs.begin(), xs.end(), ys.begin());
     }, x, y);
 }
@@ -400,7 +388,6 @@ scalar_t<V> distance(const V& x, const V& y) {
     detail::require_same_shape("lucid::distance", "y", x, y);
     double total = 0.0;
     detail::for_each_leaf([&](auto a, auto b) {
-        detail::require_same_size("lucid::distance", "y", a, b);
         for (std::size_t i = 0; i < a.size(); ++i) {
             const double d = double(a[i]) - double(b[i]);
             total += d * d;

@@ -97,7 +97,8 @@ public:
         require_positive(where, "sigma", sigma);
         require_finite_image(where, "y", y);
         // squared differences must stay finite (inf − inf in the running window sums is NaN)
-        require(double(norm_inf(y)) < 1e150, where, "y", "values of magnitude below 1e150", double(norm_inf(y)));
+        const double peak = double(norm_inf(y));
+        require(peak < 1e150, where, "y", "values of magnitude below 1e150", peak);
         const Shape<Rank> shape = shape_of(y);
         require_shape(where, "out", shape_of(out), shape);
         require(out.data() != y.data(), where, "out", "a different array from y", "the same array");

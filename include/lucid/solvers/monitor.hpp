@@ -39,9 +39,9 @@ struct Change {
 
 template <Vector V>
 Change change(const V& x, const V& y) {
+    require_same_shape("lucid::detail::change", "y", x, y);
     double d2 = 0, n2 = 0;
     for_each_leaf([&](auto a, auto b) {
-        require_same_size("lucid::detail::change", "y", a, b);
         const auto* pa = a.data();
         const auto* pb = b.data();
         const std::size_t n = a.size();

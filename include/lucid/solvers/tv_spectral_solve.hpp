@@ -74,7 +74,6 @@ public:
     /// x = (AᵀA + ρ∇ᵀ∇)⁻¹(Aᵀy + ρ·rhs); returns ½‖Ax − y‖² when `want_data` (else NaN).
     double solve(const T* rhs, T* x, bool want_data) {
         transform(rhs, coef_.data());
-        const std::size_t n = h_ * wc_;
         C* c = coef_.data();
         const C* b = bhat_.data();
         const T* ga = gram_a_.data();
@@ -89,7 +88,6 @@ public:
             }
             return m_.data();
         };
-        (void)n;
         if (!want_data) {
             for (std::size_t p = 0; p < h_; ++p) {
                 const T* m = multiplier_row(p);

@@ -62,32 +62,16 @@ public:
     /// The symbol of op, or nullopt when op has no one-block DFT/DCT symbol on its image plane.
     template <class A>
     static std::optional<FilterSymbol> try_make(const A& op) {
-        if (auto f = separable_spectrum_of(op); f && f->plane == plane_shape(op.domain_shape())) {
-            FilterSymbol s;
-            s.transform_ = f->transform;
-            s.factored_ = std::move(*f);
-            return s;
-        }
+        const auto plane = plane_shape(op.domain_shape());
+        if (auto f = separable_spectrum_of(op); f && f->plane == plane) return FilterSymbol(std::move(*f));
         auto t = spectrum_of(op);
-        if (!t || t->blocks() != 1 || t->transform == Transform::any || t->plane != plane_shape(op.domain_shape()))
-            return std::nullopt;
-        FilterSymbol s;
-        s.transform_ = t->transform;
-        s.table_ = std::move(*t);
-        return s;
+        if (!t || t->blocks() != 1 || t->transform == Transform::any || t->plane != plane) return std::nullopt;
+        return FilterSymbol(std::move(*t));
     }
 
+    /// The symbol of op, or an Error naming `op` and what it lacks.
     template <class A>
-    FilterSymbol(const char* where, const A& op) {
-        if (auto f = separable_spectrum_of(op)) {
-            factored_ = std::move(*f);
-            check_plane(where, factored_->plane, op);
-            transform_ = factored_->transform;
-        } else {
-            table_ = require_transform_symbol(where, op);
-            transform_ = table_->transform;
-        }
-    }
+    FilterSymbol(const char* where, const A& op) : FilterSymbol(make_or_throw(where, op)) {}
 
     Transform transform() const { return transform_; }
 
@@ -103,12 +87,14 @@ public:
     }
 
 private:
-    FilterSymbol() = default;
+    explicit FilterSymbol(SeparableSpectrum<T> f) : transform_(f.transform), factored_(std::move(f)) {}
+    explicit FilterSymbol(Spectrum<T> t) : transform_(t.transform), table_(std::move(t)) {}
 
     template <class A>
-    static void check_plane(const char* where, Shape<2> plane, const A& op) {
-        const auto hw = plane_shape(op.domain_shape());
-        if (plane != hw) fail_argument<ShapeError>(where, "op", "a spectrum on the image plane", shape_string(plane));
+    static FilterSymbol make_or_throw(const char* where, const A& op) {
+        if (auto s = try_make(op)) return std::move(*s);
+        // try_make declined: require_transform_symbol throws, naming what the operator lacks
+        return FilterSymbol(require_transform_symbol(where, op));
     }
 
     Transform transform_ = Transform::any;
