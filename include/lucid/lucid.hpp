@@ -3,6 +3,7 @@
 /// Umbrella header: everything lucid offers.
 
 // core
+#include "lucid/core/aliasing.hpp"
 #include "lucid/core/boundary.hpp"
 #include "lucid/core/eigen_view.hpp"
 #include "lucid/core/error.hpp"

@@ -10,8 +10,11 @@
 /// `apply` and `apply_adjoint` do not allocate. They are `const` but may use
 /// internal scratch buffers, so one operator object must not be applied from
 /// two threads at once; distinct objects are independent. Input and output
-/// must be distinct buffers (`apply(x, x)` is not supported: most operators
-/// read neighbours of a pixel after writing it).
+/// should be distinct buffers: convolution, spectral, diagonal and mask
+/// operators and their sums, compositions and grams compute `apply(x, x)`
+/// correctly, but operators that read a pixel's neighbours after writing it
+/// (Laplacian, wavelets, polynomials, explicit matrices) throw on it
+/// (`require_distinct_storage`, core/aliasing.hpp).
 ///
 /// Operators that are diagonalized by a fixed transform may also provide
 /// `std::optional<Spectrum<T>> spectrum() const` (see ops/spectrum.hpp).

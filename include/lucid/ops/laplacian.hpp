@@ -9,6 +9,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "lucid/core/aliasing.hpp"
 #include "lucid/core/boundary.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
@@ -54,6 +55,7 @@ public:
         constexpr const char* where = "lucid::ops::Laplacian::apply";
         require_shape(where, "x", x.shape(), shape_);
         require_shape(where, "y", y.shape(), shape_);
+        require_distinct_storage(where, "x", x, "y", y);  // the stencil reads neighbours already written
         const auto [h, w] = plane_shape(shape_);
         const std::size_t plane = h * w;
         for (std::size_t c = 0; c < channel_count(shape_); ++c) {

@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 
+#include "lucid/core/aliasing.hpp"
 #include "lucid/core/eigen_view.hpp"
 #include "lucid/core/linear_operator.hpp"
 
@@ -46,11 +47,13 @@ public:
     void apply(const Domain& x, Range& y) const {
         check(x, domain_, std::size_t(m_.cols()), "x");
         check(y, range_, std::size_t(m_.rows()), "y");
+        require_distinct_storage("lucid::ops::MatrixOperator::apply", "x", x, "y", y);  // noalias product
         map(y).noalias() = m_ * map(x);
     }
     void apply_adjoint(const Range& y, Domain& x) const {
         check(y, range_, std::size_t(m_.rows()), "y");
         check(x, domain_, std::size_t(m_.cols()), "x");
+        require_distinct_storage("lucid::ops::MatrixOperator::apply_adjoint", "y", y, "x", x);
         map(x).noalias() = m_.transpose() * map(y);
     }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "lucid/core/aliasing.hpp"
 #include "lucid/core/image.hpp"
 #include "lucid/core/linear_operator.hpp"
 #include "lucid/ops/spectrum.hpp"
@@ -70,6 +71,7 @@ private:
         if (!(shape_of(out) == expected))
             lucid::detail::fail_argument<ShapeError>(where, out_name, "of shape " + shape_string(expected),
                                                      shape_string(shape_of(out)));
+        require_distinct_storage(where, in_name, in, out_name, out);  // Horner reads the input at every step
     }
 
     void horner(const domain_type& x, range_type& y, bool adjoint) const {

@@ -43,13 +43,14 @@ public:
     auto range_shape() const { return lucid::detail::get(a_).range_shape(); }
 
     void apply(const domain_type& x, range_type& y) const {
-        lucid::detail::get(a_).apply(x, y);
+        // B first, into scratch: A writes y last, so y may be x when A allows it.
         lucid::detail::get(b_).apply(x, range_tmp_);
+        lucid::detail::get(a_).apply(x, y);
         axpy(scalar_type(1), range_tmp_, y);
     }
     void apply_adjoint(const range_type& y, domain_type& x) const {
-        lucid::detail::get(a_).apply_adjoint(y, x);
         lucid::detail::get(b_).apply_adjoint(y, domain_tmp_);
+        lucid::detail::get(a_).apply_adjoint(y, x);
         axpy(scalar_type(1), domain_tmp_, x);
     }
     std::optional<Spectrum<scalar_type>> spectrum() const {

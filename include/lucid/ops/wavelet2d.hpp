@@ -11,6 +11,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "lucid/core/aliasing.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/fft.hpp"
 #include "lucid/core/image.hpp"
@@ -145,6 +146,7 @@ public:
         constexpr const char* where = "lucid::ops::Wavelet2D::apply";
         require_shape(where, "x", x.shape(), shape_);
         require_shape(where, "y", y.shape(), shape_);
+        require_distinct_storage(where, "x", x, "y", y);  // each level reads rows the previous one wrote
         const auto [H, W] = plane_shape(shape_);
         for (std::size_t c = 0; c < channel_count(shape_); ++c) forward_plane(x.data() + c * H * W, y.data() + c * H * W);
     }
@@ -154,6 +156,7 @@ public:
         constexpr const char* where = "lucid::ops::Wavelet2D::apply_adjoint";
         require_shape(where, "y", y.shape(), shape_);
         require_shape(where, "x", x.shape(), shape_);
+        require_distinct_storage(where, "y", y, "x", x);
         const auto [H, W] = plane_shape(shape_);
         for (std::size_t c = 0; c < channel_count(shape_); ++c) inverse_plane(y.data() + c * H * W, x.data() + c * H * W);
     }
