@@ -90,6 +90,8 @@ public:
     const SelfEnsembleParams& params() const { return params_; }
     /// |G|, the number of calls of D per call.
     int size() const { return params_.transforms; }
+    /// D's largest accepted σ, where D declares one (a trained range).
+    scalar_type sigma_max() const requires requires(const D& d) { d.sigma_max(); } { return denoiser_.sigma_max(); }
 
     /// out = D_G(y, σ) for an H×W image or a C×H×W stack (each plane is
     /// transformed; D is called once per group element on the whole stack).

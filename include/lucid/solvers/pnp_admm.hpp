@@ -71,6 +71,7 @@ template <class F, class D, Vector V, class Callback = callbacks::None>
     requires Functional<F, V> && Denoiser<D, V>
 SolverResult<V> pnp_admm(F f, D denoiser, const V& x0, PnpAdmmParams params = {}, Callback&& callback = {}) {
     params.validate();
+    detail::require_schedule_within("lucid::pnp_admm", params.sigma, denoiser);
     lucid::detail::require_start_in_domain("lucid::pnp_admm", f, x0);
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;

@@ -53,6 +53,7 @@ template <class F, class D, Vector V, class Callback = callbacks::None>
     requires Differentiable<F, V> && Denoiser<D, V>
 SolverResult<V> pnp_fista(F f, D denoiser, const V& x0, PnpFistaParams params = {}, Callback&& callback = {}) {
     params.validate();
+    detail::require_schedule_within("lucid::pnp_fista", params.sigma, denoiser);
     lucid::detail::require_start_in_domain("lucid::pnp_fista", f, x0);
     using T = scalar_t<V>;
     SolverResult<V> out;

@@ -25,7 +25,7 @@ namespace lucid {
 struct PnpHqsParams {
     int max_iter = 30;              ///< iteration budget (usually = sigma.steps)
     double lambda = 1e-4;           ///< prior weight λ: μ_k = λ/σ_k² (MAP-consistent: λ = σ_n²)
-    SigmaSchedule sigma{.initial = 0.2, .final = 0.01, .steps = 30};  ///< decreasing σ_k (Zhang et al. 2017)
+    SigmaSchedule sigma{.initial = 49.0 / 255, .final = 0.01, .steps = 30};  ///< decreasing σ_k from 49/255 (Zhang et al. 2017)
     double tol = 0;                 ///< stop when ‖x_k − x_{k−1}‖ ≤ tol·‖x_k‖ after the schedule (0: run max_iter)
     int cg_max_iter = 100;
     double cg_tol = 1e-8;
@@ -53,6 +53,7 @@ template <class F, class D, Vector V, class Callback = callbacks::None>
     requires Functional<F, V> && Denoiser<D, V>
 SolverResult<V> pnp_hqs(F f, D denoiser, const V& x0, PnpHqsParams params = {}, Callback&& callback = {}) {
     params.validate();
+    detail::require_schedule_within("lucid::pnp_hqs", params.sigma, denoiser);
     lucid::detail::require_start_in_domain("lucid::pnp_hqs", f, x0);
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;

@@ -75,6 +75,7 @@ template <class F, class D, Vector V, class Callback = callbacks::None>
     requires Differentiable<F, V> && Denoiser<D, V>
 SolverResult<V> red(F f, D denoiser, const V& x0, RedParams params = {}, Callback&& callback = {}) {
     params.validate();
+    detail::require_schedule_within("lucid::red", params.sigma, denoiser);
     lucid::detail::require_start_in_domain("lucid::red", f, x0);
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;

@@ -30,6 +30,24 @@ struct SigmaSchedule {
         require(std::isfinite(final) && final >= 0, where, "sigma.final", "finite and >= 0 (0 = constant)", final);
         require(steps >= 1, where, "sigma.steps", ">= 1", steps);
     }
+
+    /// The largest σ_k of the schedule.
+    double largest() const { return std::max(initial, final); }
 };
+
+namespace detail {
+/// A denoiser trained on a range of noise levels declares its top, `sigma_max()`
+/// (the CNN: 50/255); a schedule that leaves the range is refused before the
+/// first iteration, naming the schedule field rather than the denoiser's argument.
+template <class D>
+void require_schedule_within(const char* where, const SigmaSchedule& s, const D& denoiser) {
+    if constexpr (requires { denoiser.sigma_max(); }) {
+        const double top = double(denoiser.sigma_max());
+        const char* field = s.initial >= s.final ? "sigma.initial" : "sigma.final";
+        require(s.largest() <= top * (1 + 1e-6), where, field,
+                concat("<= the denoiser's sigma_max() = ", top, " (its trained range)"), s.largest());
+    }
+}
+}  // namespace detail
 
 }  // namespace lucid
