@@ -284,7 +284,7 @@ TEST_CASE("Restoration quality on camera.png, Gaussian blur sigma 2 + 1% noise, 
                                        {.max_iter = 25, .lambda = 1e-4, .sigma = {.initial = 0.1, .final = 0.02, .steps = 15}}).x);
     WARN(std::fixed << std::setprecision(2) << "camera 256x256, gaussian sigma=2, 1% noise, reflect: PSNR data "
          << psnr(y) << ", Wiener " << p_wiener << " (best nsr " << best_nsr << "), Tikhonov-grad " << p_tik
-         << ", Richardson-Lucy(30) " << p_rl << ", ADMM-TV " << p_admm << " (lambda " << lam << ", " << admm_iters << " it), FISTA-TV "
+         << ", Richardson-Lucy(30) " << p_rl << ", ADMM-TV " << p_admm << " (lambda " << std::setprecision(5) << lam << std::setprecision(2) << ", " << admm_iters << " it), FISTA-TV "
          << p_fista << " (" << fi.iterations << " it), PnP-ADMM/TV " << p_pnp);
     CHECK(p_admm >= p_wiener + 1.0);
     CHECK(p_admm >= p_rl);

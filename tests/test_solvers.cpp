@@ -1247,6 +1247,14 @@ TEST_CASE("solvers allocate nothing per iteration, CG x-updates included", "[sol
     check("fista, backtracking", [&](int n) {
         fista(f(), L1<double>(1e-3), y, {.max_iter = n, .tol = 0, .backtracking = true});
     });
+    const auto normal = gram(A) + 0.1 * ops::Identity<Image<double>>({32, 32});
+    check("conjugate_gradient", [&](int n) { conjugate_gradient(normal, y, y, {.max_iter = n, .tol = 1e-300}); });
+    check("gradient_descent", [&](int n) { gradient_descent(f(), y, {.max_iter = n, .tol = 0}); });
+    check("ista", [&](int n) { ista(f(), L1<double>(1e-3), y, {.max_iter = n, .tol = 0}); });
+    check("pdhg", [&](int n) { pdhg(f(), L21Norm<double>(1e-3), D, y, {.max_iter = n, .tol = 0}); });
+    check("richardson_lucy", [&](int n) { richardson_lucy(A, y, y, {.max_iter = n}); });
+    check("landweber", [&](int n) { landweber(A, y, y, {.max_iter = n, .tol = 0}); });
+    check("pnp_fista", [&](int n) { pnp_fista(f(), denoisers::TvDenoiser<double>(), y, {.max_iter = n, .tol = 0}); });
 }
 
 TEST_CASE("pnp_hqs: a denoiser that turns non-finite never leaks into the result", "[solvers][nonfinite]") {

@@ -2,6 +2,7 @@
 /// \file conjugate_gradient.hpp
 /// Conjugate gradients for A x = b with A symmetric positive definite.
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -57,6 +58,10 @@ void conjugate_gradient_inplace(RunInfo& out, const A& op, const domain_t<A>& b,
     out.status = Status::max_iterations;
     out.iterations = 0;
     out.history.clear();
+    // Reserved up front (as Monitor does) so that recording never allocates
+    // inside the loop; a reused RunInfo keeps its capacity from call to call.
+    if (params.record_history)
+        out.history.reserve(std::min<std::size_t>(std::size_t(params.max_iter) + 1, std::size_t(1) << 20));
     const double bnorm = double(norm(b));
     op.apply(x, ws.ap);
     lincomb(T(1), b, T(-1), ws.ap, ws.r);
