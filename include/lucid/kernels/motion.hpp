@@ -66,8 +66,14 @@ Image<T> motion(double length, double angle_degrees) {
     require_finite(where, "angle_degrees", angle_degrees);
     lucid::detail::require_kernel_side(where, "length", 2 * (std::ceil(length / 2) + 1) + 1);
     // reduced first: angle·π overflows for |angle| ≳ 5.7e307 (cos(inf) = NaN)
-    const double theta = std::fmod(angle_degrees, 360.0) * 3.14159265358979323846 / 180.0;
-    const double dx = std::cos(theta), dy = -std::sin(theta);  // column, row steps (rows go down)
+    double a = std::fmod(angle_degrees, 360.0);
+    if (a < 0) a += 360.0;
+    const double theta = a * 3.14159265358979323846 / 180.0;
+    double dx = std::cos(theta), dy = -std::sin(theta);  // column, row steps (rows go down)
+    // Exact steps along the axes: sin(π) ≈ 1.2e-16, not 0, would spread taps of
+    // that size into extra rows (a 3×17 kernel for the 1×17 segment at 180°).
+    if (a == 0.0 || a == 180.0) dy = 0.0;
+    if (a == 90.0 || a == 270.0) dx = 0.0;
     const std::ptrdiff_t r = std::max<std::ptrdiff_t>(1, std::ptrdiff_t(std::ceil(length / 2)) + 1);
     const std::size_t side = std::size_t(2 * r + 1);
     xt::xtensor<double, 2> acc({side, side}, 0.0);

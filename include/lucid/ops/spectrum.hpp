@@ -3,9 +3,11 @@
 /// Transfer functions of operators that a fixed orthogonal transform diagonalizes.
 ///
 /// A periodic convolution is diagonal in the DFT: A = F⁻¹ diag(Â) F. With the
-/// half-sample symmetric (`reflect`) boundary and a point-symmetric kernel,
-/// convolution and Neumann differences are diagonal in the DCT-II
-/// (Ng, Chan & Tang 1999): A = C⁻¹ diag(λ) C. Such operators report a
+/// half-sample symmetric (`reflect`) boundary and a kernel symmetric about
+/// both axes (k[m,n] = k[−m,n] = k[m,−n] about the centre; point symmetry
+/// alone, k[m,n] = k[−m,−n], is not enough in 2-D: a rotated anisotropic
+/// Gaussian has it but couples the axes), convolution and Neumann differences
+/// are diagonal in the 2-D DCT-II (Ng, Chan & Tang 1999): A = C⁻¹ diag(λ) C. Such operators report a
 /// `Spectrum`; sums, compositions, adjoints, grams, polynomials and stacks of
 /// them combine spectra pointwise, so (AᵀA + ρDᵀD)⁻¹ or p(K) costs one
 /// transform pair (see SpectralOperator).
