@@ -307,6 +307,10 @@ public:
     }
 
 private:
+    // The planner mutex is made first, so that it is destroyed after the cache
+    // at exit (statics die in reverse order): ~Plan locks it.
+    PlanCache() { (void)planner_mutex(); }
+
     std::mutex map_mutex_;
     std::map<Key, std::shared_ptr<const Plan<T>>> plans_;
 };
