@@ -752,6 +752,15 @@ TEST_CASE("cli: blur, estimate-blur, polyblur, denoise, metrics", "[cli]") {
         REQUIRE(lucid_run({"denoise", noisy, out, "--method", "tv", "--lambda", "0.05", "--quiet"}).code == 0);
         CHECK(lucid::metrics::psnr(f.sharp_img, read_checked(out, 48, 48)) > lucid::metrics::psnr(f.sharp_img, n) + 1);
     }
+    SECTION("an RGBA input is processed as RGB, with a note on stderr (none with --quiet)") {
+        const std::string rgba = lucid::test::source_path("tests/fuzz/corpus/image_reader/rgba8.png");
+        const fs::path out = f.dir / "from-rgba.png";
+        const Output o = lucid_run({"blur", rgba, out, "--kernel", "box:size=3"});
+        REQUIRE(o.code == 0);
+        CHECK(o.err == "lucid: note: IN: alpha channel dropped (RGB processed)\n");
+        CHECK(lucid::io::read_with_info<double>(out).image.shape()[0] == 3);
+        CHECK(lucid_run({"blur", rgba, out, "--kernel", "box:size=3", "--quiet"}).err.empty());
+    }
     SECTION("metrics") {
         const Output o = lucid_run({"metrics", f.sharp, f.blurred, "--json"});
         REQUIRE(o.code == 0);
@@ -869,6 +878,18 @@ TEST_CASE("cli: Ctrl-C stops a solver with exit 130, one line and no file", "[cl
     CHECK(WEXITSTATUS(status) == 130);
     CHECK(slurp(err) == "lucid deblur: interrupted; no output written\n");
     CHECK(!fs::exists(out));
+
+    SECTION("SIGTERM (kill's default) is handled like Ctrl-C") {
+        const std::string term = "timeout --preserve-status -s TERM 1 " + quote(cli_path) + " deblur " + quote(photo) +
+                                 " " + quote(out.string()) +
+                                 " --kernel gaussian:sigma=2 --method pdhg-tv --iters 100000 2>" + quote(err.string()) +
+                                 " </dev/null";
+        const int st = std::system(term.c_str());
+        REQUIRE(WIFEXITED(st));
+        CHECK(WEXITSTATUS(st) == 130);
+        CHECK(slurp(err) == "lucid deblur: interrupted; no output written\n");
+        CHECK(!fs::exists(out));
+    }
 
     SECTION("outside a solver loop the signal handler itself ends the run, with the same one line") {
         // non-local means on 9 MP runs for seconds without a cooperative checkpoint

@@ -67,7 +67,7 @@ exit codes:
   0    success
   1    runtime or data error (missing/corrupt file, cannot write, solver diverged)
   2    usage error (unknown command/option/method, bad number, malformed SPEC)
-  130  interrupted (Ctrl-C): the solver was stopped and nothing was written
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP): the solver was stopped and nothing was written
 
 Run 'lucid <command> --help' for the options of a command; docs/cli.md has more.
 )";

@@ -69,6 +69,11 @@ inline std::atomic<int>& cooperative_depth() {
     static std::atomic<int> d{0};
     return d;
 }
+/// --quiet also silences notes (e.g. a dropped alpha channel).
+inline bool& notes_silenced() {
+    static bool quiet = false;
+    return quiet;
+}
 inline std::atomic<bool>& handler_installed() {
     static std::atomic<bool> h{false};
     return h;
@@ -108,7 +113,8 @@ inline void install_sigint_handler(const std::string& command = "") {
     sa.sa_handler = detail::on_sigint;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;
-    sigaction(SIGINT, &sa, nullptr);
+    // A terminal closing (SIGHUP) or `kill` (SIGTERM) must not leave a partial output either.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
 /// True once SIGINT arrived.
@@ -159,6 +165,7 @@ inline CommonOptions read_common(const Args& args, const CommandSpec& spec) {
     };
     if (declared("json")) c.json = args.flag("json");
     if (declared("quiet")) c.quiet = args.flag("quiet");
+    detail::notes_silenced() = c.quiet;
     if (declared("threads")) {
         c.threads = int(args.integer("threads", lucid::num_threads(), 1, 1024));
         lucid::set_num_threads(c.threads);
@@ -199,8 +206,14 @@ auto naming(const std::string& argument, Fn&& fn) -> decltype(fn()) {
 // ---- images -----------------------------------------------------------------
 
 /// Reads an image with its own channel count (C×H×W, C = 1 or 3); errors name `argument`.
+/// An alpha channel is dropped (lucid restores colour, not coverage), with a note on
+/// stderr unless --quiet.
 inline lucid::io::ReadResult<double> read_image(const std::string& path, const std::string& argument) {
-    return naming(argument, [&] { return lucid::io::read_with_info<double>(path); });
+    auto r = naming(argument, [&] { return lucid::io::read_with_info<double>(path); });
+    if (r.info.has_alpha && !detail::notes_silenced())
+        std::fprintf(stderr, "lucid: note: %s: alpha channel dropped (%s processed)\n", argument.c_str(),
+                     r.image.shape()[0] == 1 ? "gray" : "RGB");
+    return r;
 }
 
 /// The single plane of a C×H×W stack with C = 1.
