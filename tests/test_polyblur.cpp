@@ -753,7 +753,9 @@ TEMPLATE_TEST_CASE("halo blend: reversed gradients cancel, agreeing gradients ke
             agree(i, j) = T(1.7 * double(v(i, j)) - 0.05);  // ∇u = 1.7∇v: z = 0
         }
     const auto flat = pb::remove_halo(v, u);
-    for (auto x : flat) CHECK(double(x) == Approx(c / (1 + lambda)).margin(tol<T>(1e-5, 1e-12)));
+    // (float: each z has a relative rounding error ~ ε·|u|/|du| ≈ 1e-5 here, from
+    // differences of nearby values; the second blend sees that as residual slope)
+    for (auto x : flat) CHECK(double(x) == Approx(c / (1 + lambda)).margin(tol<T>(1e-4, 1e-12)));
     CHECK(max_abs_diff(pb::remove_halo(v, agree), agree) == 0);
     // Where ∇v = 0 (a flat input) the denominator vanishes: z = 0, u is kept.
     Image<T> flat_v({8, 8}, T(0.5));
@@ -833,7 +835,16 @@ TEST_CASE("deblur equals the numpy reading of §1–§5, gray and colour, float 
             CHECK(r.estimates[i].sigma1 == Approx(est(i, 1)).epsilon(tol<T>(1e-4, 1e-9)));
             CHECK(r.estimates[i].theta == Approx(est(i, 2)).margin(1e-12));
         }
-        CHECK(max_abs_diff(r.image, ref) < tol<T>(2e-4, 1e-9));
+        // The halo weight z is discontinuous where both one-sided differences
+        // vanish (flat or clamped regions), so rounding decides a few isolated
+        // pixels, whose difference the next passes' blur spreads a little
+        // (measured: largest 4.2e-3 in float, 7.5e-6 in double); every other
+        // pixel agrees to the precision's tolerance.
+        std::size_t off = 0;
+        for (std::size_t i = 0; i < ref.size(); ++i)
+            off += std::abs(double(r.image.data()[i]) - ref.data()[i]) >= tol<T>(2e-4, 1e-9);
+        CHECK(off <= ref.size() / 1000);  // measured: 41 of 196608 (double), 9 (float)
+        CHECK(max_abs_diff(r.image, ref) < tol<T>(1e-2, 1e-4));
         CHECK(*std::min_element(r.image.begin(), r.image.end()) >= T(0));
         CHECK(*std::max_element(r.image.begin(), r.image.end()) <= T(1));
     };
@@ -1031,42 +1042,54 @@ TEST_CASE("natural photos, anisotropic blur σ0/σ1 = 2 + 1 % noise: the blur di
 // §5 on a step edge restored with an over-estimated σ
 // ---------------------------------------------------------------------------
 
-TEMPLATE_TEST_CASE("halo removal on an over-sharpened step edge: the ringing goes, the edge's own extremum stays",
+TEMPLATE_TEST_CASE("halo removal on an over-sharpened step edge: at most 1 % overshoot, from 15.7 % without it",
                    "[polyblur][halo]", float, double) {
     using T = TestType;
     // A vertical step 0.2 → 0.8 (levels away from the clamp), blurred by σ = 1.5,
-    // restored by one pass that assumes σ = 2.5.
+    // restored by one pass that assumes a larger σ.
     const std::size_t h = 48, w = 96, edge = 48;
     Image<double> step({h, w});
     for (std::size_t i = 0; i < h; ++i)
         for (std::size_t j = 0; j < w; ++j) step(i, j) = j < edge ? 0.2 : 0.8;
     const auto blurred = to_type<T>(convolve_direct(step, kernels::gaussian<double>(1.5, 25), reflect));
-    const pb::GaussianBlur over{2.5, 2.5, 0.0};
-    Image<T> with, without;
-    pb::Polyblur<T>({.remove_halo = true}).restore(blurred, over, with);
-    pb::Polyblur<T>({.remove_halo = false}).restore(blurred, over, without);
-    // Overshoot beyond [0.2, 0.8] relative to the step height 0.6, on the middle row,
-    // (a) anywhere, (b) at 5 px or more from the edge (the ring beyond the first extremum).
-    auto overshoot = [&](const Image<T>& u, std::size_t min_distance) {
+    // Overshoot beyond [0.2, 0.8] relative to the step height 0.6, on the middle row.
+    auto overshoot = [&](const Image<T>& u) {
         double worst = 0;
-        for (std::size_t j = 0; j < w; ++j) {
-            const double d = std::abs(double(j) + 0.5 - double(edge));
-            if (d < double(min_distance) || j < 10 || j + 10 > w) continue;
+        for (std::size_t j = 10; j + 10 <= w; ++j) {
             const double v = double(u(h / 2, j));
             worst = std::max({worst, (v - 0.8) / 0.6, (0.2 - v) / 0.6});
         }
         return worst;
     };
-    const double all_without = overshoot(without, 0), all_with = overshoot(with, 0);
-    const double ring_without = overshoot(without, 5), ring_with = overshoot(with, 5);
-    INFO("overshoot without halo removal " << all_without << " (ring " << ring_without << "), with " << all_with
-                                           << " (ring " << ring_with << ")");
-    CHECK(all_without > 0.10);   // measured 15.7 %
-    CHECK(ring_without > 0.03);  // measured 7.7 % at 5 px
-    CHECK(ring_with <= 0.01);    // measured 0.0 %
-    // §5 keeps u where ∇u = 0, i.e. at the restored edge's extremum (3.5 px from the
-    // edge here): the overshoot there is unchanged (15.7 %). See docs/polyblur.md.
-    CHECK(all_with == Approx(all_without).margin(0.005));
+    for (double assumed : {2.0, 2.5}) {
+        const pb::GaussianBlur over{assumed, assumed, 0.0};
+        Image<T> with, without;
+        pb::Polyblur<T>({.remove_halo = true}).restore(blurred, over, with);
+        pb::Polyblur<T>({.remove_halo = false}).restore(blurred, over, without);
+        // The literal blend with central differences keeps the extremum of the
+        // restored edge (∇u = 0 there): the reason for halo.hpp's discretization.
+        Image<T> u;
+        pb::Polyblur<T>({.remove_halo = false}).restore(blurred, over, u);  // clamped, levels stay inside [0, 1]
+        Image<T> central(u.shape());
+        for (std::size_t i = 0; i < h; ++i)
+            for (std::size_t j = 0; j < w; ++j) {
+                auto at = [&](const Image<T>& a, std::ptrdiff_t y, std::ptrdiff_t x) {
+                    return double(a(std::size_t(std::clamp<std::ptrdiff_t>(y, 0, std::ptrdiff_t(h) - 1)),
+                                    std::size_t(std::clamp<std::ptrdiff_t>(x, 0, std::ptrdiff_t(w) - 1))));
+                };
+                const std::ptrdiff_t y = std::ptrdiff_t(i), x = std::ptrdiff_t(j);
+                const double vx = at(blurred, y, x + 1) - at(blurred, y, x - 1), vy = at(blurred, y + 1, x) - at(blurred, y - 1, x);
+                const double ux = at(u, y, x + 1) - at(u, y, x - 1), uy = at(u, y + 1, x) - at(u, y - 1, x);
+                const double m = std::max(0.0, -(vx * ux + vy * uy)), den = vx * vx + vy * vy + m;
+                const double z = den > 0 ? m / den : 0.0;
+                central(i, j) = T(std::clamp(at(u, y, x) + z * (at(blurred, y, x) - at(u, y, x)), 0.0, 1.0));
+            }
+        INFO("assumed sigma " << assumed << ": overshoot without halo removal " << overshoot(without)
+                              << ", central-difference blend " << overshoot(central) << ", with " << overshoot(with));
+        CHECK(overshoot(without) > 0.10);       // measured 11.5 % (2.0), 15.7 % (2.5)
+        CHECK(overshoot(central) > 0.10);       // measured 10.5 %, 15.7 %
+        CHECK(overshoot(with) <= 0.01);         // measured 0.0 %
+    }
 }
 
 // ---------------------------------------------------------------------------

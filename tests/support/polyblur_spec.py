@@ -11,7 +11,7 @@ Command line (arrays are .npy files; images H×W or C×H×W):
   gradient IN GX GY
   kernel SIGMA0 SIGMA1 THETA SIZE OUT
   deconvolve IN KERNEL OUT ALPHA BETA PAD     (replicate pad, one FFT, crop)
-  halo V U OUT                               (POLYBLUR.md §5, no clamp)
+  halo V U OUT                               (POLYBLUR.md §5 as halo.hpp discretizes it, no clamp)
   polyblur IN OUT EST n_iter alpha beta remove_halo [border]
         EST = rows (sigma0, sigma1, theta), one per iteration
 """
@@ -108,18 +108,35 @@ def deconvolve(v, k, alpha=6.0, beta=1.0, pad=12):
     return u[pad:pad + v.shape[0], pad:pad + v.shape[1]]
 
 
-def central_gradient(x):
-    p = np.pad(x, 1, mode='edge')
-    return (p[1:-1, 2:] - p[1:-1, :-2]) / 2, (p[2:, 1:-1] - p[:-2, 1:-1]) / 2
+def one_sided_differences(a):
+    """Forward and backward differences along x and y, replicate boundary (0 at the far edge)."""
+    fx = np.zeros_like(a)
+    fy = np.zeros_like(a)
+    fx[:, :-1] = a[:, 1:] - a[:, :-1]
+    fy[:-1, :] = a[1:, :] - a[:-1, :]
+    bx = np.zeros_like(a)
+    by = np.zeros_like(a)
+    bx[:, 1:] = fx[:, :-1]
+    by[1:, :] = fy[:-1, :]
+    return (fx, fy), (bx, by)
+
+
+def halo_weight(dv, du):
+    M = np.maximum(-(dv[0] * du[0] + dv[1] * du[1]), 0.0)
+    den = dv[0] ** 2 + dv[1] ** 2 + M
+    return np.divide(M, den, out=np.zeros_like(M), where=den > 0)
+
+
+def halo_blend(v, u):
+    """§5's blend with z = max of the forward-difference and backward-difference weights."""
+    (vf, vb), (uf, ub) = one_sided_differences(v), one_sided_differences(u)
+    z = np.maximum(halo_weight(vf, uf), halo_weight(vb, ub))
+    return z * v + (1 - z) * u
 
 
 def halo(v, u):
-    vx, vy = central_gradient(v)
-    ux, uy = central_gradient(u)
-    M = np.maximum(-(vx * ux + vy * uy), 0.0)
-    den = vx * vx + vy * vy + M
-    z = np.divide(M, den, out=np.zeros_like(M), where=den > 0)
-    return z * v + (1 - z) * u
+    """Two blends against the same input (lucid's discretization of §5, halo.hpp)."""
+    return halo_blend(v, halo_blend(v, u))
 
 
 def polyblur(img, n_iter=3, alpha=6.0, beta=1.0, remove_halo=True, ksize=25, **est):

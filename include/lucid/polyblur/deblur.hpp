@@ -10,7 +10,7 @@
 ///     (σ0, σ1, θ) = estimate(u)             // §2, on the current estimate
 ///     k = gaussian_kernel(σ0, σ1, θ)        // §3
 ///     w = p(K) u                            // §4, each channel, one kernel
-///     if remove_halo: w = halo_blend(u, w)  // §5, against this pass's input
+///     if remove_halo: w = halo_blend(u, halo_blend(u, w))  // §5 twice, against this pass's input (halo.hpp)
 ///     u = clamp(w, 0, 1)
 /// ```
 /// Reference: M. Delbracio, I. Garcia-Dorado, S. Choi, D. Kelly, P. Milanfar,

@@ -235,6 +235,7 @@ public:
         taper_ = taper;
         std::tie(py_, px_) = composite_radii(k);
         tiles_ = plan_tiles(std::size_t(tile_size));
+        second_blend_.reserve(h, w);
         route_ = choose(route);
         switch (route_) {
             case Route::fourier: configure_fourier(k); break;
@@ -253,11 +254,16 @@ public:
     /// out = finish(v, p(K) v) on one H×W plane (see class comment). `src`
     /// may be null; `out` must not alias v or src.
     void run(const T* v, const T* src, T* out, bool halo, bool clamp) {
+        // With halo removal the route's fused finish writes the first blend w₁
+        // only; the second blend (in place) adds src − v and clamps.
+        const T* src1 = halo ? nullptr : src;
+        const bool clamp1 = halo ? false : clamp;
         switch (route_) {
             case Route::fourier:
-            case Route::tiled: run_blocks(v, src, out, halo, clamp); break;
-            default: run_spatial(v, src, out, halo, clamp); break;
+            case Route::tiled: run_blocks(v, src1, out, halo, clamp1); break;
+            default: run_spatial(v, src1, out, halo, clamp1); break;
         }
+        if (halo) second_blend_.run(v, src, out, h_, w_, clamp);
     }
 
 private:
@@ -523,6 +529,7 @@ private:
         });
     }
 
+    HaloSecondPass<T> second_blend_;
     std::size_t h_ = 0, w_ = 0, kh_ = 0, kw_ = 0, ry_ = 0, rx_ = 0, py_ = 0, px_ = 0, degree_ = 0, n_ = 0, m_ = 0;
     TilePlan tiles_;
     std::vector<double> coeffs_;

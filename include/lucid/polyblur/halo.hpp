@@ -4,55 +4,86 @@
 /// gradient points against the input's, blend back toward the input so that
 /// the blended gradient cancels.
 ///
-/// With gradients ∇v of the input and ∇u of the restored image at a pixel,
-/// \f[ M = \max\big(0, -\nabla v\cdot\nabla u\big),\qquad
-///     z = \frac{M}{\|\nabla v\|^2 + M}\ (z = 0 \text{ where the denominator is } 0),\qquad
+/// With difference vectors dv of the input and du of the restored image at a pixel,
+/// \f[ M = \max\big(0, -dv\cdot du\big),\qquad
+///     z(dv, du) = \frac{M}{\|dv\|^2 + M}\ (z = 0 \text{ where the denominator is } 0),\qquad
 ///     \text{out} = z\,v + (1 - z)\,u. \f]
-/// If ∇u = −λ∇v with λ > 0 then z = λ/(1+λ) and z∇v + (1−z)∇u = 0; where the
-/// gradients agree (∇v·∇u ≥ 0) z = 0 and u is kept. The spec writes
+/// If du = −λ dv with λ > 0 then z = λ/(1+λ) and z·dv + (1−z)·du = 0; where the
+/// differences agree (dv·du ≥ 0) z = 0 and u is kept. The spec writes
 /// z = max(M/(‖∇v‖² + M), 0) with M = −∇v·∇u; taken literally that gives
 /// z = λ/(λ−1) > 1 when ∇u = λ∇v with λ > 1 (ordinary sharpening), which
 /// contradicts its own "where the gradients agree, z = 0". Clipping M at 0
 /// first, as here, is the reading that satisfies both stated properties.
 ///
-/// Gradients are central differences with the replicate boundary,
-/// ∂x v(y,x) = (v(y, x+1) − v(y, x−1))/2 with indices clamped to the image
-/// (the ½ cancels in z). Channels are processed independently.
-///
-/// What it does not do: at the extremum of an over-sharpened edge ∇u = 0, so
-/// z = 0 there and that pixel's overshoot stays; the blend removes the
-/// ringing lobes farther out (the "halo"), not the edge's own overshoot.
+/// The spec leaves the discretization of ∇ open; this one is chosen so that
+/// the edge's own overshoot goes too, not only the ringing farther out:
+/// - One-sided differences on both sides, z = max(z(d⁺v, d⁺u), z(d⁻v, d⁻u)),
+///   with d⁺ = (forward x, forward y), d⁻ = (backward x, backward y) and the
+///   replicate boundary. Central differences vanish at the top of an
+///   over-sharpened edge (∇u = 0 there), so z = 0 and the overshoot stays;
+///   one of the one-sided differences points against the input there.
+/// - Two blends against the same input: w₁ = blend(v, u), w = blend(v, w₁).
+///   The first pulls the descending side of an overshoot lobe back to the
+///   input; that makes the lobe's peak a reversed difference for the second.
+/// On a step edge blurred by σ = 1.5 and restored assuming σ = 2.5 the
+/// overshoot is 15.7 % without halo removal, 15.7 % with central differences,
+/// 0.0 % with this (tests/test_polyblur.cpp); on natural photos the PSNR is the
+/// same or slightly higher (docs/polyblur.md). Channels are processed independently.
 
 #include <algorithm>
 #include <cstddef>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 #include <xtensor/xtensor.hpp>
 
+#include "lucid/core/aligned_buffer.hpp"
 #include "lucid/core/error.hpp"
 #include "lucid/core/image.hpp"
+#include "lucid/core/threading.hpp"
 #include "lucid/polyblur/detail.hpp"
 
 namespace lucid::polyblur {
 
 namespace detail {
 
-/// The blend of §5 on one pixel given doubled central differences (2∂), the
-/// input v, the restored u and an additive term; clamps to [0, 1] on request.
+/// z(dv, du) of §5 for one pair of difference vectors (see the file comment).
 template <class T>
-inline T halo_pixel(T vx, T vy, T ux, T uy, T v, T u, T add, bool halo, bool clamp) {
+inline T halo_weight(T vx, T vy, T ux, T uy) {
+    const T m = std::max(-(vx * ux + vy * uy), T(0));
+    const T den = vx * vx + vy * vy + m;
+    // den = 0 implies m = 0, so dividing by max(den, tiny) gives z = 0 there.
+    return m / std::max(den, std::numeric_limits<T>::min());
+}
+
+/// One pixel: the blend with z = max(z(d⁺v, d⁺u), z(d⁻v, d⁻u)) from the forward
+/// differences (f: vxf, vyf, uxf, uyf) and backward ones (b: …), then + add,
+/// then the clamp to [0, 1] on request.
+template <class T>
+inline T halo_pixel(const T (&f)[4], const T (&b)[4], T v, T u, T add, bool halo, bool clamp) {
     T w = u;
     if (halo) {
-        const T m = std::max(-(vx * ux + vy * uy), T(0));
-        const T den = vx * vx + vy * vy + m;
-        // den = 0 implies m = 0, so dividing by max(den, tiny) gives z = 0 there.
-        const T z = m / std::max(den, std::numeric_limits<T>::min());
+        const T z = std::max(halo_weight(f[0], f[1], f[2], f[3]), halo_weight(b[0], b[1], b[2], b[3]));
         w = u + z * (v - u);
     }
     w += add;
     if (clamp) w = std::min(std::max(w, T(0)), T(1));
     return w;
+}
+
+/// z = z(dv, du) for scalars or GCC vectors, branch-free (the selects compile
+/// to blends): zero = 0 and tiny = the smallest normal number, of V's kind.
+/// (By reference: a vector passed or returned by value outside an AVX
+/// function would change the ABI.)
+template <class V>
+LUCID_POLYBLUR_INLINE void halo_weight_branchless(const V& vx, const V& vy, const V& ux, const V& uy, const V& zero,
+                                                  const V& tiny, V& z) {
+    V m = -(vx * ux + vy * uy);
+    m = m > zero ? m : zero;
+    V den = vx * vx + vy * vy + m;
+    den = den > tiny ? den : tiny;
+    z = m / den;
 }
 
 /// Pixels [i0, i1) of one row (0 < i0, i1 < n): neighbours i±1 are read
@@ -61,17 +92,16 @@ inline T halo_pixel(T vx, T vy, T ux, T uy, T v, T u, T add, bool halo, bool cla
 template <bool Halo, bool Src, bool Clamp, class T>
 LUCID_POLYBLUR_INLINE void halo_span_scalar(const T* vm, const T* v0, const T* vp, const T* um, const T* u0,
                                             const T* up, const T* src, T* out, std::size_t i0, std::size_t i1) {
-    const T tiny = std::numeric_limits<T>::min();
+    const T zero = T(0), tiny = std::numeric_limits<T>::min();
     for (std::size_t i = i0; i < i1; ++i) {
         T w = u0[i];
         if constexpr (Halo) {
-            const T vx = v0[i + 1] - v0[i - 1], vy = vp[i] - vm[i];
-            const T ux = u0[i + 1] - u0[i - 1], uy = up[i] - um[i];
-            T m = -(vx * ux + vy * uy);
-            m = m > T(0) ? m : T(0);
-            T den = vx * vx + vy * vy + m;
-            den = den > tiny ? den : tiny;
-            w = w + (m / den) * (v0[i] - w);
+            const T c = v0[i];
+            T zf, zb;
+            halo_weight_branchless(T(v0[i + 1] - c), T(vp[i] - c), T(u0[i + 1] - w), T(up[i] - w), zero, tiny, zf);
+            halo_weight_branchless(T(c - v0[i - 1]), T(c - vm[i]), T(w - u0[i - 1]), T(w - um[i]), zero, tiny, zb);
+            const T z = zf > zb ? zf : zb;
+            w = w + z * (c - w);
         }
         if constexpr (Src) w += src[i] - v0[i];
         if constexpr (Clamp) {
@@ -95,24 +125,20 @@ LUCID_POLYBLUR_INLINE void halo_span_kernel(const T* vm, const T* v0, const T* v
         vload(w, u0 + i);
         vload(c, v0 + i);
         if constexpr (Halo) {
-            V a, b, vx, vy, ux, uy;
-            vload(a, v0 + i + 1);
-            vload(b, v0 + i - 1);
-            vx = a - b;
-            vload(a, vp + i);
-            vload(b, vm + i);
-            vy = a - b;
-            vload(a, u0 + i + 1);
-            vload(b, u0 + i - 1);
-            ux = a - b;
-            vload(a, up + i);
-            vload(b, um + i);
-            uy = a - b;
-            V m = -(vx * ux + vy * uy);
-            m = m > zero ? m : zero;
-            V den = vx * vx + vy * vy + m;
-            den = den > tiny ? den : tiny;
-            w = w + (m / den) * (c - w);
+            V vr, vl, vd, vu, ur, ul, ud, uu;
+            vload(vr, v0 + i + 1);
+            vload(vl, v0 + i - 1);
+            vload(vd, vp + i);
+            vload(vu, vm + i);
+            vload(ur, u0 + i + 1);
+            vload(ul, u0 + i - 1);
+            vload(ud, up + i);
+            vload(uu, um + i);
+            V zf, zb;
+            halo_weight_branchless<V>(vr - c, vd - c, ur - w, ud - w, zero, tiny, zf);
+            halo_weight_branchless<V>(c - vl, c - vu, w - ul, w - uu, zero, tiny, zb);
+            const V z = zf > zb ? zf : zb;
+            w = w + z * (c - w);
         }
         if constexpr (Src) {
             V s;
@@ -180,9 +206,10 @@ void halo_row(const T* vm, const T* v0, const T* vp, const T* um, const T* u0, c
     auto edge = [&](std::size_t i) {
         const std::ptrdiff_t l = (i == 0 && left_edge) ? 0 : std::ptrdiff_t(i) - 1;
         const std::ptrdiff_t r = (i + 1 == n && right_edge) ? std::ptrdiff_t(i) : std::ptrdiff_t(i) + 1;
-        const T vx = v0[r] - v0[l], vy = vp[i] - vm[i];
-        const T ux = u0[r] - u0[l], uy = up[i] - um[i];
-        out[i] = halo_pixel(vx, vy, ux, uy, v0[i], u0[i], src ? T(src[i] - v0[i]) : T(0), halo, clamp);
+        const T v = v0[i], u = u0[i];
+        const T f[4] = {v0[r] - v, vp[i] - v, u0[r] - u, up[i] - u};
+        const T b[4] = {v - v0[l], v - vm[i], u - u0[l], u - um[i]};
+        out[i] = halo_pixel(f, b, v, u, src ? T(src[i] - v) : T(0), halo, clamp);
     };
     edge(0);
     if (n > 1) edge(n - 1);
@@ -201,10 +228,60 @@ void halo_plane(const T* v, const T* u, T* out, std::size_t h, std::size_t w, bo
     }, std::ptrdiff_t(std::max<std::size_t>(1, (1u << 15) / std::max<std::size_t>(w, 1))));
 }
 
+/// Rows of the in-place second blend: per band of rows, the row just above and
+/// just below it (saved before any band writes) and two row copies.
+template <class T>
+class HaloSecondPass {
+public:
+    /// Sizes the rows for H×W planes (allocates only when they grow).
+    void reserve(std::size_t h, std::size_t w) {
+        bands_ = std::max<std::size_t>(1, std::min<std::size_t>(h, std::size_t(std::max(1, num_threads()))));
+        if (rows_.size() < 4 * bands_ * w) rows_ = fft::AlignedBuffer<T>(4 * bands_ * w);
+    }
+
+    /// out ← blend(v, out) (+ src − v when src is not null; clamp to [0, 1] on
+    /// request) on one H×W plane, in place: each row is blended from copies of
+    /// the original rows around it.
+    void run(const T* v, const T* src, T* out, std::size_t h, std::size_t w, bool clamp) {
+        reserve(h, w);  // no-op after the first call for this size
+        const std::size_t bands = std::min(bands_, h), per = (h + bands - 1) / bands;
+        auto band_rows = [&](std::size_t b) { return std::pair{b * per, std::min(h, (b + 1) * per)}; };
+        auto row = [&](std::size_t b, std::size_t k) { return rows_.data() + (4 * b + k) * w; };
+        // 1. the original rows just outside each band (the neighbour band overwrites them)
+        for (std::size_t b = 0; b < bands; ++b) {
+            const auto [y0, y1] = band_rows(b);
+            if (y0 >= y1) continue;
+            if (y0 > 0) std::copy(out + (y0 - 1) * w, out + y0 * w, row(b, 0));
+            if (y1 < h) std::copy(out + y1 * w, out + (y1 + 1) * w, row(b, 1));
+        }
+        // 2. each band top to bottom, blending row y from copies of rows y−1 and y
+        parallel_for(0, std::ptrdiff_t(bands), [&](std::ptrdiff_t bb) {
+            const std::size_t b = std::size_t(bb);
+            const auto [y0, y1] = band_rows(b);
+            T* prev = row(b, 2);
+            T* cur = row(b, 3);
+            for (std::size_t y = y0; y < y1; ++y) {
+                std::copy(out + y * w, out + (y + 1) * w, cur);
+                const T* um = y == 0 ? cur : (y == y0 ? row(b, 0) : prev);
+                const T* up = y + 1 == h ? cur : (y + 1 == y1 ? row(b, 1) : out + (y + 1) * w);
+                const std::size_t ym = y == 0 ? 0 : y - 1, yp = y + 1 == h ? y : y + 1;
+                halo_row(v + ym * w, v + y * w, v + yp * w, um, static_cast<const T*>(cur), up,
+                         src ? src + y * w : nullptr, out + y * w, w, true, true, true, clamp);
+                std::swap(prev, cur);
+            }
+        }, 1);
+    }
+
+private:
+    std::size_t bands_ = 0;
+    fft::AlignedBuffer<T> rows_;
+};
+
 }  // namespace detail
 
-/// Halo removal of POLYBLUR.md §5 (see the file comment for the formula):
-/// out = z·input + (1 − z)·restored per pixel and channel, no clamping.
+/// Halo removal of POLYBLUR.md §5 (see the file comment for the formula and
+/// its discretization): w₁ = z·input + (1 − z)·restored per pixel and channel,
+/// then the same blend of w₁ toward the input; no clamping.
 ///
 /// \param input    the image the deconvolution started from (v), H×W or C×H×W
 /// \param restored its deconvolution (u), same shape
@@ -226,9 +303,13 @@ void remove_halo(const xt::xtensor<T, Rank>& input, const xt::xtensor<T, Rank>& 
     const Shape<Rank> s = shape_of(input);
     const auto hw = plane_shape(s);
     const std::size_t plane = hw[0] * hw[1];
-    for (std::size_t c = 0; c < channel_count(s); ++c)
+    detail::HaloSecondPass<T> second;
+    for (std::size_t c = 0; c < channel_count(s); ++c) {
         detail::halo_plane(input.data() + c * plane, restored.data() + c * plane, out.data() + c * plane, hw[0],
                            hw[1], false);
+        second.run(input.data() + c * plane, static_cast<const T*>(nullptr), out.data() + c * plane, hw[0], hw[1],
+                   false);
+    }
 }
 
 /// Returns the halo-free blend of `restored` toward `input` (POLYBLUR.md §5).
