@@ -752,6 +752,19 @@ TEST_CASE("cli: blur, estimate-blur, polyblur, denoise, metrics", "[cli]") {
         REQUIRE(lucid_run({"denoise", noisy, out, "--method", "tv", "--lambda", "0.05", "--quiet"}).code == 0);
         CHECK(lucid::metrics::psnr(f.sharp_img, read_checked(out, 48, 48)) > lucid::metrics::psnr(f.sharp_img, n) + 1);
     }
+    SECTION("--max-pixels: the decompression-bomb limit, refused before decoding, and bad values") {
+        const fs::path out = f.dir / "limited.png";
+        const Output o = lucid_run({"blur", f.sharp, out, "--kernel", "box:size=3", "--max-pixels", "2000"});
+        CHECK(o.code == 1);
+        CHECK_THAT(o.err, Catch::Contains("IN") && Catch::Contains("48x48") && Catch::Contains("2000") &&
+                              Catch::Contains("--max-pixels"));
+        CHECK(lines_of(o.err) == 1);
+        CHECK(!fs::exists(out));
+        CHECK(lucid_run({"blur", f.sharp, out, "--kernel", "box:size=3", "--max-pixels", "2304", "--quiet"}).code == 0);
+        const Output z = lucid_run({"metrics", f.sharp, f.blurred, "--max-pixels", "0"});
+        CHECK(z.code == 2);
+        CHECK_THAT(z.err, Catch::Contains("--max-pixels"));
+    }
     SECTION("an RGBA input is processed as RGB, with a note on stderr (none with --quiet)") {
         const std::string rgba = lucid::test::source_path("tests/fuzz/corpus/image_reader/rgba8.png");
         const fs::path out = f.dir / "from-rgba.png";

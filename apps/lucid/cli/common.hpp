@@ -10,6 +10,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -73,6 +74,11 @@ inline std::atomic<int>& cooperative_depth() {
 inline bool& notes_silenced() {
     static bool quiet = false;
     return quiet;
+}
+/// --max-pixels: the decompression-bomb limit of every image this run reads.
+inline std::uint64_t& read_pixel_limit() {
+    static std::uint64_t limit = lucid::io::ReadOptions{}.max_pixels;
+    return limit;
 }
 inline std::atomic<bool>& handler_installed() {
     static std::atomic<bool> h{false};
@@ -139,6 +145,9 @@ public:
 inline OptionSpec threads_option() {
     return {"threads", true, "N", "worker threads (default: all cores)"};
 }
+inline OptionSpec max_pixels_option() {
+    return {"max-pixels", true, "N", "refuse input images of more than N pixels (default 268435456 = 16384^2)"};
+}
 inline OptionSpec quiet_option() { return {"quiet", false, "", "no progress or summary on stderr/stdout"}; }
 inline OptionSpec json_option() { return {"json", false, "", "print one JSON object with the results on stdout"}; }
 inline OptionSpec bit_depth_option() {
@@ -166,6 +175,9 @@ inline CommonOptions read_common(const Args& args, const CommandSpec& spec) {
     if (declared("json")) c.json = args.flag("json");
     if (declared("quiet")) c.quiet = args.flag("quiet");
     detail::notes_silenced() = c.quiet;
+    if (declared("max-pixels"))
+        detail::read_pixel_limit() = std::uint64_t(args.integer("max-pixels", long(lucid::io::ReadOptions{}.max_pixels), 1,
+                                                                 long(1) << 40));
     if (declared("threads")) {
         c.threads = int(args.integer("threads", lucid::num_threads(), 1, 1024));
         lucid::set_num_threads(c.threads);
@@ -189,7 +201,11 @@ auto naming(const std::string& argument, Fn&& fn) -> decltype(fn()) {
     try {
         return fn();
     } catch (const lucid::IoError& e) {
-        throw lucid::IoError(argument + ": " + e.what());
+        // the reader names the library's option; on the command line it is --max-pixels
+        std::string what = e.what();
+        const std::string api = "(ReadOptions::max_pixels)";
+        if (const auto at = what.find(api); at != std::string::npos) what.replace(at, api.size(), "(option '--max-pixels')");
+        throw lucid::IoError(argument + ": " + what);
     } catch (const Interrupted&) {
         throw;
     } catch (const lucid::Cancelled&) {
@@ -209,7 +225,9 @@ auto naming(const std::string& argument, Fn&& fn) -> decltype(fn()) {
 /// An alpha channel is dropped (lucid restores colour, not coverage), with a note on
 /// stderr unless --quiet.
 inline lucid::io::ReadResult<double> read_image(const std::string& path, const std::string& argument) {
-    auto r = naming(argument, [&] { return lucid::io::read_with_info<double>(path); });
+    auto r = naming(argument, [&] {
+        return lucid::io::read_with_info<double>(path, {.max_pixels = detail::read_pixel_limit()});
+    });
     if (r.info.has_alpha && !detail::notes_silenced())
         std::fprintf(stderr, "lucid: note: %s: alpha channel dropped (%s processed)\n", argument.c_str(),
                      r.image.shape()[0] == 1 ? "gray" : "RGB");

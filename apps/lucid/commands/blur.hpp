@@ -68,7 +68,7 @@ inline CommandSpec blur_spec() {
              {"boundary", true, "B", "periodic | zero | reflect | replicate | valid (default reflect)"},
              {"noise", true, "SIGMA", "standard deviation of added Gaussian noise, in [0, 1] (default 0)"},
              {"seed", true, "N", "noise seed, integer >= 0 (default 1)"},
-             bit_depth_option(), json_option(), quiet_option(), threads_option()}};
+             bit_depth_option(), json_option(), quiet_option(), threads_option(), max_pixels_option()}};
 }
 
 inline int run_blur(const std::vector<std::string>& argv) {

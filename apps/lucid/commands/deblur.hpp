@@ -58,7 +58,7 @@ inline CommandSpec deblur_spec() {
               "default 1)"},
              {"sigma", true, "S", "noise standard deviation of IN on the [0,1] scale, in [1e-6, 1] (default 0.01)"},
              {"size", true, "N", "blind: kernel size bound, odd, >= 3 (default 15)"},
-             bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option()}};
+             bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option(), max_pixels_option()}};
     // polyblur's own options (as in `lucid polyblur`), marked as such in the help
     for (OptionSpec o : polyblur_options()) {
         o.help = "polyblur: " + o.help;

@@ -129,7 +129,7 @@ inline CommandSpec demo_spec() {
             {{"out", true, "DIR", "output directory, created if needed (default lucid-demo)"},
              {"image", true, "PATH", "another photo to use (read as gray, at least 64x64)"},
              {"noise", true, "SIGMA", "noise standard deviation (default 0.01)"},
-             json_option(), quiet_option(), threads_option()}};
+             json_option(), quiet_option(), threads_option(), max_pixels_option()}};
 }
 
 inline int run_demo(const std::vector<std::string>& argv) {
@@ -152,7 +152,7 @@ inline int run_demo(const std::vector<std::string>& argv) {
     // that the staging directory's destructor runs (a second SIGINT still ends at once).
     CooperativeSection cooperative;
     const Image<double> sharp =
-        naming(args.has("image") ? "option '--image'" : "demo image", [&] { return lucid::io::read_gray<double>(image_path); });
+        naming(args.has("image") ? "option '--image'" : "demo image", [&] { return lucid::io::read_gray<double>(image_path, {.max_pixels = detail::read_pixel_limit()}); });
     const std::size_t H = sharp.shape()[0], W = sharp.shape()[1];
     if (H < 64 || W < 64)
         throw UsageError("lucid demo: option '--image': the photo must be at least 64x64 (got " + std::to_string(H) +

@@ -45,7 +45,7 @@ inline CommandSpec denoise_spec() {
              {"lambda", true, "L", "TV weight (tv only), >= 1e-12"},
              {"sigma", true, "S", "noise standard deviation on the [0,1] scale, in [1e-6, 1]"},
              {"iters", true, "N", "tv: FGP iterations of the ROF solver (default 300)"},
-             bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option()}};
+             bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option(), max_pixels_option()}};
 }
 
 inline int run_denoise(const std::vector<std::string>& argv) {

@@ -16,7 +16,7 @@ inline CommandSpec estimate_kernel_spec() {
             {"IN", "KERNEL_OUT"},
             {{"size", true, "N", "kernel size, odd, >= 3 (required)"},
              {"iters", true, "N", "iteration budget of the estimation"},
-             json_option(), quiet_option(), threads_option()}};
+             json_option(), quiet_option(), threads_option(), max_pixels_option()}};
 }
 
 inline int run_estimate_kernel(const std::vector<std::string>& argv) {

@@ -14,7 +14,7 @@ inline CommandSpec metrics_spec() {
             "Image quality of IMG against the reference REF (same size and channel count, values in [0,1]):\n"
             "MSE, PSNR = 10 log10(1/MSE) dB, SSIM (Gaussian window sigma 1.5, scikit-image conventions).",
             {"REF", "IMG"},
-            {json_option(), threads_option()}};
+            {json_option(), threads_option(), max_pixels_option()}};
 }
 
 inline int run_metrics(const std::vector<std::string>& argv) {

@@ -70,7 +70,7 @@ inline CommandSpec polyblur_spec() {
             [] {
                 std::vector<OptionSpec> o = {{"iters", true, "N", "estimate-deconvolve passes (default 3)"}};
                 for (auto& p : polyblur_options()) o.push_back(p);
-                for (auto p : {bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option()})
+                for (auto p : {bit_depth_option(), reference_option(), json_option(), quiet_option(), threads_option(), max_pixels_option()})
                     o.push_back(p);
                 return o;
             }()};
@@ -141,7 +141,7 @@ inline CommandSpec estimate_blur_spec() {
             "(std along the blur direction, pixels), sigma1 (across) and theta (degrees, counter-clockwise\n"
             "from the x axis, y up). Valid for mild blurs: sigma is clipped to [0.3, 4].",
             {"IN"},
-            {direction_option(), json_option(), threads_option()}};
+            {direction_option(), json_option(), threads_option(), max_pixels_option()}};
 }
 
 inline int run_estimate_blur(const std::vector<std::string>& argv) {
