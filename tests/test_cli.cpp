@@ -774,6 +774,30 @@ TEST_CASE("cli: blur, estimate-blur, polyblur, denoise, metrics", "[cli]") {
         CHECK(lucid::io::read_with_info<double>(out).image.shape()[0] == 3);
         CHECK(lucid_run({"blur", rgba, out, "--kernel", "box:size=3", "--quiet"}).err.empty());
     }
+    SECTION("denoise --method nlm and cnn restore a noisy crop") {
+        const fs::path noisy = f.dir / "noisy-nlm.png";
+        REQUIRE(lucid_run({"blur", f.sharp, noisy, "--kernel", "box:size=1", "--noise", "0.08", "--seed", "5", "--quiet"})
+                    .code == 0);
+        const double p_noisy = lucid::metrics::psnr(f.sharp_img, read_checked(noisy, 48, 48));
+        for (const std::string method : {"nlm", "cnn"}) {
+            INFO("method " << method);
+            const fs::path out = f.dir / ("denoised-" + method + ".png");
+            const Output o = lucid_run({"denoise", noisy, out, "--method", method, "--sigma", "0.08", "--quiet"});
+            REQUIRE(o.code == 0);
+            CHECK(lucid::metrics::psnr(f.sharp_img, read_checked(out, 48, 48)) > p_noisy + 2);
+        }
+    }
+    SECTION("--help of every command: exit 0, its usage line and options on stdout, nothing on stderr") {
+        for (const std::string cmd : {"demo", "blur", "deblur", "denoise", "estimate-blur", "polyblur",
+                                      "estimate-kernel", "metrics"}) {
+            INFO("command " << cmd);
+            const Output o = lucid_run({cmd, "--help"});
+            CHECK(o.code == 0);
+            CHECK_THAT(o.out, Catch::StartsWith("usage: lucid " + cmd));
+            CHECK_THAT(o.out, Catch::Contains("--threads"));
+            CHECK(o.err.empty());
+        }
+    }
     SECTION("metrics") {
         const Output o = lucid_run({"metrics", f.sharp, f.blurred, "--json"});
         REQUIRE(o.code == 0);
