@@ -60,6 +60,15 @@ std::map<std::string, Image<T>> run_all(Boundary b) {
     out["pnp_admm"] = pnp_admm(f, tvd, y, {.max_iter = 10, .lambda = 0.01}).x;
     out["red"] = red(f, tvd, y, {.max_iter = 10, .lambda = 0.02, .sigma = {.initial = 0.02}}).x;
     if (b == Boundary::periodic || b == Boundary::reflect) out["wiener"] = wiener(A, y, {.nsr = 1e-2}).x;
+    out["hqs_tv"] = hqs_tv(A, y, lam, y, {.max_iter = 30, .tol = 0}).x;
+    out["pnp_hqs"] = pnp_hqs(f, tvd, y, {.max_iter = 10, .lambda = 0.01,
+                                         .sigma = {.initial = 0.1, .final = 0.02, .steps = 10}}).x;
+    out["pnp_fista"] = pnp_fista(f, tvd, y, {.max_iter = 10, .sigma = {.initial = 0.02}, .tol = 0}).x;
+    out["landweber"] = landweber(A, y, y, {.max_iter = 30, .tol = 0}).x;
+    const auto normal = gram(std::cref(A)) + T(0.05) * ops::Identity<Image<T>>({40, 40});
+    Image<T> rhs(y.shape());
+    A.apply_adjoint(y, rhs);
+    out["conjugate_gradient"] = conjugate_gradient(normal, rhs, y, {.max_iter = 15, .tol = 1e-30}).x;
     return out;
 }
 
