@@ -1,4 +1,5 @@
-// Thread safety: operators, functionals and solvers used from 8 threads at
+// Thread safety: operators (float and double), functionals, solvers,
+// denoisers and Polyblur used from 8 threads at
 // once (distinct objects, one shared FFTW plan cache that is filled while
 // they run) give results bitwise identical to the same work done serially.
 // Built like every test; under -DLUCID_SANITIZE=thread it is the TSan check.
@@ -53,6 +54,21 @@ std::vector<Image<double>> job(int j) {
     ops::Wavelet2D<double> W("db4", {n, n + 4}, 2);
     out.push_back(W.adjoint_of(W(x)));
     out.push_back(wiener(ops::Convolution<double>(k, {n, n + 4}, Boundary::periodic), y, {.nsr = 1e-2}).x);
+    // float: the single-precision plan cache is filled concurrently too
+    const Image<float> xf = xt::cast<float>(x);
+    const Image<float> kf = kernels::gaussian<float>(1.0f + 0.1f * float(j), 0);
+    for (Boundary b : {Boundary::periodic, Boundary::reflect})
+        out.push_back(xt::cast<double>(ops::Convolution<float>(kf, {n, n + 4}, b, {.method = ops::ConvolutionMethod::fft})(xf)));
+    // denoisers and Polyblur (their workspaces and plans)
+    Image<double> d(x.shape());
+    denoisers::TvDenoiser<double>().denoise(x, 0.1, d);
+    out.push_back(d);
+    denoisers::WaveletDenoiser<double>().denoise(x, 0.1, d);
+    out.push_back(d);
+    denoisers::NonLocalMeans<double>().denoise(x, 0.1, d);
+    out.push_back(d);
+    const Image<float> yf = xt::cast<float>(y);
+    out.push_back(xt::cast<double>(polyblur::deblur(yf).image));
     return out;
 }
 
