@@ -5,6 +5,8 @@
 
 #include <random>
 
+#include <Eigen/Dense>
+
 #include "lucid/lucid.hpp"
 #include "lucid/denoisers/cnn.hpp"
 #include "lucid/ops/mask.hpp"
@@ -106,6 +108,234 @@ TEST_CASE("DataConsistency solves (AᵀA + ρI)x = Aᵀy + ρv (mask: closed for
     GaussianPriorDenoiser<double> D{0.5, 0.1};
     CHECK_THROWS_WITH(kadkhodaie_simoncelli(D, M, bad, {.seed = 1}), Catch::Contains("'y'"));
     CHECK_THROWS_WITH(diffusion_posterior_sample(D, M, bad, {.steps = 4, .seed = 1}), Catch::Contains("'y'"));
+}
+
+namespace {
+
+/// The dense matrix of a linear operator on images (columns A eᵢ), in double.
+template <class Op>
+Eigen::MatrixXd dense_matrix(const Op& A) {
+    auto e = make_domain(A);
+    auto col = make_range(A);
+    Eigen::MatrixXd mat(Eigen::Index(col.size()), Eigen::Index(e.size()));
+    for (std::size_t j = 0; j < e.size(); ++j) {
+        set_zero(e);
+        e.data()[j] = 1;
+        A.apply(e, col);
+        for (std::size_t i = 0; i < col.size(); ++i) mat(Eigen::Index(i), Eigen::Index(j)) = double(col.data()[i]);
+    }
+    return mat;
+}
+
+/// x = (AᵀA + ρI)⁻¹(Aᵀy + ρv) by Cholesky of the normal equations, in double.
+template <class Y, class V>
+Eigen::VectorXd normal_equation_solve(const Eigen::MatrixXd& A, const Y& y, const V& v, double rho) {
+    const Eigen::Index n = A.cols();
+    Eigen::VectorXd ye(Eigen::Index(y.size())), ve(n);
+    for (std::size_t i = 0; i < y.size(); ++i) ye(Eigen::Index(i)) = double(y.data()[i]);
+    for (std::size_t i = 0; i < v.size(); ++i) ve(Eigen::Index(i)) = double(v.data()[i]);
+    const Eigen::MatrixXd N = A.transpose() * A + rho * Eigen::MatrixXd::Identity(n, n);
+    return N.llt().solve(A.transpose() * ye + rho * ve);
+}
+
+template <class X>
+double max_diff(const X& x, const Eigen::VectorXd& ref) {
+    double d = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) d = std::max(d, std::abs(double(x.data()[i]) - ref(Eigen::Index(i))));
+    return d;
+}
+
+template <class X1, class X2>
+double max_diff_images(const X1& a, const X2& b) {
+    double d = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, std::abs(double(a.data()[i]) - double(b.data()[i])));
+    return d;
+}
+
+/// Uniform values in [0, 1] that float represents exactly (multiples of 2⁻¹²),
+/// so float and double see one problem and the double brute force is its answer.
+template <class X>
+void fill_exact(X& x, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (auto& a : x) a = typename X::value_type(std::ldexp(std::round(std::ldexp(u(rng), 12)), -12));
+}
+
+template <class T>
+Image<T> kernel_of(std::initializer_list<std::initializer_list<double>> rows, double scale) {
+    Image<T> k({rows.size(), rows.begin()->size()});
+    std::size_t i = 0;
+    for (const auto& r : rows) {
+        std::size_t j = 0;
+        for (double v : r) k(i, j++) = T(v * scale);
+        ++i;
+    }
+    return k;
+}
+
+/// Checks DataConsistency on op (closed form `expected`, tolerances by type)
+/// against the brute-force normal equations and against a tight CG, for ρ
+/// changing between calls and for x aliasing v.
+template <class Op>
+void check_data_consistency(const char* label, const Op& op, DataConsistencyMethod expected, double tol_brute,
+                            double tol_cg) {
+    using T = op_scalar_t<Op>;
+    auto y = make_range(op);
+    auto v = make_domain(op);
+    fill_exact(y, 11);
+    fill_exact(v, 12);
+    const Eigen::MatrixXd mat = dense_matrix(op);
+    // the reference CG: forced, tight, many iterations (dc uses the same settings when it has no closed form)
+    const double cg_tol = std::is_same_v<T, float> ? 1e-7 : 1e-14;
+    DataConsistency<Op> dc(op, y, 2000, cg_tol);
+    REQUIRE(dc.method() == expected);
+    CHECK(dc.closed_form() == (expected != DataConsistencyMethod::cg));
+    DataConsistency<Op> cg(op, y, 2000, cg_tol, false);
+    REQUIRE(cg.method() == DataConsistencyMethod::cg);  // closed forms turned off: CG whatever the operator
+    for (double rho : {0.05, 1e-3, 0.05, 2.0}) {  // ρ changes: the symbol is rewritten in place
+        INFO(label << (std::is_same_v<T, float> ? " float" : " double") << ", rho " << rho);
+        auto x = make_domain(op), xc = make_domain(op);
+        dc.solve(v, T(rho), x);
+        cg.solve(v, T(rho), xc);
+        const auto ref = normal_equation_solve(mat, y, v, rho);
+        const double d_brute = max_diff(x, ref), d_cg = max_diff_images(x, xc), d_cg_brute = max_diff(xc, ref);
+        CHECK(d_brute < tol_brute);
+        CHECK(d_cg < tol_cg);
+        CHECK(d_cg_brute < tol_cg);  // the reference CG itself converged
+        auto xa = v;
+        dc.solve(xa, T(rho), xa);  // x aliasing v
+        CHECK(max_diff_images(xa, x) == 0.0);
+    }
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("DataConsistency: closed forms equal CG and the normal equations; other operators use CG",
+                   "[sampling][data_consistency]", float, double) {
+    using T = TestType;
+    const bool is_float = std::is_same_v<T, float>;
+    // Measured max|Δx| over ρ ∈ {0.05, 1e-3, 2}: closed form vs brute force ≤ 5e-14 (double),
+    // ≤ 2.1e-6 (float); vs the tight CG ≤ 3.1e-14 / 1.5e-5 (float CG itself is off by 1.6e-5).
+    const double tol_brute = is_float ? 1e-5 : 1e-12, tol_cg = is_float ? 1e-4 : 1e-11;
+    const std::size_t h = 6, w = 7;  // odd width: the r2c half spectrum has no Nyquist column
+    SECTION("periodic blur, kernel without symmetry (Fourier symbol, complex)") {
+        // a symmetric kernel would hide a missing conj(Â)
+        const auto k = kernel_of<T>({{1, 2, 0}, {3, 4, 1}, {0, 2, 3}}, 1.0 / 16);
+        ops::Convolution<T> A(k, {h, w}, Boundary::periodic);
+        check_data_consistency("periodic", A, DataConsistencyMethod::transform, tol_brute, tol_cg);
+    }
+    SECTION("periodic blur on a C×H×W stack (per-plane symbol)") {
+        const auto k = kernel_of<T>({{1, 2, 0}, {3, 4, 1}, {0, 2, 3}}, 1.0 / 16);
+        ops::Convolution<T, 3> A(k, {2, 5, 6}, Boundary::periodic);
+        check_data_consistency("periodic 3-D", A, DataConsistencyMethod::transform, tol_brute, tol_cg);
+    }
+    SECTION("reflect blur, axis-symmetric non-separable kernel (cosine symbol)") {
+        const auto k = kernel_of<T>({{1, 3, 1}, {2, 2, 2}, {1, 3, 1}}, 1.0 / 16);
+        ops::Convolution<T> A(k, {h, w}, Boundary::reflect);
+        check_data_consistency("reflect", A, DataConsistencyMethod::transform, tol_brute, tol_cg);
+    }
+    SECTION("reflect blur, separable symmetric kernel (factored cosine symbol)") {
+        const auto k = kernel_of<T>({{1, 4, 6, 4, 1}, {2, 8, 12, 8, 2}, {1, 4, 6, 4, 1}}, 1.0 / 64);
+        ops::Convolution<T> A(k, {h, w}, Boundary::reflect);
+        check_data_consistency("reflect separable", A, DataConsistencyMethod::transform, tol_brute, tol_cg);
+    }
+    SECTION("mask (pointwise; the unobserved pixels keep v exactly)") {
+        const auto md = random_mask(h, w, 13, 0.5);
+        ops::Mask<T> M(Image<T>(xt::cast<T>(md)));
+        check_data_consistency("mask", M, DataConsistencyMethod::pointwise, tol_brute, tol_cg);
+        Image<T> y({h, w}), v({h, w}), x({h, w});
+        fill_exact(y, 14);
+        fill_exact(v, 15);
+        DataConsistency<ops::Mask<T>> dc(M, y);
+        dc.solve(v, T(1e-6), x);
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (md.data()[i] == 0) CHECK(x.data()[i] == v.data()[i]);
+    }
+    SECTION("zero-boundary blur has no symbol: CG, still the normal-equation solution") {
+        const auto k = kernel_of<T>({{1, 2, 0}, {3, 4, 1}, {0, 2, 3}}, 1.0 / 16);
+        ops::Convolution<T> A(k, {h, w}, Boundary::zero);
+        REQUIRE_FALSE(A.spectrum().has_value());
+        auto y = make_range(A);
+        auto v = make_domain(A);
+        fill_exact(y, 16);
+        fill_exact(v, 17);
+        const Eigen::MatrixXd mat = dense_matrix(A);
+        DataConsistency<ops::Convolution<T>> dc(A, y, 500, is_float ? 1e-7 : 1e-14);
+        CHECK(dc.method() == DataConsistencyMethod::cg);
+        CHECK_FALSE(dc.closed_form());
+        for (double rho : {0.05, 1e-3}) {
+            INFO("zero" << (is_float ? " float" : " double") << ", rho " << rho);
+            auto x = make_domain(A);
+            dc.solve(v, T(rho), x);
+            CHECK(max_diff(x, normal_equation_solve(mat, y, v, rho)) < tol_cg);
+        }
+    }
+    SECTION("reflect blur with a kernel that is not axis-symmetric: CG") {
+        const auto k = kernel_of<T>({{1, 2, 0}, {3, 4, 1}, {0, 2, 3}}, 1.0 / 16);
+        ops::Convolution<T> A(k, {h, w}, Boundary::reflect);
+        check_data_consistency("reflect asymmetric", A, DataConsistencyMethod::cg, tol_cg, tol_cg);
+    }
+}
+
+TEST_CASE("DataConsistency closed form in float at small rho: the Wiener form keeps round-off bounded",
+          "[sampling][data_consistency]") {
+    // x = v + 𝒯⁻¹(conj(Â)/(|Â|² + ρ)·𝒯(y − Av)) amplifies round-off by at most
+    // 1/(2√ρ); the algebraically equal 𝒯⁻¹((Aᵀy + ρv)/(|Â|² + ρ)) amplifies
+    // that of Aᵀy by 1/ρ. Measured here at ρ = 1e-6, float vs double:
+    // 2.3e-5 (periodic) and 2.6e-5 (reflect); the Aᵀy form gave 0.15 and 0.16.
+    const std::size_t n = 32;
+    const Image<float> kf = kernels::gaussian<float>(2.0);
+    const Image<double> kd = xt::cast<double>(kf);  // the same operator in double
+    Image<double> truth({n, n}), vd({n, n});
+    fill_exact(truth, 21);
+    fill_exact(vd, 22);
+    for (Boundary b : {Boundary::periodic, Boundary::reflect}) {
+        INFO("boundary " << int(b));
+        ops::Convolution<double> Ad(kd, {n, n}, b);
+        ops::Convolution<float> Af(kf, {n, n}, b);
+        const Image<double> yd = Ad(truth);
+        const Image<float> yf = xt::cast<float>(yd);
+        const Image<double> yd_f = xt::cast<double>(yf);  // the data float sees
+        const Image<float> vf = xt::cast<float>(vd);
+        DataConsistency<ops::Convolution<double>> dcd(Ad, yd_f);
+        DataConsistency<ops::Convolution<float>> dcf(Af, yf);
+        REQUIRE(dcd.method() == DataConsistencyMethod::transform);
+        REQUIRE(dcf.method() == DataConsistencyMethod::transform);
+        const Eigen::MatrixXd mat = dense_matrix(Ad);
+        for (double rho : {1e-6, 1e-3}) {
+            INFO("rho " << rho);
+            Image<double> xd({n, n});
+            Image<float> xf({n, n});
+            dcd.solve(vd, rho, xd);
+            dcf.solve(vf, float(rho), xf);
+            const double d_double = max_diff(xd, normal_equation_solve(mat, yd_f, vd, rho));
+            const double d_float = max_diff_images(xf, xd);
+            CHECK(d_double < 1e-8);
+            CHECK(d_float < 5e-4);
+        }
+    }
+}
+
+TEST_CASE("Samplers on a periodic blur take the closed-form data step", "[sampling][data_consistency]") {
+    // Gaussian prior, y = k ∗ x (periodic, no noise): the samples stay consistent with y.
+    const double mu = 0.5, s = 0.1;
+    const std::size_t n = 32;
+    Image<double> truth({n, n});
+    std::mt19937 rng(8);
+    std::normal_distribution<double> nd(mu, s);
+    for (auto& v : truth) v = nd(rng);
+    ops::Convolution<double> A(kernels::gaussian<double>(1.5), {n, n}, Boundary::periodic);
+    const Image<double> y = A(truth);
+    REQUIRE(DataConsistency<ops::Convolution<double>>(A, y).method() == DataConsistencyMethod::transform);
+    GaussianPriorDenoiser<double> D{mu, s};
+    auto ks = kadkhodaie_simoncelli(D, A, y, {.rho = 1e-4, .seed = 1});
+    auto dd = diffusion_posterior_sample(D, A, y, {.steps = 20, .noise_sigma = 0.0, .seed = 1});
+    const double r_ks = distance(A(ks.x), y) / norm(y), r_dd = distance(A(dd.x), y) / norm(y);
+    INFO("relative data residual: KS " << r_ks << ", DDPM " << r_dd);
+    CHECK(ks.status == Status::converged);
+    CHECK(dd.status == Status::converged);
+    CHECK(r_ks < 1e-3);
+    CHECK(r_dd < 1e-4);
 }
 
 TEST_CASE("sample_statistics: mean and unbiased standard deviation", "[sampling]") {

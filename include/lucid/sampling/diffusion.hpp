@@ -63,7 +63,7 @@ struct DiffusionParams {
     double lambda = 1.0;         ///< DiffPIR λ: data step ρₜ = λσₙ²/σ̄ₜ²
     double eta = 1.0;            ///< 1: DDPM ancestral (posterior variance), 0: deterministic DDIM
     double rho_min = 1e-6;       ///< floor of ρₜ (noise-free y)
-    int cg_iter = 30;            ///< CG iterations per data step
+    int cg_iter = 30;            ///< CG iterations per data step (operators without a closed form; see DataConsistency)
     int warm_start = 10;         ///< PnP iterations x ← P_y(D(x, σ̄_start)) before the chain (0: start from P_y(½))
     std::uint64_t seed = 0;      ///< seed (one sample per seed)
 
@@ -86,7 +86,7 @@ struct DiffusionParams {
 ///
 /// 1. \f$ \hat x_0^{(t)} = D(\tilde x_t, \bar\sigma_t) \f$ (Tweedie; ε̂ = (x̃ₜ − x̂₀)/σ̄ₜ is the noise prediction);
 /// 2. data step \f$ \hat x_0 = \arg\min_x \|Ax - y\|^2 + \rho_t\|x - \hat x_0^{(t)}\|^2 \f$,
-///    \f$ \rho_t = \max(\lambda\sigma_n^2/\bar\sigma_t^2, \rho_{\min}) \f$ (CG);
+///    \f$ \rho_t = \max(\lambda\sigma_n^2/\bar\sigma_t^2, \rho_{\min}) \f$ (closed form or CG, DataConsistency);
 /// 3. \f$ \hat\varepsilon = (\tilde x_t - \hat x_0)/\bar\sigma_t \f$ and, for the next time s < t,
 ///    \f$ c = \eta\sqrt{\tfrac{1-\bar\alpha_s}{1-\bar\alpha_t}\big(1-\tfrac{\bar\alpha_t}{\bar\alpha_s}\big)} \f$,
 ///    \f$ x_s = \sqrt{\bar\alpha_s}\,\hat x_0 + \sqrt{1-\bar\alpha_s-c^2}\,\hat\varepsilon + c z \f$

@@ -29,7 +29,7 @@ struct KadkhodaieSimoncelliParams {
     double beta = 0.5;                ///< noise injection: β = 1 deterministic ascent, β → 0 more noise
     double rho = 1e-3;                ///< ρ of the regularized projection (AᵀA + ρI)⁻¹ (noise in y)
     int max_iter = 1000;              ///< iteration budget
-    int cg_iter = 30;                 ///< CG iterations per projection
+    int cg_iter = 30;                 ///< CG iterations per projection (operators without a closed form; see DataConsistency)
     bool blind = false;               ///< true: call denoise(y, 0) (blind model); false: pass the running σₜ
     double sigma_clamp = 50.0 / 255;  ///< largest σ passed to a non-blind denoiser
     std::uint64_t seed = 0;           ///< seed of the injected noise (one sample per seed)
