@@ -1462,3 +1462,193 @@ TEST_CASE("float HQS-TV and ADMM-TV record the objective of their iterate at lar
         CHECK(std::abs(arec - aact) <= allowed);
     }
 }
+
+// ---- divergence of ADMM, PnP-ADMM, PnP-FISTA and Richardson-Lucy -------------------
+//
+// Each run is made to fail at a known iteration N (a prox, denoiser or operator that
+// writes one bad value from its N-th call, or a step that explodes) and must then end
+// as diverged at N with the iterate of iteration N − 1: the x the same run returns
+// when stopped by max_iter = N − 1 (x₀ when N = 1), to the bit, since both runs make
+// the same computations up to there.
+
+namespace {
+
+// A prox (of g) that writes `bad` at one element of its output from its N-th call on:
+// NaN, ±inf, or a finite 1e30 (an exploding iterate that only the step guard sees).
+template <class G>
+struct PoisonedProx {
+    using scalar_type = typename G::scalar_type;
+    G g;
+    int from;
+    scalar_type bad;
+    mutable int calls = 0;
+    template <class V>
+    scalar_type value(const V& v) const { return g.value(v); }
+    template <class V>
+    void prox(const V& v, scalar_type tau, V& out) const {
+        g.prox(v, tau, out);
+        if (++calls >= from) out.data()[out.size() / 3] = bad;
+    }
+};
+
+// A denoiser that writes `bad` at one pixel from its N-th call on.
+template <class D>
+struct PoisonedDenoiser {
+    using scalar_type = typename D::scalar_type;
+    D d;
+    int from;
+    scalar_type bad;
+    mutable int calls = 0;
+    void denoise(const Image<scalar_type>& v, scalar_type sigma, Image<scalar_type>& out) const {
+        d.denoise(v, sigma, out);
+        if (++calls >= from) out(3, 4) = bad;
+    }
+};
+
+// A blur whose forward product writes `bad` at one pixel from its N-th call on.
+struct PoisonedBlur {
+    using domain_type = Image<double>;
+    using range_type = Image<double>;
+    using scalar_type = double;
+    const ops::Convolution<double>* a;
+    int from;
+    double bad;
+    mutable int calls = 0;
+    Shape<2> domain_shape() const { return a->domain_shape(); }
+    Shape<2> range_shape() const { return a->range_shape(); }
+    void apply(const Image<double>& x, Image<double>& y) const {
+        a->apply(x, y);
+        if (++calls >= from) y(5, 6) = bad;
+    }
+    void apply_adjoint(const Image<double>& y, Image<double>& x) const { a->apply_adjoint(y, x); }
+};
+
+// The checks shared by every case: diverged at iteration n, its x the iterate of
+// iteration n − 1 (`before`, from the run stopped there), history of n − 1 iterations.
+template <class R, class V>
+void check_diverged_at(const R& r, int n, const V& before) {
+    CHECK(r.status == Status::diverged);
+    CHECK(r.iterations == n);
+    CHECK(r.history.size() == std::size_t(n - 1));
+    CHECK(all_finite(r.x));
+    REQUIRE(r.x.shape() == before.shape());
+    CHECK(max_abs_diff(r.x, before) == 0);
+    CHECK_FALSE(r.message.empty());
+    CHECK_THAT(r.message, Contains("diverged") && Contains("iteration " + std::to_string(n)));
+}
+
+const double nan_d = std::numeric_limits<double>::quiet_NaN();
+const double inf_d = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+TEST_CASE("admm: a non-finite or exploding z-update ends as diverged with the previous x", "[solvers][admm][divergence]") {
+    const Image<double> truth = smooth_test_image(24);
+    const ops::Convolution<double> A(kernels::gaussian<double>(1.0), {24, 24}, Boundary::reflect);
+    const Image<double> y = A(truth);
+    const ops::Gradient<double> D({24, 24}, Boundary::reflect);
+    const AdmmParams base{.max_iter = 8, .tol = 0};
+    for (double bad : {nan_d, inf_d, -inf_d, 1e30})
+        for (int from : {1, 2, 5}) {
+            CAPTURE(bad, from);
+            auto run = [&](int max_iter) {
+                AdmmParams p = base;
+                p.max_iter = max_iter;
+                return admm(LeastSquares(std::cref(A), y), PoisonedProx<L21Norm<double>>{L21Norm<double>(1e-3), from, bad},
+                            D, y, p);
+            };
+            const auto r = run(base.max_iter);
+            check_diverged_at(r, from, from == 1 ? y : run(from - 1).x);
+        }
+    // unpoisoned, the same run goes the distance
+    const auto ok = admm(LeastSquares(std::cref(A), y), L21Norm<double>(1e-3), D, y, base);
+    CHECK(ok.status == Status::max_iterations);
+    CHECK(ok.iterations == base.max_iter);
+}
+
+TEST_CASE("pnp_admm: a non-finite or exploding denoiser output ends as diverged with the previous x",
+          "[solvers][pnp][divergence]") {
+    const Image<double> truth = smooth_test_image(24);
+    const ops::Convolution<double> A(kernels::gaussian<double>(1.0), {24, 24}, Boundary::periodic);
+    Image<double> y = A(truth);
+    add_noise(y, 0.02, 11);
+    const PnpAdmmParams base{.max_iter = 8, .lambda = 1e-3, .sigma = {.initial = 0.1}, .tol = 0};
+    for (double bad : {nan_d, inf_d, 1e30})
+        for (int from : {1, 2, 5}) {
+            CAPTURE(bad, from);
+            auto run = [&](int max_iter) {
+                PnpAdmmParams p = base;
+                p.max_iter = max_iter;
+                using Tv = denoisers::TvDenoiser<double>;
+                return pnp_admm(LeastSquares(std::cref(A), y), PoisonedDenoiser<Tv>{Tv(), from, bad}, y, p);
+            };
+            const auto r = run(base.max_iter);
+            check_diverged_at(r, from, from == 1 ? y : run(from - 1).x);
+        }
+    const auto ok = pnp_admm(LeastSquares(std::cref(A), y), denoisers::TvDenoiser<double>(), y, base);
+    CHECK(ok.status == Status::max_iterations);
+}
+
+TEST_CASE("pnp_fista: a non-finite denoiser output or a step far too large ends as diverged with the previous x",
+          "[solvers][pnp][divergence]") {
+    const Image<double> truth = smooth_test_image(24);
+    const ops::Convolution<double> A(kernels::gaussian<double>(1.0), {24, 24}, Boundary::periodic);
+    Image<double> y = A(truth);
+    add_noise(y, 0.02, 12);
+    const auto f = LeastSquares(std::cref(A), y);
+    const PnpFistaParams base{.max_iter = 8, .sigma = {.initial = 0.05}, .tol = 0};
+    for (double bad : {nan_d, -inf_d, 1e30})
+        for (int from : {1, 2, 5}) {
+            CAPTURE(bad, from);
+            auto run = [&](int max_iter) {
+                PnpFistaParams p = base;
+                p.max_iter = max_iter;
+                using Tv = denoisers::TvDenoiser<double>;
+                return pnp_fista(f, PoisonedDenoiser<Tv>{Tv(), from, bad}, y, p);
+            };
+            const auto r = run(base.max_iter);
+            check_diverged_at(r, from, from == 1 ? y : run(from - 1).x);
+        }
+    // a gradient step 50/L with a non-expansive (linear, Gaussian) denoiser: the iterate grows
+    // geometrically until a step passes divergence_factor·max(1, ‖x₀‖)
+    const double L = double(f.lipschitz());
+    PnpFistaParams big = base;
+    big.max_iter = 500;
+    big.step = 50 / L;
+    const auto r = pnp_fista(f, denoisers::GaussianDenoiser<double>(), y, big);
+    INFO("diverged after " << r.iterations << " iterations");
+    REQUIRE(r.status == Status::diverged);
+    CHECK(r.iterations > 1);
+    CHECK(r.iterations < big.max_iter);
+    big.max_iter = r.iterations - 1;
+    const auto before = pnp_fista(f, denoisers::GaussianDenoiser<double>(), y, big);
+    CHECK(before.status == Status::max_iterations);
+    check_diverged_at(r, r.iterations, before.x);
+    // the step guard, not an overflow, stopped it: the last finite iterate is large but far from DBL_MAX
+    CHECK(double(norm(r.x)) > 10 * double(norm(y)));
+    CHECK(double(norm(r.x)) < 1e12 * double(norm(y)));
+    const auto ok = pnp_fista(f, denoisers::GaussianDenoiser<double>(), y, base);
+    CHECK(ok.status == Status::max_iterations);
+}
+
+TEST_CASE("richardson_lucy: a NaN or a vanishing A x ends as diverged with the previous x", "[solvers][rl][divergence]") {
+    const Image<double> truth = smooth_test_image(24);
+    const ops::Convolution<double> A(kernels::gaussian<double>(1.0), {24, 24}, Boundary::periodic);
+    const Image<double> y = A(truth);
+    // The forward product is called once for A x₀ and once per iteration after the update,
+    // so its N-th call feeds iteration N. NaN poisons the ratio y/(A x); 0 is floored at
+    // epsilon = 1e-12, a ratio ~1e12 that makes the update explode (finite: the step guard).
+    for (double bad : {nan_d, 0.0})
+        for (int from : {1, 2, 5}) {
+            CAPTURE(bad, from);
+            const Image<double> x0 = xt::ones<double>(y.shape()) * 0.5;
+            auto run = [&](int max_iter) {
+                return richardson_lucy(PoisonedBlur{&A, from, bad}, y, x0, {.max_iter = max_iter});
+            };
+            const auto r = run(8);
+            check_diverged_at(r, from, from == 1 ? x0 : run(from - 1).x);
+        }
+    const auto ok = richardson_lucy(A, y, {.max_iter = 8});
+    CHECK(ok.status == Status::max_iterations);
+    CHECK(all_finite(ok.x));
+}

@@ -76,7 +76,9 @@ SolverResult<V> pnp_admm(F f, D denoiser, const V& x0, PnpAdmmParams params = {}
     using T = scalar_t<V>;
     using Id = ops::Identity<V>;
     SolverResult<V> out;
-    V x = clone(x0), v = clone(x0), v_new = zeros_like(x0), u = zeros_like(x0), arg = zeros_like(x0);
+    // x and its predecessor swap each iteration, so a diverged run returns the last finite x
+    V x = clone(x0), x_prev = clone(x0), v = clone(x0), v_new = zeros_like(x0), u = zeros_like(x0),
+      arg = zeros_like(x0);
     const Id identity(shape_of(x0));
     CgParams cg;
     cg.max_iter = params.cg_max_iter;
@@ -94,6 +96,8 @@ SolverResult<V> pnp_admm(F f, D denoiser, const V& x0, PnpAdmmParams params = {}
         if (rho_k != rho) scale(T(rho / rho_k), u);   // keep the unscaled multiplier ρu
         rho = rho_k;
         update.set_rho(T(rho));
+        std::swap(x, x_prev);
+        if (!update.closed_form()) copy(x_prev, x);    // warm start for CG
         lincomb(T(1), v, T(-1), u, arg);
         update.solve(arg, x);                          // x = prox_{f/ρ}(v − u)
         lincomb(T(1), x, T(1), u, arg);
@@ -111,8 +115,7 @@ SolverResult<V> pnp_admm(F f, D denoiser, const V& x0, PnpAdmmParams params = {}
         std::swap(v, v_new);
         const double residual = std::sqrt((dv2 + du2) / n);
         if (diverged(std::sqrt(dv2), residual)) {
-            std::swap(v, v_new);
-            copy(v, x);
+            std::swap(x, x_prev);
             monitor.diverge(k, "the iterate diverged");
             return finish();
         }
