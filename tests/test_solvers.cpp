@@ -143,6 +143,44 @@ double rel_diff(const xt::xtensor<T, Rank>& a, const xt::xtensor<T, Rank>& b) {
 // ---------------------------------------------------------------------------
 // Lasso: ISTA, FISTA (and its variants), ADMM and PDHG against coordinate descent.
 
+namespace {
+template <class F>
+concept KnowsLipschitz = requires(const F& f) { f.lipschitz(); };
+
+// ½‖Ax − y‖² with value and gradient only: no lipschitz_constant, no prox, so
+// ISTA and FISTA must find their steps by backtracking.
+struct HiddenLipschitz {
+    using scalar_type = double;
+    const Eigen::MatrixXd* A;
+    const VectorX<double>* y;
+    double value(const VectorX<double>& x) const { return 0.5 * (*A * x - *y).squaredNorm(); }
+    void gradient(const VectorX<double>& x, VectorX<double>& g) const { g.noalias() = A->transpose() * (*A * x - *y); }
+};
+}  // namespace
+
+TEST_CASE("ISTA and FISTA without a Lipschitz constant backtrack to the Lasso optimum", "[solvers][lasso][backtracking]") {
+    const auto& lasso = lasso_200x500();
+    const auto& [p, xcd, fstar, A, x0] = lasso;
+    static_assert(!KnowsLipschitz<HiddenLipschitz>);
+    const HiddenLipschitz f{&p.A, &p.y};
+    L1<double> g(p.lambda);
+    const auto fista_r = fista(f, g, x0, {.max_iter = 5000, .tol = 1e-11, .initial_lipschitz = 1e-3});
+    const auto ista_r = ista(f, g, x0, {.max_iter = 20000, .tol = 1e-11, .initial_lipschitz = 1e-3});
+    INFO("gaps: FISTA " << lasso.gap(fista_r.x) << " (" << fista_r.iterations << " it), ISTA " << lasso.gap(ista_r.x)
+                        << " (" << ista_r.iterations << " it)");
+    CHECK(lasso.gap(fista_r.x) < 1e-6);
+    CHECK(lasso.gap(ista_r.x) < 1e-6);
+    // the step 1/L was found, not given: from 1/initial_lipschitz = 1000 it shrank to
+    // about 1/‖A‖² (the true Lipschitz constant), never below 1/(η‖A‖²)
+    const double L = std::pow(Eigen::JacobiSVD<Eigen::MatrixXd>(p.A).singularValues()(0), 2);
+    for (const auto* r : {&fista_r, &ista_r}) {
+        const auto& steps = r->history.penalty;
+        REQUIRE(!steps.empty());
+        CHECK(steps.front() <= 0.5e3);                   // backtracked in iteration 1: L₁ ≥ η·initial_lipschitz
+        CHECK(steps.back() >= 1.0 / (2.0 * L) * 0.999);  // L_k ≤ η·L (η = 2): never more than one factor too cautious
+    }
+}
+
 TEST_CASE("Lasso 200x500: ISTA, FISTA, ADMM and PDHG reach the coordinate-descent optimum to 1e-6", "[solvers][lasso]") {
     const auto& lasso = lasso_200x500();
     const auto& [p, xcd, fstar, A, x0] = lasso;
