@@ -243,6 +243,7 @@ public:
     /// request) on one H×W plane, in place: each row is blended from copies of
     /// the original rows around it.
     void run(const T* v, const T* src, T* out, std::size_t h, std::size_t w, bool clamp) {
+        if (h == 0 || w == 0) return;
         reserve(h, w);  // no-op after the first call for this size
         const std::size_t bands = std::min(bands_, h), per = (h + bands - 1) / bands;
         auto band_rows = [&](std::size_t b) { return std::pair{b * per, std::min(h, (b + 1) * per)}; };
