@@ -614,8 +614,8 @@ TEMPLATE_TEST_CASE("Toeplitz matrices equal Convolution with zero boundary", "[t
         Convolution<T> C(k, shape, Boundary::zero);
         const auto x = random_array<T, 2>(shape, 5);
         const auto g = random_array<T, 2>(shape, 6);
-        CHECK(max_abs_diff(M(x), C(x)) <= 10 * tol<T>());
-        CHECK(max_abs_diff(M.adjoint_of(g), C.adjoint_of(g)) <= 10 * tol<T>());
+        CHECK(max_abs_diff(M(x), C(x)) <= tol<T>());  // the issue: to 1e-12 in double
+        CHECK(max_abs_diff(M.adjoint_of(g), C.adjoint_of(g)) <= tol<T>());
         CHECK(adjoint_test(M, 7).relative_error < tol<T>());
     }
     CHECK_THROWS_WITH(ops::toeplitz_matrix<T>({}, 4), Catch::Contains("'kernel'"));
