@@ -1295,24 +1295,31 @@ TEST_CASE("solvers allocate nothing per iteration, CG x-updates included", "[sol
     check("pnp_fista", [&](int n) { pnp_fista(f(), denoisers::TvDenoiser<double>(), y, {.max_iter = n, .tol = 0}); });
 }
 
+namespace {
+// A denoiser that writes `bad` at one pixel from its N-th call on.
+template <class D>
+struct PoisonedDenoiser {
+    using scalar_type = typename D::scalar_type;
+    D d;
+    int from;
+    scalar_type bad;
+    mutable int calls = 0;
+    void denoise(const Image<scalar_type>& v, scalar_type sigma, Image<scalar_type>& out) const {
+        d.denoise(v, sigma, out);
+        if (++calls >= from) out(3, 4) = bad;
+    }
+};
+
+}  // namespace
+
 TEST_CASE("pnp_hqs: a denoiser that turns non-finite never leaks into the result", "[solvers][nonfinite]") {
     const Image<double> x = smooth_test_image(24);
     const ops::Convolution<double> A(kernels::gaussian<double>(1.0), {24, 24}, Boundary::periodic);
     const Image<double> y = A(x);
-    // a TV denoiser that writes one NaN from its N-th call on
-    struct Poisoned {
-        using scalar_type = double;
-        int from;
-        mutable int calls = 0;
-        denoisers::TvDenoiser<double> tv;
-        void denoise(const Image<double>& v, double sigma, Image<double>& out) const {
-            tv.denoise(v, sigma, out);
-            if (++calls >= from) out(3, 4) = std::nan("");
-        }
-    };
     for (int from : {3, 5}) {
         CAPTURE(from);
-        Poisoned poisoned{from, 0, denoisers::TvDenoiser<double>()};
+        // a TV denoiser that writes one NaN from its N-th call on
+        const PoisonedDenoiser<denoisers::TvDenoiser<double>> poisoned{denoisers::TvDenoiser<double>(), from, std::nan("")};
         const auto r = pnp_hqs(LeastSquares(std::cref(A), y), poisoned, y, {.max_iter = 5, .tol = 0});
         CHECK(r.status == Status::diverged);
         CHECK(r.iterations == from);
@@ -1526,20 +1533,6 @@ struct PoisonedProx {
     void prox(const V& v, scalar_type tau, V& out) const {
         g.prox(v, tau, out);
         if (++calls >= from) out.data()[out.size() / 3] = bad;
-    }
-};
-
-// A denoiser that writes `bad` at one pixel from its N-th call on.
-template <class D>
-struct PoisonedDenoiser {
-    using scalar_type = typename D::scalar_type;
-    D d;
-    int from;
-    scalar_type bad;
-    mutable int calls = 0;
-    void denoise(const Image<scalar_type>& v, scalar_type sigma, Image<scalar_type>& out) const {
-        d.denoise(v, sigma, out);
-        if (++calls >= from) out(3, 4) = bad;
     }
 };
 
