@@ -2,7 +2,6 @@
 /// \file conjugate_gradient.hpp
 /// Conjugate gradients for A x = b with A symmetric positive definite.
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -60,8 +59,7 @@ void conjugate_gradient_inplace(RunInfo& out, const A& op, const domain_t<A>& b,
     out.history.clear();
     // Reserved up front (as Monitor does) so that recording never allocates
     // inside the loop; a reused RunInfo keeps its capacity from call to call.
-    if (params.record_history)
-        out.history.reserve(std::min<std::size_t>(std::size_t(params.max_iter) + 1, std::size_t(1) << 20));
+    if (params.record_history) out.history.reserve_for_run(params.max_iter);
     const double bnorm = double(norm(b));
     op.apply(x, ws.ap);
     lincomb(T(1), b, T(-1), ws.ap, ws.r);

@@ -76,19 +76,15 @@ double norm_of_combination(double a, const V& x, double b, const V& y, double c,
 ///
 /// `record` files iteration k (history when enabled, then the callback) and
 /// returns true when the callback asked to stop (the status is then set).
-/// The history is reserved for `max_iter` iterations up front (up to
-/// `max_reserved`), so recording never allocates inside the loop of a run of
-/// at most that many iterations.
+/// The history is reserved for `max_iter` iterations up front
+/// (`History::reserve_for_run`, capped), so recording never allocates inside
+/// the loop of a run of at most that many iterations.
 template <class V, class Callback>
 class Monitor {
 public:
-    static constexpr std::size_t max_reserved = std::size_t(1) << 20;  // 6 series × 8 MiB
-
     Monitor(RunInfo& info, Callback& callback, int max_iter, bool record_history)
         : info_(info), callback_(callback), record_(record_history) {
-        // capped: max_iter = INT_MAX with a time limit must not reserve 6 × 16 GB;
-        // runs longer than the cap grow the history geometrically (rare reallocations)
-        if (record_) info_.history.reserve(std::min<std::size_t>(std::size_t(max_iter) + 1, max_reserved));
+        if (record_) info_.history.reserve_for_run(max_iter);
     }
 
     double elapsed() const { return clock_.seconds(); }

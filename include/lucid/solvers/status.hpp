@@ -2,6 +2,7 @@
 /// \file status.hpp
 /// How a solver run ended, its history, and what it returns.
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -53,6 +54,13 @@ struct History {
         primal_residual.reserve(n);
         dual_residual.reserve(n);
         penalty.reserve(n);
+    }
+    /// Reserves for a run of at most max_iter iterations, capped: max_iter =
+    /// INT_MAX with a time limit must not reserve 6 × 16 GB; runs longer than
+    /// the cap grow the history geometrically (rare reallocations).
+    void reserve_for_run(int max_iter) {
+        constexpr std::size_t max_reserved = std::size_t(1) << 20;  // 6 series × 8 MiB
+        reserve(std::min<std::size_t>(std::size_t(std::max(max_iter, 0)) + 1, max_reserved));
     }
     /// Empties every series, keeping their storage (a reused run record does not reallocate).
     void clear() {
