@@ -48,32 +48,9 @@ namespace lucid::polyblur {
 
 namespace detail {
 
-/// z(dv, du) of §5 for one pair of difference vectors (see the file comment).
-template <class T>
-inline T halo_weight(T vx, T vy, T ux, T uy) {
-    const T m = std::max(-(vx * ux + vy * uy), T(0));
-    const T den = vx * vx + vy * vy + m;
-    // den = 0 implies m = 0, so dividing by max(den, tiny) gives z = 0 there.
-    return m / std::max(den, std::numeric_limits<T>::min());
-}
-
-/// One pixel: the blend with z = max(z(d⁺v, d⁺u), z(d⁻v, d⁻u)) from the forward
-/// differences (f: vxf, vyf, uxf, uyf) and backward ones (b: …), then + add,
-/// then the clamp to [0, 1] on request.
-template <class T>
-inline T halo_pixel(const T (&f)[4], const T (&b)[4], T v, T u, T add, bool halo, bool clamp) {
-    T w = u;
-    if (halo) {
-        const T z = std::max(halo_weight(f[0], f[1], f[2], f[3]), halo_weight(b[0], b[1], b[2], b[3]));
-        w = u + z * (v - u);
-    }
-    w += add;
-    if (clamp) w = std::min(std::max(w, T(0)), T(1));
-    return w;
-}
-
 /// z = z(dv, du) for scalars or GCC vectors, branch-free (the selects compile
-/// to blends): zero = 0 and tiny = the smallest normal number, of V's kind.
+/// to blends): zero = 0 and tiny = the smallest normal number, of V's kind
+/// (den = 0 implies m = 0, so dividing by max(den, tiny) gives z = 0 there).
 /// (By reference: a vector passed or returned by value outside an AVX
 /// function would change the ABI.)
 template <class V>
@@ -84,6 +61,25 @@ LUCID_POLYBLUR_INLINE void halo_weight_branchless(const V& vx, const V& vy, cons
     V den = vx * vx + vy * vy + m;
     den = den > tiny ? den : tiny;
     z = m / den;
+}
+
+/// One pixel: the blend with z = max(z(d⁺v, d⁺u), z(d⁻v, d⁻u)) from the forward
+/// differences (f: vxf, vyf, uxf, uyf) and backward ones (b: …), then + add,
+/// then the clamp to [0, 1] on request.
+template <class T>
+inline T halo_pixel(const T (&f)[4], const T (&b)[4], T v, T u, T add, bool halo, bool clamp) {
+    T w = u;
+    if (halo) {
+        const T zero = T(0), tiny = std::numeric_limits<T>::min();
+        T zf, zb;
+        halo_weight_branchless(f[0], f[1], f[2], f[3], zero, tiny, zf);
+        halo_weight_branchless(b[0], b[1], b[2], b[3], zero, tiny, zb);
+        const T z = std::max(zf, zb);
+        w = u + z * (v - u);
+    }
+    w += add;
+    if (clamp) w = std::min(std::max(w, T(0)), T(1));
+    return w;
 }
 
 /// Pixels [i0, i1) of one row (0 < i0, i1 < n): neighbours i±1 are read
